@@ -1,0 +1,25 @@
+"""w2v: fast word2vec training with multithreaded nogil C kernels."""
+import os
+import sys
+import warnings
+
+from w2v._version import __version__
+from w2v import _buildinfo
+
+if not _buildinfo.openmp_enabled():
+    warnings.warn("w2v was built without OpenMP: the parallel corpus scan runs on one thread "
+                  "(rebuild with an OpenMP-capable compiler for full speed)", RuntimeWarning)
+
+
+def show_config(file=None):
+    """Print version, OpenMP status, default thread count and compile flags."""
+    file = file or sys.stdout
+    import numpy
+    lines = [
+        f"w2v {__version__}",
+        f"python {sys.version.split()[0]}, numpy {numpy.__version__}",
+        f"openmp: {'on' if _buildinfo.openmp_enabled() else 'off'}",
+        f"threads: {_buildinfo.max_threads()} (OpenMP default), {os.cpu_count()} CPUs visible",
+        f"compile flags: {_buildinfo.compile_flags()}",
+    ]
+    print("\n".join(lines), file=file)
