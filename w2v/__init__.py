@@ -23,3 +23,17 @@ def show_config(file=None):
         f"compile flags: {_buildinfo.compile_flags()}",
     ]
     print("\n".join(lines), file=file)
+
+
+def __getattr__(name):
+    # Heavy modules load on first use, so `import w2v` stays cheap.
+    if name == "Word2Vec":
+        from w2v.word2vec import Word2Vec
+        return Word2Vec
+    if name == "KeyedVectors":
+        from w2v.keyedvectors import KeyedVectors
+        return KeyedVectors
+    if name == "Corpus":
+        from w2v.corpus import Corpus
+        return Corpus
+    raise AttributeError(f"module 'w2v' has no attribute {name!r}")

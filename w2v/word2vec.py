@@ -1,0 +1,449 @@
+"""The Word2Vec trainer: gensim-4 names and semantics over w2v's nogil kernels.
+
+A training run has two input paths, both feeding the same C kernel
+(`w2v._train.Worker.train`, which releases the GIL for a whole batch):
+
+* ``corpus_file=`` (or a file-backed :class:`w2v.corpus.Corpus`): the corpus is
+  encoded once into an on-disk int32 cache; every epoch the cache is cut into
+  sentence-aligned chunks that worker threads claim one at a time, so no Python
+  producer sits on the critical path.
+* ``sentences=`` / ``corpus_iterable=`` (any re-iterable of token lists): one
+  producer thread encodes batches of about ``batch_words`` tokens into a bounded
+  queue that the worker threads drain.
+
+Threads are Python threads running nogil kernels: the work is the same as an
+OpenMP ``prange`` would do, and the main thread stays free to report progress,
+run callbacks and turn Ctrl-C into a clean stop between sentences.
+"""
+import logging
+import os
+import queue
+import shutil
+import tempfile
+import threading
+import time
+import weakref
+
+import numpy as np
+
+from w2v._train import Model, Progress, Worker
+from w2v.corpus import Corpus, count_words, encode_file_corpus, encode_sentences
+from w2v.huffman import build_huffman
+from w2v.keyedvectors import KeyedVectors
+from w2v.sampling import build_alias
+from w2v.vocab import Vocab
+
+logger = logging.getLogger(__name__)
+
+# Encoded-cache chunks claimed by worker threads: big enough that claiming one
+# (a GIL round trip) is noise, small enough that threads finish an epoch together.
+_CHUNK_TOKENS = 1 << 20
+
+
+class Word2Vec:
+    """Train word vectors with skip-gram or CBOW (Mikolov et al. 2013).
+
+    The constructor takes gensim 4's arguments; when a corpus is given it
+    builds the vocabulary and trains right away, as gensim does.  Extra
+    arguments: ``max_sentence_length`` (longer sentences are split, never
+    truncated) and ``sigmoid`` ("table" or "exact").
+    """
+
+    def __init__(self, sentences=None, corpus_file=None, vector_size=100, alpha=0.025, window=5,
+                 min_count=5, max_vocab_size=None, sample=1e-3, seed=1, workers=3,
+                 min_alpha=0.0001, sg=0, hs=0, negative=5, ns_exponent=0.75, cbow_mean=1,
+                 epochs=5, trim_rule=None, sorted_vocab=1, batch_words=10000, compute_loss=False,
+                 callbacks=(), max_final_vocab=None, shrink_windows=True,
+                 max_sentence_length=10000, sigmoid="table"):
+        self.vector_size = int(vector_size)
+        self.alpha = float(alpha)
+        self.min_alpha = float(min_alpha)
+        self.window = int(window)
+        self.min_count = int(min_count)
+        self.max_vocab_size = max_vocab_size
+        self.max_final_vocab = max_final_vocab
+        self.sample = float(sample)
+        self.seed = int(seed)
+        self.workers = int(workers)
+        self.sg = int(bool(sg))
+        self.hs = int(bool(hs))
+        self.negative = int(negative)
+        self.ns_exponent = float(ns_exponent)
+        self.cbow_mean = int(bool(cbow_mean))
+        self.epochs = int(epochs)
+        self.sorted_vocab = int(bool(sorted_vocab))
+        self.batch_words = int(batch_words)
+        self.compute_loss = bool(compute_loss)
+        self.callbacks = tuple(callbacks)
+        self.shrink_windows = bool(shrink_windows)
+        self.max_sentence_length = int(max_sentence_length)
+        self.sigmoid = sigmoid
+        self._validate_params()
+
+        self.vocab = None
+        self.wv = KeyedVectors(self.vector_size)
+        self.syn1neg = None
+        self.syn1 = None
+        self.corpus_count = 0
+        self.corpus_total_words = 0
+        self.running_training_loss = 0.0
+        self.epoch_losses = []
+        self.train_count = 0          # train() calls so far: seeds each call's thread RNGs
+        self.words_done = 0           # in-vocabulary words trained, all calls together
+        self._cache = None            # (key, EncodedCorpus) of the last file corpus encoded
+        self._cache_dir = None
+
+        if sentences is not None and corpus_file is not None:
+            raise ValueError("give either sentences or corpus_file, not both")
+        if sentences is not None or corpus_file is not None:
+            self.build_vocab(corpus_iterable=sentences, corpus_file=corpus_file, trim_rule=trim_rule)
+            self.train(corpus_iterable=sentences, corpus_file=corpus_file,
+                       total_examples=self.corpus_count, total_words=self.corpus_total_words,
+                       epochs=self.epochs, start_alpha=self.alpha, end_alpha=self.min_alpha,
+                       compute_loss=compute_loss, callbacks=callbacks)
+        else:
+            self._trim_rule = trim_rule
+
+    # ------------------------------------------------------------------ checks
+    def _validate_params(self):
+        def need(cond, msg):
+            if not cond:
+                raise ValueError(msg)
+        need(self.vector_size > 0, f"vector_size must be > 0, got {self.vector_size}")
+        need(self.window > 0, f"window must be > 0, got {self.window}")
+        need(self.negative >= 0, f"negative must be >= 0, got {self.negative}")
+        need(self.hs or self.negative, "hs=0 and negative=0 leave nothing to train: "
+             "enable hierarchical softmax (hs=1) or negative sampling (negative > 0)")
+        need(np.isfinite(self.alpha) and self.alpha > 0, f"alpha must be > 0, got {self.alpha}")
+        need(np.isfinite(self.min_alpha) and 0 <= self.min_alpha <= self.alpha,
+             f"min_alpha must be in [0, alpha={self.alpha}], got {self.min_alpha}")
+        need(np.isfinite(self.sample) and self.sample >= 0, f"sample must be >= 0, got {self.sample}")
+        need(self.epochs > 0, f"epochs must be > 0, got {self.epochs}")
+        need(self.workers > 0, f"workers must be > 0, got {self.workers}")
+        need(self.min_count >= 1 or self.min_count == 0, f"min_count must be >= 0, got {self.min_count}")
+        need(np.isfinite(self.ns_exponent), f"ns_exponent must be finite, got {self.ns_exponent}")
+        need(self.batch_words > 0, f"batch_words must be > 0, got {self.batch_words}")
+        need(self.max_sentence_length > 0,
+             f"max_sentence_length must be > 0, got {self.max_sentence_length}")
+        need(self.max_vocab_size is None or int(self.max_vocab_size) > 0,
+             f"max_vocab_size must be None or > 0, got {self.max_vocab_size}")
+        need(self.max_final_vocab is None or int(self.max_final_vocab) > 0,
+             f"max_final_vocab must be None or > 0, got {self.max_final_vocab}")
+        need(self.sigmoid in ("table", "exact"), f"sigmoid must be 'table' or 'exact', got {self.sigmoid!r}")
+
+    @staticmethod
+    def _corpus(corpus_iterable, corpus_file, max_sentence_length):
+        if corpus_iterable is not None and corpus_file is not None:
+            raise ValueError("give either corpus_iterable (sentences) or corpus_file, not both")
+        if corpus_iterable is None and corpus_file is None:
+            raise ValueError("no corpus: give corpus_iterable (sentences) or corpus_file")
+        if isinstance(corpus_iterable, Corpus):
+            return corpus_iterable
+        source = corpus_file if corpus_file is not None else corpus_iterable
+        return Corpus(source, max_sentence_length=max_sentence_length)
+
+    # -------------------------------------------------------------- vocabulary
+    def build_vocab(self, corpus_iterable=None, corpus_file=None, update=False, progress_per=10000,
+                    keep_raw_vocab=False, trim_rule=None, **kwargs):
+        """Scan the corpus, build the vocabulary and (re)initialize the weights."""
+        if update:
+            raise NotImplementedError("vocabulary update (update=True) is not supported yet")
+        corpus = self._corpus(corpus_iterable, corpus_file, self.max_sentence_length)
+        t0 = time.perf_counter()
+        counts = count_words(corpus, workers=self.workers, max_vocab_size=self.max_vocab_size)
+        vocab = Vocab.from_counts(
+            counts.words, counts.counts, total_words=counts.total_words,
+            n_sentences=counts.n_sentences, pruned_words=counts.pruned_words,
+            pruned_count=counts.pruned_count, min_count=self.min_count,
+            max_final_vocab=self.max_final_vocab,
+            trim_rule=trim_rule if trim_rule is not None else getattr(self, "_trim_rule", None),
+            sorted_vocab=bool(self.sorted_vocab))
+        self.corpus_count = counts.n_sentences
+        self.corpus_total_words = counts.total_words
+        logger.info("collected %d word types from %d words and %d sentences in %.2fs; kept %d "
+                    "(min_count=%d), %d of %d words (%.1f%%); pruned during the scan: %d types",
+                    len(counts.words), counts.total_words, counts.n_sentences,
+                    time.perf_counter() - t0, len(vocab.index_to_key), vocab.min_count,
+                    vocab.retained_words, counts.total_words,
+                    100.0 * vocab.retained_words / max(1, counts.total_words), counts.pruned_words)
+        self._set_vocab(vocab)
+        return self
+
+    def _set_vocab(self, vocab):
+        """Install a vocabulary: sampling tables, Huffman tree and fresh weights."""
+        self.vocab = vocab
+        self._cache = None
+        n, d = len(vocab.index_to_key), self.vector_size
+        # word2vec.c initialization: inputs uniform in [-0.5/d, 0.5/d), outputs zero.
+        rng = np.random.Generator(np.random.PCG64(self.seed))
+        vectors = (rng.random((n, d), dtype=np.float32) - np.float32(0.5)) / np.float32(d)
+        self.wv = KeyedVectors.from_arrays(vocab.index_to_key, vectors, counts=vocab.counts)
+        self.syn1neg = np.zeros((n, d), dtype=np.float32) if self.negative else None
+        self.syn1 = np.zeros((n, d), dtype=np.float32) if self.hs else None
+        self._prepare_tables()
+
+    def _prepare_tables(self):
+        vocab = self.vocab
+        self._keep = vocab.keep_thresholds(self.sample)
+        if self.negative:
+            self._alias_prob, self._alias_index = build_alias(vocab.counts, self.ns_exponent)
+        else:
+            self._alias_prob = self._alias_index = None
+        if self.hs:
+            self._tree = build_huffman(vocab.counts)
+        else:
+            self._tree = None
+
+    def _kernel_model(self, compute_loss):
+        tree = self._tree
+        return Model(self.wv.vectors, self.syn1neg, self.syn1, self._keep,
+                     self._alias_prob, self._alias_index,
+                     tree.codes if tree else None, tree.points if tree else None,
+                     tree.offsets if tree else None,
+                     sg=self.sg, hs=self.hs, negative=self.negative, window=self.window,
+                     cbow_mean=self.cbow_mean, shrink_windows=self.shrink_windows,
+                     compute_loss=compute_loss, sigmoid=self.sigmoid)
+
+    # ---------------------------------------------------------------- training
+    def train(self, corpus_iterable=None, corpus_file=None, total_examples=None, total_words=None,
+              epochs=None, start_alpha=None, end_alpha=None, word_count=0, queue_factor=2,
+              report_delay=1.0, compute_loss=False, callbacks=(), **kwargs):
+        """Train on a corpus; the learning rate decays linearly over all its epochs.
+
+        As in gensim, the size of the corpus must be given (``total_examples``
+        sentences or ``total_words`` words, usually ``model.corpus_count`` /
+        ``model.corpus_total_words``) so that the schedule is right.
+        """
+        if self.vocab is None:
+            raise RuntimeError("build the vocabulary first (build_vocab) before training")
+        epochs = self.epochs if epochs is None else int(epochs)
+        if epochs <= 0:
+            raise ValueError(f"epochs must be > 0, got {epochs}")
+        if total_examples is None and total_words is None:
+            raise ValueError("give the corpus size: total_examples (e.g. model.corpus_count) "
+                             "or total_words (e.g. model.corpus_total_words)")
+        start_alpha = self.alpha if start_alpha is None else float(start_alpha)
+        end_alpha = self.min_alpha if end_alpha is None else float(end_alpha)
+        if not (np.isfinite(start_alpha) and start_alpha > 0):
+            raise ValueError(f"start_alpha must be > 0, got {start_alpha}")
+        if not (np.isfinite(end_alpha) and 0 <= end_alpha <= start_alpha):
+            raise ValueError(f"end_alpha must be in [0, start_alpha={start_alpha}], got {end_alpha}")
+        compute_loss = bool(compute_loss or self.compute_loss)
+        callbacks = tuple(callbacks) or self.callbacks
+        corpus = self._corpus(corpus_iterable, corpus_file, self.max_sentence_length)
+
+        # Expected in-vocabulary words per epoch, the unit of the kernel's progress counter.
+        vocab = self.vocab
+        if total_words is not None:
+            per_epoch = total_words * vocab.retained_words / max(1, vocab.raw_words)
+        else:
+            per_epoch = vocab.retained_words * total_examples / max(1, vocab.n_sentences)
+        progress = Progress(max(1, int(round(per_epoch * epochs))), start_alpha, end_alpha)
+        model = self._kernel_model(compute_loss)
+        workers = [Worker(model, seed=_thread_seed(self.seed, self.train_count, i),
+                          max_sentence_length=self.max_sentence_length)
+                   for i in range(self.workers)]
+        self.train_count += 1
+        encoded = self._encoded(corpus) if corpus.paths else None
+
+        for cb in callbacks:
+            _call(cb, "on_train_begin", self)
+        self.running_training_loss = 0.0
+        self.epoch_losses = []
+        t_start = time.perf_counter()
+        total_raw = total_eff = 0
+        for epoch in range(epochs):
+            for cb in callbacks:
+                _call(cb, "on_epoch_begin", self)
+            loss_before = sum(w.loss for w in workers)
+            t0 = time.perf_counter()
+            if encoded is not None:
+                raw, eff = self._run_epoch_cache(encoded, workers, progress)
+            else:
+                raw, eff = self._run_epoch_iterable(corpus, workers, progress, queue_factor)
+            secs = time.perf_counter() - t0
+            if progress.nonfinite:
+                raise FloatingPointError(
+                    f"training diverged in epoch {epoch + 1}: non-finite values appeared "
+                    f"(alpha={start_alpha} is probably too large); the vectors are not usable")
+            epoch_loss = sum(w.loss for w in workers) - loss_before
+            self.epoch_losses.append(epoch_loss)
+            self.running_training_loss += epoch_loss
+            total_raw += raw
+            total_eff += eff
+            logger.info("EPOCH %d: %d raw words (%d effective) in %.2fs, %.0f effective words/s, "
+                        "alpha %.6f%s", epoch + 1, raw, eff, secs, eff / max(secs, 1e-9),
+                        progress.alpha, f", loss {epoch_loss:.6g}" if compute_loss else "")
+            for cb in callbacks:
+                _call(cb, "on_epoch_end", self)
+            if progress.stopped:
+                break
+        self.words_done += total_raw
+        self.wv.fill_norms(force=True)
+        secs = time.perf_counter() - t_start
+        logger.info("training on %d raw words (%d effective) took %.1fs, %.0f effective words/s",
+                    total_raw, total_eff, secs, total_eff / max(secs, 1e-9))
+        for cb in callbacks:
+            _call(cb, "on_train_end", self)
+        return total_eff, total_raw
+
+    def get_latest_training_loss(self):
+        """Loss summed over the latest train() call (float64, per-thread sums)."""
+        return self.running_training_loss
+
+    # --- input path (a): encoded cache, chunks claimed by the workers themselves
+    def _encoded(self, corpus):
+        key = (tuple(corpus.paths), corpus.max_sentence_length,
+               tuple((os.path.getsize(p), os.path.getmtime(p)) for p in corpus.paths))
+        if self._cache is not None and self._cache[0] == key:
+            return self._cache[1]
+        if self._cache_dir is None:
+            self._cache_dir = tempfile.mkdtemp(prefix="w2v-cache-", dir=os.environ.get("W2V_CACHE_DIR"))
+            weakref.finalize(self, shutil.rmtree, self._cache_dir, True)
+        t0 = time.perf_counter()
+        encoded = encode_file_corpus(corpus, self.vocab.index_to_key,
+                                     os.path.join(self._cache_dir, "ids.i32"), workers=self.workers)
+        logger.info("encoded %d tokens (%d sentences) into the id cache in %.2fs",
+                    encoded.n_tokens, encoded.n_sentences, time.perf_counter() - t0)
+        chunks = _sentence_chunks(encoded.ids, _CHUNK_TOKENS, self.max_sentence_length)
+        self._cache = (key, (encoded, chunks))
+        return self._cache[1]
+
+    def _run_epoch_cache(self, encoded, workers, progress):
+        ids_all = encoded[0].ids
+        chunks = list(encoded[1])
+        lock = threading.Lock()
+
+        def claim():
+            with lock:
+                return chunks.pop(0) if chunks else None
+
+        def work(worker):
+            raw = eff = 0
+            while not progress.stopped:
+                chunk = claim()
+                if chunk is None:
+                    break
+                r, e = worker.train(ids_all[chunk[0]:chunk[1]], progress)
+                raw += r
+                eff += e
+            return raw, eff
+
+        return _run_threads(work, workers, progress)
+
+    # --- input path (b): one producer encodes batches into a bounded queue
+    def _run_epoch_iterable(self, corpus, workers, progress, queue_factor):
+        jobs = queue.Queue(maxsize=max(2, queue_factor * len(workers)))
+        key_to_index = self.wv.key_to_index
+        batch_words = self.batch_words
+        producer_error = []
+
+        def produce():
+            try:
+                batch, n = [], 0
+                for sentence in corpus:
+                    if progress.stopped:
+                        break
+                    batch.append(sentence)
+                    n += len(sentence)
+                    if n >= batch_words:
+                        jobs.put(encode_sentences(batch, key_to_index))
+                        batch, n = [], 0
+                if batch and not progress.stopped:
+                    jobs.put(encode_sentences(batch, key_to_index))
+            except BaseException as exc:  # reported by the main thread
+                producer_error.append(exc)
+                progress.request_stop()
+            finally:
+                for _ in workers:
+                    jobs.put(None)
+
+        def work(worker):
+            raw = eff = 0
+            while True:
+                ids = jobs.get()
+                if ids is None:
+                    break
+                if progress.stopped:
+                    continue
+                r, e = worker.train(ids, progress)
+                raw += r
+                eff += e
+            return raw, eff
+
+        producer = threading.Thread(target=produce, name="w2v-producer", daemon=True)
+        producer.start()
+        try:
+            result = _run_threads(work, workers, progress)
+        finally:
+            producer.join()
+        if producer_error:
+            raise producer_error[0]
+        return result
+
+    def __repr__(self):
+        n = len(self.wv.index_to_key) if self.vocab is not None else 0
+        return (f"Word2Vec<vocab={n}, vector_size={self.vector_size}, "
+                f"{'sg' if self.sg else 'cbow'}, hs={self.hs}, negative={self.negative}, "
+                f"window={self.window}, alpha={self.alpha}>")
+
+
+def _thread_seed(seed, call, thread):
+    """A distinct, reproducible RNG seed per (model seed, train() call, thread)."""
+    return (seed * 0x9E3779B1 + call * 0x85EBCA77 + thread * 0xC2B2AE3D + 1) & 0xFFFFFFFFFFFFFFFF
+
+
+def _call(callback, name, model):
+    method = getattr(callback, name, None)
+    if method is not None:
+        method(model)
+
+
+def _sentence_chunks(ids, target, max_sentence_length):
+    """Cut an encoded stream into ~target-token pieces that end at sentence ends."""
+    n = len(ids)
+    bounds, start = [], 0
+    while start < n:
+        stop = start + target
+        if stop >= n:
+            bounds.append((start, n))
+            break
+        # a sentence holds at most max_sentence_length ids, so its end is near
+        window = np.asarray(ids[stop:stop + max_sentence_length + 1])
+        ends = np.flatnonzero(window == -1)
+        stop = stop + int(ends[0]) + 1 if len(ends) else min(n, stop + len(window))
+        bounds.append((start, stop))
+        start = stop
+    return bounds
+
+
+def _run_threads(work, workers, progress):
+    """Run work(worker) on one thread per worker; Ctrl-C stops them all cleanly."""
+    results = [None] * len(workers)
+    errors = []
+
+    def target(i):
+        try:
+            results[i] = work(workers[i])
+        except BaseException as exc:
+            errors.append(exc)
+            progress.request_stop()
+
+    threads = [threading.Thread(target=target, args=(i,), name=f"w2v-worker-{i}", daemon=True)
+               for i in range(len(workers))]
+    for t in threads:
+        t.start()
+    try:
+        for t in threads:
+            while t.is_alive():
+                t.join(0.1)
+    except KeyboardInterrupt:
+        progress.request_stop()
+        for t in threads:
+            t.join()
+        raise
+    if errors:
+        raise errors[0]
+    raw = sum(r[0] for r in results if r)
+    eff = sum(r[1] for r in results if r)
+    return raw, eff
