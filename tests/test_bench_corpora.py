@@ -1,7 +1,6 @@
 """Benchmark corpus plumbing: the N-word slice and the Zipf generator."""
 
 import lzma
-import os
 import sys
 from collections import Counter
 from pathlib import Path
