@@ -291,6 +291,8 @@ def _cli_result(name: str, res: "measure.RunResult", params: TrainParams, cmd: L
         # The last line can be read a hair after exit: clamp, it means 'nothing measurable'.
         result.save_s = max(0.0, res.wall_s - prog[1])
         result.extra["first_progress_s"] = prog[0]
+        # Weight init, tables, pWord2Vec's corpus load, plus the first ~10k words.
+        result.extra["init_s"] = prog[0] - vocab[0]
         result.extra["last_progress"] = res.mark_text.get(progress_mark, "").strip()
     else:
         result.extra["note"] = "no vocab/progress milestones seen: only wall time is known"
@@ -422,6 +424,25 @@ PEERS: Dict[str, Callable[..., PeerResult]] = {
 OUTPUT_SUFFIX = {"fasttext": ".vec"}
 
 
+def available_peers(params: Optional[TrainParams] = None) -> Dict[str, Optional[str]]:
+    """Peer name -> None if it can run (with ``params``, when given), else the reason it cannot."""
+    out: Dict[str, Optional[str]] = {
+        "gensim-file": gensim_available("corpus_file"),
+        "gensim-iter": gensim_available("iterable"),
+        "fasttext": None if _locate(None, "W2V_FASTTEXT_BIN", ["fasttext"]) else "fasttext CLI not found",
+        "word2vec-c": None if _locate(None, "W2V_WORD2VEC_BIN", []) else "W2V_WORD2VEC_BIN not set/executable",
+        "pword2vec": None if _locate(None, "W2V_PWORD2VEC_BIN", []) else "W2V_PWORD2VEC_BIN not set/executable",
+    }
+    if params is not None:
+        if out["fasttext"] is None:
+            out["fasttext"] = fasttext_unsupported(params)
+        if out["pword2vec"] is None:
+            out["pword2vec"] = pword2vec_unsupported(params)
+        if out["word2vec-c"] is None and not params.hs and not params.negative:
+            out["word2vec-c"] = "no loss selected (hs=0, negative=0)"
+    return out
+
+
 def run_peers(corpus: str, outdir: str, params: TrainParams, names: Optional[Sequence[str]] = None, *,
               corpus_words: Optional[int] = None, timeout: Optional[float] = None,
               log: Optional[Callable[[str], None]] = print) -> List[PeerResult]:
@@ -461,6 +482,7 @@ def _main(argv: Optional[Sequence[str]] = None) -> int:
     ap.add_argument("--outdir", default=None, help="where vectors go (default: a temporary folder, deleted)")
     ap.add_argument("--json", help="also write all results as JSON here")
     ap.add_argument("--timeout", type=float, default=None)
+    ap.add_argument("--list", action="store_true", help="only say which peers can run, then exit")
     d = TrainParams()
     for fld, typ in (("sg", int), ("hs", int), ("negative", int), ("window", int), ("vector_size", int),
                      ("sample", float), ("min_count", int), ("epochs", int), ("alpha", float),
@@ -470,6 +492,10 @@ def _main(argv: Optional[Sequence[str]] = None) -> int:
     params = TrainParams(**{k: getattr(args, k) for k in ("sg", "hs", "negative", "window", "vector_size",
                                                             "sample", "min_count", "epochs", "alpha",
                                                             "min_alpha", "threads", "seed")})
+    if args.list:
+        for name, why in available_peers(params).items():
+            print(f"{name:12s} {'available' if why is None else 'unavailable: ' + why}")
+        return 0
     if args.corpus:
         corpus = args.corpus
     else:
