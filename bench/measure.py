@@ -1,0 +1,288 @@
+"""Measuring helpers for the benchmark suite: run a command, time it, read its
+peak memory, timestamp milestones in its output; describe the machine.
+
+Peak memory comes from ``os.wait4`` on the child: Linux reports ``ru_maxrss``
+(KiB) as the largest resident set of the child *or of any descendant it waited
+for*, i.e. the peak of the single largest process, not the sum of processes
+alive at the same time. Threads share one address space, so for the peers we
+run (one multi-threaded process each; ``stdbuf`` execs in place) it is the peak
+RSS of the whole run. A tool that forks workers would be under-reported.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import threading
+import time
+from dataclasses import dataclass, field
+from importlib import metadata
+from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+
+_MAX_KEEP = 4 << 20  # bytes of each stream kept (the tail) when a tool is chatty
+SIMD_FLAGS = ("sse4_2", "avx", "avx2", "fma", "avx512f", "avx512bw", "avx512vl", "avx512_vnni")
+
+
+@dataclass
+class RunResult:
+    """One finished (or killed) command.
+
+    ``marks`` maps a milestone name to (first, last) seconds since launch at which
+    its regex matched a line of stdout or stderr (lines end at ``\\n`` or ``\\r``,
+    so progress meters count). Times are when the bytes reached us, so a tool
+    must flush (see ``line_buffered``) for them to mean anything.
+    """
+    cmd: List[str]
+    returncode: int
+    wall_s: float
+    peak_rss_kib: int
+    user_s: float
+    sys_s: float
+    stdout: str
+    stderr: str
+    timed_out: bool = False
+    marks: Dict[str, Tuple[float, float]] = field(default_factory=dict)
+    mark_text: Dict[str, str] = field(default_factory=dict)  # last matching line per mark
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0 and not self.timed_out
+
+    def tail(self, n_chars: int = 2000) -> str:
+        """Last characters of stderr then stdout, for error messages."""
+        text = (self.stderr[-n_chars:] + "\n" + self.stdout[-n_chars:]).strip()
+        return text.replace("\r", "\n")
+
+
+class _Reader(threading.Thread):
+    """Drain one pipe, keeping its tail and timestamping marked lines."""
+
+    def __init__(self, fd: int, t0: float, patterns: Mapping[str, "re.Pattern[bytes]"],
+                 marks: dict, mark_text: dict, lock: threading.Lock):
+        super().__init__(daemon=True)
+        self.fd, self.t0, self.patterns = fd, t0, patterns
+        self.marks, self.mark_text, self.lock = marks, mark_text, lock
+        self.buf = bytearray()
+
+    def run(self) -> None:
+        pending = b""
+        while True:
+            try:
+                block = os.read(self.fd, 65536)
+            except OSError:
+                block = b""
+            now = time.perf_counter() - self.t0
+            if not block:
+                if pending:
+                    self._match(pending, now)
+                break
+            self.buf += block
+            if len(self.buf) > 2 * _MAX_KEEP:
+                del self.buf[:-_MAX_KEEP]
+            if self.patterns:
+                parts = re.split(rb"[\r\n]", pending + block)
+                pending = parts.pop()
+                if len(pending) > 65536:  # never an unbounded partial line
+                    pending = pending[-65536:]
+                for line in parts:
+                    if line:
+                        self._match(line, now)
+        os.close(self.fd)
+
+    def _match(self, line: bytes, now: float) -> None:
+        for name, pat in self.patterns.items():
+            if pat.search(line):
+                with self.lock:
+                    first = self.marks.get(name, (now, now))[0]
+                    self.marks[name] = (first, now)
+                    self.mark_text[name] = line.decode("utf-8", "replace")
+
+
+def run_command(cmd: Sequence[str], *, env: Optional[Mapping[str, str]] = None,
+                cwd: Optional[str] = None, timeout: Optional[float] = None,
+                marks: Optional[Mapping[str, str]] = None, line_buffered: bool = True) -> RunResult:
+    """Run ``cmd`` in its own process group; return wall time, peak RSS and output.
+
+    ``env`` entries are added to the current environment. ``marks`` maps names
+    to regexes (matched against output lines as bytes, UTF-8 encoded pattern).
+    ``line_buffered`` prefixes ``stdbuf -oL -eL`` when available so that C stdio
+    output arrives line by line instead of at exit (progress meters that print
+    ``\\r`` already flush). ``timeout`` kills the whole group and sets ``timed_out``.
+    """
+    cmd = [str(c) for c in cmd]
+    full_env = dict(os.environ)
+    if env:
+        full_env.update({k: str(v) for k, v in env.items()})
+    launch = list(cmd)
+    stdbuf = shutil.which("stdbuf") if line_buffered else None
+    if stdbuf:
+        launch = [stdbuf, "-oL", "-eL"] + launch
+    patterns = {k: re.compile(v.encode()) for k, v in (marks or {}).items()}
+    found: Dict[str, Tuple[float, float]] = {}
+    found_text: Dict[str, str] = {}
+    lock = threading.Lock()
+
+    out_r, out_w = os.pipe()
+    err_r, err_w = os.pipe()
+    t0 = time.perf_counter()
+    try:
+        proc = subprocess.Popen(launch, stdin=subprocess.DEVNULL, stdout=out_w, stderr=err_w,
+                                env=full_env, cwd=cwd, start_new_session=True)
+    finally:
+        os.close(out_w)
+        os.close(err_w)
+    readers = [_Reader(fd, t0, patterns, found, found_text, lock) for fd in (out_r, err_r)]
+    for r in readers:
+        r.start()
+
+    killed = threading.Event()
+
+    def _kill() -> None:
+        killed.set()
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+    timer = threading.Timer(timeout, _kill) if timeout else None
+    if timer:
+        timer.start()
+    # wait4 (not Popen.wait) because it hands back the child's rusage.
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t0
+    if timer:
+        timer.cancel()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    for r in readers:
+        r.join()
+    return RunResult(
+        cmd=cmd, returncode=proc.returncode, wall_s=wall, peak_rss_kib=usage.ru_maxrss,
+        user_s=usage.ru_utime, sys_s=usage.ru_stime,
+        stdout=bytes(readers[0].buf).decode("utf-8", "replace"),
+        stderr=bytes(readers[1].buf).decode("utf-8", "replace"),
+        timed_out=killed.is_set(), marks=found, mark_text=found_text)
+
+
+def summarize(values: Iterable[float]) -> Dict[str, float]:
+    """Median, min, max and count of repeated measurements (median is what we report)."""
+    vals = sorted(values)
+    if not vals:
+        return {"n": 0}
+    return {"n": len(vals), "median": statistics.median(vals), "min": vals[0], "max": vals[-1]}
+
+
+def _cpuinfo() -> Tuple[str, set, int]:
+    model, flags, cores = platform.processor() or "unknown", set(), set()
+    phys = None
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                key, _, val = line.partition(":")
+                key, val = key.strip(), val.strip()
+                if key == "model name":
+                    model = val
+                elif key == "flags":
+                    flags = set(val.split())
+                elif key == "physical id":
+                    phys = val
+                elif key == "core id":
+                    cores.add((phys, val))
+    except OSError:
+        pass
+    return model, flags, len(cores)
+
+
+def _mem_total_gib() -> Optional[float]:
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemTotal:"):
+                    return round(int(line.split()[1]) / 2**20, 1)
+    except OSError:
+        pass
+    return None
+
+
+def package_version(name: str) -> Optional[str]:
+    """Installed version of a Python distribution (without importing it), or None."""
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def debian_package_version(name: str) -> Optional[str]:
+    """Version of an installed Debian package (e.g. 'fasttext'), or None."""
+    if not shutil.which("dpkg-query"):
+        return None
+    try:
+        out = subprocess.run(["dpkg-query", "-W", "-f=${Version}", name],
+                             capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if out.returncode != 0:
+        return None
+    return out.stdout.strip() or None
+
+
+def machine_info() -> Dict[str, object]:
+    """Facts that make timings comparable: CPU, cores, SIMD, memory, software versions."""
+    model, flags, phys_cores = _cpuinfo()
+    try:
+        usable = len(os.sched_getaffinity(0))
+    except AttributeError:
+        usable = os.cpu_count()
+    return {
+        "cpu_model": model,
+        "logical_cpus": os.cpu_count(),
+        "usable_cpus": usable,
+        "physical_cores": phys_cores or None,
+        "simd": {f: (f in flags) for f in SIMD_FLAGS},
+        "mem_total_gib": _mem_total_gib(),
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "numpy": package_version("numpy"),
+        "gensim": package_version("gensim"),
+        "fasttext_cli": debian_package_version("fasttext"),
+        "fasttext_py": package_version("fasttext"),
+        "cc": _first_line(["cc", "--version"]),
+    }
+
+
+def _first_line(cmd: Sequence[str]) -> Optional[str]:
+    if not shutil.which(cmd[0]):
+        return None
+    try:
+        out = subprocess.run(list(cmd), capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return (out.stdout or out.stderr).splitlines()[0].strip() if (out.stdout or out.stderr) else None
+
+
+def format_machine(info: Mapping[str, object]) -> str:
+    """One-paragraph Markdown description of ``machine_info()`` for RESULTS.md."""
+    simd = ", ".join(k for k, v in dict(info.get("simd", {})).items() if v) or "none"
+    versions = ", ".join(f"{k} {info[k]}" for k in ("python", "numpy", "gensim", "fasttext_cli")
+                         if info.get(k))
+    return (f"{info.get('cpu_model')}; {info.get('usable_cpus')} usable of {info.get('logical_cpus')} "
+            f"logical CPUs ({info.get('physical_cores')} cores); SIMD: {simd}; "
+            f"{info.get('mem_total_gib')} GiB RAM; Linux {info.get('kernel')}; {versions}; {info.get('cc')}")
+
+
+if __name__ == "__main__":
+    import json
+    import sys
+
+    if len(sys.argv) > 1:
+        res = run_command(sys.argv[1:])
+        print(json.dumps({"returncode": res.returncode, "wall_s": round(res.wall_s, 3),
+                          "peak_rss_kib": res.peak_rss_kib, "user_s": res.user_s, "sys_s": res.sys_s}))
+    else:
+        info = machine_info()
+        print(json.dumps(info, indent=1))
+        print(format_machine(info))
