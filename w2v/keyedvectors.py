@@ -35,6 +35,7 @@ import lzma
 import os
 import re
 import warnings
+import zlib
 from numbers import Integral
 
 import numpy as np
@@ -57,6 +58,7 @@ _COUNTS_FILE = "counts.npy"
 _MAX_HEADER_BYTES = 4096
 _MAX_WORD_BYTES = 1 << 20          # far above any real token; bounds the search for a word's end
 _MAX_TEXT_LINE = 1 << 24           # bounds memory per text line (d up to ~8M values)
+_MAX_DIM = (1 << 31) - 1
 _READ_CHUNK = 1 << 22
 _MAX_READ_PIECE = 1 << 26          # never ask a reader for more at once (BufferedReader preallocates)
 _ASCII_WS = " \t\n\r\x0b\x0c"
@@ -808,7 +810,7 @@ class KeyedVectors:
         if no_header and binary:
             raise NotImplementedError("no_header only available for text-format files")
         counts = _read_vocab_counts(fvocab, encoding, unicode_errors) if fvocab is not None else None
-        with _open_input(fname) as (fin, size):
+        with _open_input(fname) as (fin, size), _corrupt_stream_is_value_error(fname, size):
             if no_header:
                 n_records, dim, left = None, None, size
             else:
@@ -1154,6 +1156,20 @@ def _open_input(fname):
             yield raw, os.fstat(raw.fileno()).st_size
 
 
+@contextlib.contextmanager
+def _corrupt_stream_is_value_error(fname, size):
+    """Decompressors report damaged input as OSError/EOFError/zlib.error/LZMAError; for the
+    caller that is a malformed file like any other: ValueError naming it."""
+    try:
+        yield
+    except ValueError:
+        raise
+    except (OSError, EOFError, zlib.error, lzma.LZMAError) as e:
+        if size is not None:        # plain file: a real I/O error, not a format problem
+            raise
+        raise ValueError(f"{fname}: corrupt compressed data ({type(e).__name__}: {e})") from e
+
+
 def _read_header(fin, fname):
     line = fin.readline(_MAX_HEADER_BYTES)
     if len(line) >= _MAX_HEADER_BYTES and not line.endswith(b"\n"):
@@ -1163,8 +1179,8 @@ def _read_header(fin, fname):
         raise ValueError(f"{fname}: bad word2vec header {line[:80]!r}: expected '<count> <dimension>' "
                          f"(pass no_header=True for a text file without one)")
     n, dim = int(parts[0]), int(parts[1])
-    if dim < 1:
-        raise ValueError(f"{fname}: bad word2vec header {line[:80]!r}: dimension must be >= 1")
+    if not 1 <= dim <= _MAX_DIM:
+        raise ValueError(f"{fname}: bad word2vec header {line[:80]!r}: dimension must be in 1..{_MAX_DIM}")
     return n, dim, len(line)
 
 
