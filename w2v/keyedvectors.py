@@ -29,6 +29,7 @@ import bz2
 import collections
 import contextlib
 import gzip
+import io
 import json
 import logging
 import lzma
@@ -700,7 +701,7 @@ class KeyedVectors:
         `dummy4unknown`, when the ratio is taken over the scored pairs only, as gensim)."""
         ok_vocab = self._ok_vocab(restrict_vocab, case_insensitive)
         gold, model, oov = [], [], 0
-        with open(pairs, encoding=encoding) as fin:
+        with _open_input(pairs) as (raw, _size), io.TextIOWrapper(raw, encoding=encoding) as fin:
             for line_no, line in enumerate(fin):
                 if not line or line.startswith("#"):
                     continue
