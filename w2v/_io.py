@@ -1,0 +1,172 @@
+"""Crash-safe writes: a reader sees either the previous file (or directory) or the new
+complete one, never a torn mixture, whatever happens during the save (exception,
+KeyboardInterrupt, full disk, power loss after the final rename).
+
+The recipe is the usual one: write everything into a temporary sibling (same directory,
+hence same file system, so the final rename is atomic), flush and fsync the data, rename
+over the target, then fsync the parent directory so the rename itself is durable.
+
+``atomic_write(path)``      one file.
+``atomic_directory(path)``  a directory of files (native KeyedVectors / Word2Vec saves).
+"""
+import contextlib
+import ctypes
+import errno
+import os
+import shutil
+import sys
+import tempfile
+
+__all__ = ["atomic_write", "atomic_directory"]
+
+
+def _read_umask():
+    # os.umask can only be read by setting it; do it once, at import, before any threads
+    # of ours exist, so later saves never race on the process-wide value.
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _read_umask()
+
+
+def _fsync_dir(path):
+    """Make a rename inside `path` durable. Best effort: not every OS/FS allows it."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _target_mode(path, default):
+    """Permission bits for the new file: keep those of the file being replaced, else
+    what a plain open() would have given (mkstemp/mkdtemp create 0600/0700)."""
+    try:
+        return os.stat(path).st_mode & 0o7777
+    except OSError:
+        return default & ~_UMASK
+
+
+@contextlib.contextmanager
+def atomic_write(path, mode="wb", encoding=None, newline=None):
+    """Open a temporary file next to `path` for writing; on a clean exit of the ``with``
+    block it is flushed, fsynced and renamed over `path` (``os.replace``: atomic).
+    On any exception the temporary file is removed and `path` is left untouched.
+
+    `mode` is ``"wb"`` (default) or ``"w"``/``"wt"`` (then `encoding`/`newline` apply).
+    Yields the open file object.
+    """
+    if mode not in ("wb", "w", "wt"):
+        raise ValueError(f"atomic_write: unsupported mode {mode!r} (use 'wb', 'w' or 'wt')")
+    path = os.path.abspath(os.fspath(path))
+    parent, name = os.path.split(path)
+    fd, tmp = tempfile.mkstemp(dir=parent, prefix=f".{name}.", suffix=".tmp")
+    try:
+        if "b" in mode:
+            f = os.fdopen(fd, mode)
+        else:
+            f = os.fdopen(fd, mode, encoding=encoding or "utf-8", newline=newline)
+        with f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, _target_mode(path, 0o666))
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    _fsync_dir(parent)
+
+
+def _fsync_tree(root):
+    """fsync every file and directory below `root` (bottom-up), so the tree is on disk
+    before it is renamed into place."""
+    for dirpath, _dirnames, filenames in os.walk(root, topdown=False):
+        for fn in filenames:
+            p = os.path.join(dirpath, fn)
+            if os.path.islink(p):
+                continue
+            fd = os.open(p, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        _fsync_dir(dirpath)
+
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _exchange(a, b):
+    """Atomically swap two paths with Linux renameat2(RENAME_EXCHANGE).
+    Returns False where unsupported (not Linux, old glibc/kernel, file system without it)."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    renameat2.restype = ctypes.c_int
+    if renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EPERM):
+        return False
+    raise OSError(err, os.strerror(err), b)
+
+
+def _remove(path):
+    if os.path.isdir(path) and not os.path.islink(path):
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+
+
+@contextlib.contextmanager
+def atomic_directory(path):
+    """Yield the path of a new empty temporary directory next to `path`; write all files
+    of a multi-file save into it. On a clean exit every file is fsynced and the directory
+    replaces `path` (a directory or a file, or nothing yet); on an exception it is deleted
+    and `path` is untouched.
+
+    The swap is one atomic ``renameat2(RENAME_EXCHANGE)`` on Linux. Elsewhere it is two
+    renames (old -> hidden sibling, new -> `path`): a crash exactly between them leaves no
+    `path` but both complete versions as hidden siblings ``.<name>.*``; the previous save is
+    never modified before the new one is complete and on disk.
+    """
+    path = os.path.abspath(os.fspath(path))
+    parent, name = os.path.split(path)
+    if not name:
+        raise ValueError(f"atomic_directory: {path!r} has no final component")
+    tmp = tempfile.mkdtemp(dir=parent, prefix=f".{name}.", suffix=".tmp")
+    try:
+        yield tmp
+        _fsync_tree(tmp)
+        os.chmod(tmp, 0o777 & ~_UMASK)
+        if not os.path.lexists(path):
+            os.rename(tmp, path)
+            old = None
+        elif _exchange(tmp, path):
+            old = tmp          # after the exchange tmp names the previous save
+        else:
+            old = tmp + ".old"   # tmp is unique (mkdtemp), so is this
+            os.rename(path, old)
+            os.rename(tmp, path)
+    except BaseException:
+        _remove(tmp)
+        raise
+    _fsync_dir(parent)
+    if old is not None:
+        _remove(old)       # the new save is committed; failing to clean up is not an error
