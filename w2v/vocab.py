@@ -205,7 +205,11 @@ class Vocab:
                 raise TypeError(f"cannot save non-str word {word!r}")
             if not word or any(ch in _WHITESPACE for ch in word):
                 raise ValueError(f"cannot save word {word!r}: empty or contains whitespace")
-            lines.append(b"%s %d\n" % (word.encode("utf-8", "surrogateescape"), count))
+            try:
+                raw = word.encode("utf-8", "surrogateescape")
+            except UnicodeEncodeError as e:  # a lone surrogate that no byte string decodes to
+                raise ValueError(f"cannot save word {word!r}: {e.reason}") from None
+            lines.append(b"%s %d\n" % (raw, count))
         _atomic_write(os.fspath(path), b"".join(lines))
 
     @classmethod
