@@ -6,20 +6,25 @@ and two reads from 8*V bytes, whatever the distribution (see ARCHITECTURE.md):
 
     r = rng(); i = (uint32)(((r >> 32) * V) >> 32); w = ((uint32)r < prob[i]) ? i : alias[i];
 
-Why not word2vec.c's flat table or gensim's cumulative table (bench/bench_sampling.c,
-splitmix64, Zipf counts**0.75, ns per draw, median of 5 runs of 2e7 draws, gcc -O3, on the
-2-core AMD EPYC dev box, idle-ish; "indep" = independent draws summed, "chain" = each draw
-perturbs the next RNG state, i.e. latency):
+Why not word2vec.c's flat table or gensim's cumulative table: bench/bench_sampling.sh
+(splitmix64, counts max(5, 1e7/rank) ** 0.75, gcc -O3, ns per draw, median of 5 runs of
+1e7 draws; "indep" = independent draws summed (throughput), "chain" = each draw perturbs
+the next RNG state (latency); two runs on the shared 2-core AMD EPYC dev box at load ~3,
+so +-50% noise; tv = total variation of the distribution the table really draws from):
 
-                          V = 57k            V = 231k
-                       indep   chain      indep   chain
-    cumulative+bsearch  FILL    FILL       FILL    FILL
-    alias               FILL    FILL       FILL    FILL
-    flat table 1e7      FILL    FILL       FILL    FILL
-    flat table 1e8      FILL    FILL       FILL    FILL
+                          V = 57k                       V = 231k
+                     indep     chain     tv        indep     chain     tv
+  cumulative+bsearch  122/95   97/118  2.3e-6     140/75   148/103  9.3e-6
+  alias                 6/9    12/16   1.4e-6       8/7     24/16   2.2e-6
+  flat table 1e7       20/20  246/131  9.5e-4      14/13   227/143  3.9e-3
+  flat table 1e8       32/24  275/284  9.7e-5      32/31   398/346  3.8e-4
 
+The alias table is the fastest in both modes, 2-4x ahead of the flat table on throughput
+and ~10x on latency (its 8*V bytes stay in L2/L3 where the flat table misses to DRAM).
 The flat table quantises probabilities to 1/table_size (rare words get 0 or 1 slots) and
-costs 400 MB at 1e8; the alias table is exact to 2**-32 per column in 8*V bytes.
+costs 400 MB at 1e8; the alias table is exact to 2**-32 per column in 8*V bytes.  What is
+left of its tv comes from the draw rule's column choice, (r >> 32) * V >> 32, which favours
+some columns by up to V / 2**32 relative (this module's table gives the same 1.4e-6 / 2.2e-6).
 """
 import numpy as np
 
