@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from w2v.vocab import RULE_DEFAULT, RULE_DISCARD, RULE_KEEP, Vocab
+from w2v.vocab import RULE_DEFAULT, RULE_DISCARD, RULE_KEEP, Vocab, _parse_vocab_checked, _parse_vocab_fast
 
 # -- reference: plain Python over a token stream --------------------------------------------
 
@@ -291,6 +291,7 @@ def test_load_tolerates_line_endings_tabs_blank_lines(tmp_path):
     (b"a 99999999999999999999\n", 1, "too large"),
 ])
 def test_load_malformed(tmp_path, content, line, match):
+    assert _parse_vocab_fast(content) is None
     p = tmp_path / "bad.txt"
     p.write_bytes(content)
     with pytest.raises(ValueError, match=match) as e:
@@ -324,3 +325,46 @@ def _current_umask():
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+@pytest.mark.parametrize("word, exc, match", [
+    ("", ValueError, "empty"),
+    ("a\tb", ValueError, "whitespace"),
+    ("a\nb", ValueError, "whitespace"),
+    ("a\rb", ValueError, "whitespace"),
+    ("a\x0bb", ValueError, "whitespace"),
+    (b"bytes", TypeError, "non-str"),
+    (7, TypeError, "non-str"),
+])
+def test_save_rejects_unrepresentable_words(tmp_path, word, exc, match):
+    v = Vocab.from_counts(["ok", word, "fine"], [5, 3, 2], min_count=1)
+    with pytest.raises(exc, match=match):
+        v.save(tmp_path / "v.txt")
+    assert os.listdir(tmp_path) == []
+
+
+separators = st.lists(st.sampled_from([b" ", b"\t", b"\x0b", b"\x0c"]), min_size=1, max_size=3).map(b"".join)
+line_ends = st.sampled_from([b"\n", b"\r\n", b"\r", b"\n\n", b" \n", b"\t\r\n \n"])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.binary(min_size=1, max_size=8).filter(lambda b: not (set(b) & ascii_ws)),
+                          st.integers(0, 2**63 - 1), separators, line_ends),
+                max_size=30, unique_by=lambda t: t[0].decode("utf-8", "surrogateescape")),
+       st.booleans())
+def test_fast_parser_agrees_with_checked_parser(lines, final_newline):
+    data = b"".join(w + sep + b"%d" % c + end for w, c, sep, end in lines)
+    if not final_newline:
+        data = data.rstrip(b"\r\n")
+    fast = _parse_vocab_fast(data)
+    slow = _parse_vocab_checked(data, "x")
+    assert fast is not None
+    assert fast[0] == slow[0] and fast[1].tolist() == slow[1].tolist()
+    assert slow[0] == [w.decode("utf-8", "surrogateescape") for w, *_ in lines]
+
+
+@pytest.mark.parametrize("data", [b"a 1 b 2\n", b"a 1\nb\n2\n", b"a\n1\n", b"a 1\nb +2\n"])
+def test_fast_parser_rejects_misplaced_fields(data):
+    assert _parse_vocab_fast(data) is None
+    with pytest.raises(ValueError):
+        _parse_vocab_checked(data, "x")

@@ -199,18 +199,32 @@ class Vocab:
 
     def save(self, path):
         """Write ``word count`` lines (word2vec.c ``-save-vocab`` format), atomically."""
-        lines = []
-        for word, count in zip(self.index_to_key, self.counts.tolist()):
+        words = self.index_to_key
+        if not all(isinstance(w, str) for w in words):
+            self._raise_unsavable()
+        try:
+            text = "".join([f"{w} {c}\n" for w, c in zip(words, self.counts.tolist())])
+            payload = text.encode("utf-8", "surrogateescape")
+        except UnicodeEncodeError:
+            payload = None
+        # each line holds exactly one space and one newline unless a word has whitespace
+        if (payload is None or any(payload.count(ch) for ch in b"\t\v\f\r")
+                or payload.count(b" ") != len(words) or payload.count(b"\n") != len(words)
+                or payload.startswith(b" ") or b"\n " in payload):
+            self._raise_unsavable()
+        _atomic_write(os.fspath(path), payload)
+
+    def _raise_unsavable(self):
+        for word in self.index_to_key:
             if not isinstance(word, str):
                 raise TypeError(f"cannot save non-str word {word!r}")
             if not word or any(ch in _WHITESPACE for ch in word):
                 raise ValueError(f"cannot save word {word!r}: empty or contains whitespace")
             try:
-                raw = word.encode("utf-8", "surrogateescape")
+                word.encode("utf-8", "surrogateescape")
             except UnicodeEncodeError as e:  # a lone surrogate that no byte string decodes to
                 raise ValueError(f"cannot save word {word!r}: {e.reason}") from None
-            lines.append(b"%s %d\n" % (raw, count))
-        _atomic_write(os.fspath(path), b"".join(lines))
+        raise AssertionError("unreachable: no unsavable word found")
 
     @classmethod
     def load(cls, path, *, min_count=1, max_final_vocab=None, trim_rule=None, sorted_vocab=True,
@@ -225,33 +239,69 @@ class Vocab:
         path = os.fspath(path)
         with open(path, "rb") as f:
             data = f.read()
-        words, counts, line_of = [], [], {}
-        for lineno, line in enumerate(data.splitlines(), 1):
-            fields = line.split()
-            if not fields:
-                continue
-            if len(fields) != 2:
-                what = "missing count" if len(fields) == 1 else f"{len(fields)} fields"
-                raise ValueError(f"{path}:{lineno}: expected 'word count', got {what}: {line[:80]!r}")
-            word_b, count_b = fields
-            if not _COUNT_RE.match(count_b):
-                kind = "negative count" if count_b.startswith(b"-") else "count is not a non-negative integer"
-                raise ValueError(f"{path}:{lineno}: {kind}: {count_b[:40]!r}")
-            count = int(count_b)
-            if count > _INT64_MAX:
-                raise ValueError(f"{path}:{lineno}: count too large: {count}")
-            word = word_b.decode("utf-8", "surrogateescape")
-            if word in line_of:
-                raise ValueError(f"{path}:{lineno}: duplicate word {word!r} (first on line "
-                                 f"{line_of[word]})")
-            line_of[word] = lineno
-            words.append(word)
-            counts.append(count)
+        parsed = _parse_vocab_fast(data)
+        words, counts = parsed if parsed is not None else _parse_vocab_checked(data, path)
         if not words:
             raise ValueError(f"{path}: no words in vocabulary file")
-        return cls.from_counts(words, np.array(counts, dtype=np.int64), min_count=min_count,
+        return cls.from_counts(words, counts, min_count=min_count,
                                max_final_vocab=max_final_vocab, trim_rule=trim_rule,
                                sorted_vocab=sorted_vocab, ties=ties)
+
+
+def _parse_vocab_fast(data):
+    """(words, int64 counts) of a well-formed vocabulary file with vectorised checks, or None
+    if anything looks wrong (then the line-by-line parser finds and reports it)."""
+    fields = data.split()
+    if len(fields) % 2:
+        return None
+    # every non-blank line must hold exactly two fields: count field starts per line
+    b = np.frombuffer(data, dtype=np.uint8)
+    is_newline = (b == 10) | (b == 13)
+    is_text = ~(is_newline | (b == 32) | (b == 9) | (b == 11) | (b == 12))
+    starts = np.flatnonzero(is_text & ~np.concatenate(([False], is_text[:-1])))
+    per_line = np.bincount(np.cumsum(is_newline)[starts])
+    if np.any((per_line != 0) & (per_line != 2)):
+        return None
+    counts_b = fields[1::2]
+    if counts_b and not b"".join(counts_b).isdigit():
+        return None
+    try:
+        counts = np.array(list(map(int, counts_b)), dtype=np.int64)
+    except OverflowError:
+        return None
+    # decoding the words joined by "\n" equals decoding each one: "\n" is ASCII, and no
+    # invalid byte sequence spans it
+    words = b"\n".join(fields[0::2]).decode("utf-8", "surrogateescape").split("\n") if fields else []
+    if len(set(words)) != len(words):
+        return None
+    return words, counts
+
+
+def _parse_vocab_checked(data, path):
+    """Line-by-line parse of a vocabulary file, raising ValueError at the first bad line."""
+    words, counts, line_of = [], [], {}
+    for lineno, line in enumerate(data.splitlines(), 1):
+        fields = line.split()
+        if not fields:
+            continue
+        if len(fields) != 2:
+            what = "missing count" if len(fields) == 1 else f"{len(fields)} fields"
+            raise ValueError(f"{path}:{lineno}: expected 'word count', got {what}: {line[:80]!r}")
+        word_b, count_b = fields
+        if not _COUNT_RE.match(count_b):
+            kind = "negative count" if count_b.startswith(b"-") else "count is not a non-negative integer"
+            raise ValueError(f"{path}:{lineno}: {kind}: {count_b[:40]!r}")
+        count = int(count_b)
+        if count > _INT64_MAX:
+            raise ValueError(f"{path}:{lineno}: count too large: {count}")
+        word = word_b.decode("utf-8", "surrogateescape")
+        if word in line_of:
+            raise ValueError(f"{path}:{lineno}: duplicate word {word!r} (first on line "
+                             f"{line_of[word]})")
+        line_of[word] = lineno
+        words.append(word)
+        counts.append(count)
+    return words, np.array(counts, dtype=np.int64)
 
 
 def _thresholds(counts, T):
