@@ -38,13 +38,17 @@ __all__ = [
     "detect_compression", "encode_file_corpus", "encode_sentences", "open_binary",
 ]
 
-# (magic bytes, name, opener); xz's magic is 6 bytes, the longest we need.
+# (pattern of the first bytes, name, opener).  Longer than the bare magic numbers
+# so that text which merely starts with "BZh" stays plain: gzip names its
+# method (8, deflate), bzip2 a block size digit and then the magic of either a
+# first block (pi) or the end of an empty stream (sqrt(pi)).
 _MAGIC = (
-    (b"\x1f\x8b", "gzip", gzip.open),
-    (b"BZh", "bz2", bz2.open),
-    (b"\xfd7zXZ\x00", "xz", lzma.open),
+    (re.compile(rb"\x1f\x8b\x08"), "gzip", gzip.open),
+    (re.compile(rb"BZh[1-9](?:\x31\x41\x59\x26\x53\x59|\x17\x72\x45\x38\x50\x90)"), "bz2",
+     bz2.open),
+    (re.compile(rb"\xfd7zXZ\x00"), "xz", lzma.open),
 )
-_MAGIC_LEN = 6
+_MAGIC_LEN = 10
 
 # Plain files smaller than this per range are not split further: a range
 # costs a thread hand-off and a file open.
@@ -83,7 +87,7 @@ def detect_compression(path):
     with open(path, "rb") as f:
         head = f.read(_MAGIC_LEN)
     for magic, name, _ in _MAGIC:
-        if head.startswith(magic):
+        if magic.match(head):
             return name
     return None
 
@@ -539,6 +543,8 @@ def _count_iterable(corpus, max_vocab_size):
                     pruned_words += len(drop)
                     min_reduce += 1
                 counter[w] = 1
+                if len(counter) > peak:
+                    peak = len(counter)
         if len(counter) > peak:
             peak = len(counter)
     return WordCounts(words=list(counter), counts=np.fromiter(counter.values(), np.int64,
