@@ -143,6 +143,7 @@ def test_truncated_compressed_file_names_file_and_bytes(tmp_path, kind):
         assert re.search(r"after \d+ decompressed bytes", str(e.value))
         assert isinstance(e.value, ValueError) and e.value.path == str(path)
         assert 0 <= e.value.bytes_read < len(data)
+    assert not os.path.exists(tmp_path / "o.bin")      # no half-written encoding left
 
 
 def test_corrupt_compressed_file(tmp_path):

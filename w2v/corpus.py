@@ -647,6 +647,7 @@ def encode_file_corpus(corpus, words, out_path, workers=1):
     msl, block_size = corpus.max_sentence_length, corpus.block_size
     scanners = []
     pool = ThreadPoolExecutor(workers) if workers > 1 else None
+    done = False
     try:
         with open(out_path, "wb", buffering=0) as out:
             for path in corpus.paths:
@@ -661,9 +662,15 @@ def encode_file_corpus(corpus, words, out_path, workers=1):
                     continue
                 scanners.extend(_encode_parallel(path, bounds, vocab, msl, block_size,
                                                  out, out_path, pool))
+        done = True
     finally:
         if pool is not None:
             pool.shutdown(wait=True)
+        if not done:        # never leave a half-written cache behind
+            try:
+                os.unlink(out_path)
+            except OSError:
+                pass
     n_ids = sum(s.n_ids for s in scanners)
     n_sent = sum(s.n_sentences for s in scanners)
     raw = sum(s.raw_tokens for s in scanners)
