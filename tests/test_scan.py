@@ -188,6 +188,8 @@ def test_words_round_trip_invalid_utf8():
 def test_from_words_rejects_duplicates():
     with pytest.raises(ValueError, match="duplicate"):
         _scan.VocabTable.from_words(["a", "b", "a"])
+    with pytest.raises(TypeError, match="str or bytes"):
+        _scan.VocabTable.from_words(["a", 3])
 
 
 def test_next_space_and_scanner_args():

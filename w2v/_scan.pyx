@@ -52,7 +52,12 @@ cdef class VocabTable:
         cdef bytes b
         cdef Py_ssize_t i = 0
         for w in words:
-            b = w.encode("utf-8", "surrogateescape") if isinstance(w, str) else bytes(w)
+            if isinstance(w, str):
+                b = w.encode("utf-8", "surrogateescape")
+            elif isinstance(w, (bytes, bytearray)):
+                b = bytes(w)
+            else:
+                raise TypeError(f"vocabulary words must be str or bytes, got {type(w).__name__}")
             _check(vt_add(table.t, b, len(b), 1))
             i += 1
             if <Py_ssize_t>table.t.size != i:

@@ -17,6 +17,7 @@ import bz2
 import errno
 import gzip
 import io
+import logging
 import lzma
 import os
 import queue
@@ -32,6 +33,8 @@ from itertools import repeat
 import numpy as np
 
 from w2v import _scan
+
+logger = logging.getLogger(__name__)
 
 __all__ = [
     "Corpus", "CorruptFileError", "EncodedCorpus", "WordCounts", "count_words",
@@ -380,10 +383,20 @@ def count_words(corpus, workers=1, max_vocab_size=None):
     finally:
         if pool is not None:
             pool.shutdown(wait=True)
-    return WordCounts(words=table.words(), counts=table.counts(), total_words=total,
-                      n_sentences=sentences, pruned_words=table.pruned_words,
-                      pruned_count=table.pruned_count, min_reduce=table.min_reduce,
-                      peak_size=table.peak_size)
+    counts = WordCounts(words=table.words(), counts=table.counts(), total_words=total,
+                        n_sentences=sentences, pruned_words=table.pruned_words,
+                        pruned_count=table.pruned_count, min_reduce=table.min_reduce,
+                        peak_size=table.peak_size)
+    _log_counts(counts, len(corpus.paths))
+    return counts
+
+
+def _log_counts(counts, n_files=None):
+    logger.info("collected %d word types from %d raw words and %d sentences%s%s",
+                len(counts.words), counts.total_words, counts.n_sentences,
+                f" in {n_files} file(s)" if n_files is not None else "",
+                f"; pruned {counts.pruned_words} entries ({counts.pruned_count} occurrences)"
+                if counts.pruned_words else "")
 
 
 def _file_sentences(scanners, msl):
@@ -547,10 +560,12 @@ def _count_iterable(corpus, max_vocab_size):
                     peak = len(counter)
         if len(counter) > peak:
             peak = len(counter)
-    return WordCounts(words=list(counter), counts=np.fromiter(counter.values(), np.int64,
-                                                              len(counter)),
-                      total_words=total, n_sentences=sentences, pruned_words=pruned_words,
-                      pruned_count=pruned_count, min_reduce=min_reduce, peak_size=peak)
+    counts = WordCounts(words=list(counter),
+                        counts=np.fromiter(counter.values(), np.int64, len(counter)),
+                        total_words=total, n_sentences=sentences, pruned_words=pruned_words,
+                        pruned_count=pruned_count, min_reduce=min_reduce, peak_size=peak)
+    _log_counts(counts)
+    return counts
 
 
 # ---------------------------------------------------------------- encoding
