@@ -1,6 +1,13 @@
 /* Byte tokenizer + insertion-ordered open-addressing hash table (linear
- * probing, load factor <= 0.7, doubling growth).  Per token: one hash, one or
- * two probes, one memcmp; no allocation except amortised arena/table growth. */
+ * probing, load factor <= 0.7, doubling growth).
+ *
+ * Every word has a 64-bit key: for words of at most 8 bytes the bytes
+ * themselves (as a little-endian number, zero-extended), for longer words
+ * their last 8 bytes.  The entry keeps it, so a short word is matched by
+ * comparing (length, key) with no access to the arena, and on little-endian
+ * machines the tokenizer gets the key of a short token from the same 8-byte
+ * load that finds its end.  Per token: one load, one mix, one or two probes;
+ * no allocation except amortised arena/table growth. */
 #include "vocab_table.h"
 
 #include <stdlib.h>
@@ -8,6 +15,15 @@
 
 #define VT_MIN_SLOTS 1024
 #define VT_MAX_ENTRIES 0xFFFFFFFEu
+
+/* The word-at-a-time token scan needs little-endian loads and a count of
+ * trailing zeros; elsewhere the byte-at-a-time scan gives the same result. */
+#if (defined(__GNUC__) || defined(__clang__)) && \
+    !(defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__)
+#define VT_SWAR 1
+#else
+#define VT_SWAR 0
+#endif
 
 /* 1 for the six ASCII whitespace bytes, 2 for the two that also end a line. */
 static const unsigned char vt_space_class[256] = {
@@ -23,12 +39,6 @@ static inline uint64_t vt_load64(const unsigned char *p) {
     return v;
 }
 
-static inline uint32_t vt_load32(const unsigned char *p) {
-    uint32_t v;
-    memcpy(&v, p, 4);
-    return v;
-}
-
 static inline uint64_t vt_mix(uint64_t h) {
     /* finaliser with full avalanche so both the slot index (low bits) and the
      * slot tag (high bits) depend on every input bit */
@@ -40,28 +50,44 @@ static inline uint64_t vt_mix(uint64_t h) {
     return h;
 }
 
-/* Word-at-a-time hash.  Short words (the vast majority) take one or two
- * possibly overlapping loads; the length is mixed in, so overlap is harmless. */
-uint64_t vt_hash(const char *word, size_t len) {
+#define VT_K1 0xA0761D6478BD642FULL
+#define VT_K2 0xE7037ED1A0B428DBULL
+
+static inline uint64_t vt_hash_short(uint64_t key, size_t len) {
+    return vt_mix((key ^ ((uint64_t)len * VT_K1)) * VT_K2);
+}
+
+/* Hash of a word and (through *key) its key; the one definition every path
+ * must agree with. */
+static inline uint64_t vt_hash_key(const char *word, size_t len, uint64_t *key) {
     const unsigned char *p = (const unsigned char *)word;
-    uint64_t h = 0x9E3779B97F4A7C15ULL ^ ((uint64_t)len * 0xA0761D6478BD642FULL);
+    if (len <= 8) {
+        uint64_t k = 0;
+        for (size_t i = 0; i < len; i++) k |= (uint64_t)p[i] << (8 * i);
+        *key = k;
+        return vt_hash_short(k, len);
+    }
+    uint64_t h = (uint64_t)len * VT_K1;
     size_t n = len;
     while (n > 8) {
-        h = (h ^ vt_load64(p)) * 0xE7037ED1A0B428DBULL;
+        h = (h ^ vt_load64(p)) * VT_K2;
         h ^= h >> 29;
         p += 8;
         n -= 8;
     }
-    uint64_t k;
-    if (n >= 4) {
-        k = ((uint64_t)vt_load32(p) << 32) | vt_load32(p + n - 4);
-    } else if (n > 0) {
-        k = ((uint64_t)p[0] << 16) | ((uint64_t)p[n >> 1] << 8) | p[n - 1];
-    } else {
-        k = 0;
-    }
-    h = (h ^ k) * 0xE7037ED1A0B428DBULL;
-    return vt_mix(h);
+    *key = vt_load64((const unsigned char *)word + len - 8);
+    return vt_mix((h ^ *key) * VT_K2);
+}
+
+uint64_t vt_hash(const char *word, size_t len) {
+    uint64_t key;
+    return vt_hash_key(word, len, &key);
+}
+
+static inline uint64_t vt_entry_hash(const vt_table *t, const vt_entry *e) {
+    if (e->len <= 8) return vt_hash_short(e->key, e->len);
+    uint64_t key;
+    return vt_hash_key(t->arena + e->offset, e->len, &key);
 }
 
 vt_table *vt_table_new(size_t max_size) {
@@ -92,7 +118,7 @@ void vt_table_free(vt_table *t) {
 
 /* Slot holding word, or the empty slot where it would go. */
 static inline uint64_t vt_probe(const vt_table *t, const char *word, size_t len, uint64_t h,
-                                int *found) {
+                                uint64_t key, int *found) {
     uint64_t i = h & t->mask;
     const uint64_t tag = h >> 32;
     for (;;) {
@@ -103,7 +129,8 @@ static inline uint64_t vt_probe(const vt_table *t, const char *word, size_t len,
         }
         if ((s >> 32) == tag) {
             const vt_entry *e = &t->entries[(uint32_t)s - 1];
-            if (e->len == len && memcmp(t->arena + e->offset, word, len) == 0) {
+            if (e->len == len && e->key == key &&
+                (len <= 8 || memcmp(t->arena + e->offset, word, len) == 0)) {
                 *found = 1;
                 return i;
             }
@@ -112,19 +139,27 @@ static inline uint64_t vt_probe(const vt_table *t, const char *word, size_t len,
     }
 }
 
-int64_t vt_find(const vt_table *t, const char *word, size_t len) {
+static inline int64_t vt_find_hashed(const vt_table *t, const char *word, size_t len, uint64_t h,
+                                     uint64_t key) {
     int found;
-    const uint64_t i = vt_probe(t, word, len, vt_hash(word, len), &found);
+    const uint64_t i = vt_probe(t, word, len, h, key, &found);
     return found ? (int64_t)(uint32_t)t->slots[i] - 1 : -1;
 }
 
-/* Rebuild the slot array with nslots slots from the entries (hashes are stored). */
+int64_t vt_find(const vt_table *t, const char *word, size_t len) {
+    uint64_t key;
+    const uint64_t h = vt_hash_key(word, len, &key);
+    return vt_find_hashed(t, word, len, h, key);
+}
+
+/* Rebuild the slot array with nslots slots from the entries (hashes recomputed
+ * from the keys: short words never touch the arena). */
 static int vt_rehash(vt_table *t, uint64_t nslots) {
     uint64_t *slots = (uint64_t *)calloc(nslots, sizeof(uint64_t));
     if (!slots) return VT_ENOMEM;
     const uint64_t mask = nslots - 1;
     for (size_t k = 0; k < t->size; k++) {
-        const uint64_t h = t->entries[k].hash;
+        const uint64_t h = vt_entry_hash(t, &t->entries[k]);
         uint64_t i = h & mask;
         while (slots[i]) i = (i + 1) & mask;
         slots[i] = ((h >> 32) << 32) | (uint64_t)(k + 1);
@@ -185,9 +220,10 @@ static int vt_grow_arena(vt_table *t, size_t need) {
     return VT_OK;
 }
 
-static int vt_add_hashed(vt_table *t, const char *word, size_t len, uint64_t h, int64_t count) {
+static inline int vt_add_hashed(vt_table *t, const char *word, size_t len, uint64_t h,
+                                uint64_t key, int64_t count) {
     int found;
-    uint64_t i = vt_probe(t, word, len, h, &found);
+    uint64_t i = vt_probe(t, word, len, h, key, &found);
     if (found) {
         t->entries[(uint32_t)t->slots[i] - 1].count += count;
         return VT_OK;
@@ -196,18 +232,18 @@ static int vt_add_hashed(vt_table *t, const char *word, size_t len, uint64_t h, 
     int rc;
     if (t->max_size && t->size >= t->max_size) {
         if ((rc = vt_make_room(t)) != VT_OK) return rc;
-        i = vt_probe(t, word, len, h, &found);
+        i = vt_probe(t, word, len, h, key, &found);
     }
     /* keep load factor <= 0.7 */
     if ((t->size + 1) * 10 > (t->mask + 1) * 7) {
         if ((rc = vt_rehash(t, (t->mask + 1) * 2)) != VT_OK) return rc;
-        i = vt_probe(t, word, len, h, &found);
+        i = vt_probe(t, word, len, h, key, &found);
     }
     if (t->size == t->entries_cap && (rc = vt_grow_entries(t)) != VT_OK) return rc;
     if (t->arena_cap - t->arena_len < len && (rc = vt_grow_arena(t, len)) != VT_OK) return rc;
     memcpy(t->arena + t->arena_len, word, len);
     vt_entry *e = &t->entries[t->size];
-    e->hash = h;
+    e->key = key;
     e->count = count;
     e->offset = t->arena_len;
     e->len = (uint32_t)len;
@@ -220,13 +256,16 @@ static int vt_add_hashed(vt_table *t, const char *word, size_t len, uint64_t h, 
 }
 
 int vt_add(vt_table *t, const char *word, size_t len, int64_t count) {
-    return vt_add_hashed(t, word, len, vt_hash(word, len), count);
+    uint64_t key;
+    const uint64_t h = vt_hash_key(word, len, &key);
+    return vt_add_hashed(t, word, len, h, key, count);
 }
 
 int vt_merge(vt_table *dst, const vt_table *src) {
     for (size_t k = 0; k < src->size; k++) {
         const vt_entry *e = &src->entries[k];
-        int rc = vt_add_hashed(dst, src->arena + e->offset, e->len, e->hash, e->count);
+        int rc = vt_add_hashed(dst, src->arena + e->offset, e->len, vt_entry_hash(src, e),
+                               e->key, e->count);
         if (rc != VT_OK) return rc;
     }
     dst->pruned_words += src->pruned_words;
@@ -303,13 +342,13 @@ typedef struct vt_sink {
 } vt_sink;
 
 static inline int vt_on_token(const int mode, vt_scanner *s, vt_sink *k, const char *w,
-                              size_t len) {
+                              size_t len, uint64_t h, uint64_t key) {
     s->raw_tokens += 1;
     if (mode == VT_MODE_COUNT) {
         s->line_tokens += 1;
-        return vt_add(k->table, w, len, 1);
+        return vt_add_hashed(k->table, w, len, h, key, 1);
     }
-    const int64_t id = vt_find(k->vocab, w, len);
+    const int64_t id = vt_find_hashed(k->vocab, w, len, h, key);
     if (id >= 0) {
         if (k->out_len >= k->out_cap) return VT_EOVERFLOW;
         k->out[k->out_len++] = (index_t)id;
@@ -350,6 +389,28 @@ static inline int vt_on_eol(const int mode, vt_scanner *s, vt_sink *k) {
     return VT_OK;
 }
 
+#if VT_SWAR
+/* First whitespace byte at or after p (or end), eight bytes per step; see
+ * vt_scan for the flag arithmetic.  A flagged control byte that is not
+ * whitespace resumes the search after it. */
+static inline const unsigned char *vt_token_end(const unsigned char *p,
+                                                const unsigned char *end) {
+    while (end - p >= 8) {
+        const uint64_t v = vt_load64(p);
+        const uint64_t m = (v - 0x2121212121212121ULL) & ~v & 0x8080808080808080ULL;
+        if (!m) {
+            p += 8;
+            continue;
+        }
+        p += __builtin_ctzll(m) >> 3;
+        if (vt_space_class[*p]) return p;
+        p++;
+    }
+    while (p < end && !VT_IS_SPACE(*p)) p++;
+    return p;
+}
+#endif
+
 static inline int vt_scan(const int mode, vt_scanner *s, vt_sink *k, const char *buf, size_t n,
                           int final) {
     const unsigned char *p = (const unsigned char *)buf;
@@ -361,7 +422,9 @@ static inline int vt_scan(const int mode, vt_scanner *s, vt_sink *k, const char 
         while (q < end && !VT_IS_SPACE(*q)) q++;
         if ((rc = vt_keep_partial(s, (const char *)p, (size_t)(q - p))) != VT_OK) return rc;
         if (q == end && !final) return VT_OK;
-        rc = vt_on_token(mode, s, k, s->partial, s->partial_len);
+        uint64_t key;
+        const uint64_t h = vt_hash_key(s->partial, s->partial_len, &key);
+        rc = vt_on_token(mode, s, k, s->partial, s->partial_len, h, key);
         s->partial_len = 0;
         if (rc != VT_OK) return rc;
         p = q;
@@ -373,10 +436,36 @@ static inline int vt_scan(const int mode, vt_scanner *s, vt_sink *k, const char 
         }
         if (p == end) break;
         const unsigned char *start = p;
+#if VT_SWAR
+        if (end - p >= 8) {
+            /* flag bytes < 0x21: (x - 0x21) borrows into bit 7 only there (~x
+             * drops bytes >= 0x80); flags above the lowest may be spurious,
+             * the lowest is exact */
+            const uint64_t v = vt_load64(p);
+            const uint64_t m = (v - 0x2121212121212121ULL) & ~v & 0x8080808080808080ULL;
+            if (m) {
+                const size_t len = (size_t)__builtin_ctzll(m) >> 3;
+                if (vt_space_class[p[len]]) {
+                    /* a token of 1..7 bytes; its key is v cut to its length */
+                    const uint64_t key = v & ((1ULL << (8 * len)) - 1);
+                    p += len;
+                    rc = vt_on_token(mode, s, k, (const char *)start, len,
+                                     vt_hash_short(key, len), key);
+                    if (rc != VT_OK) return rc;
+                    continue;
+                }
+                /* a control byte that is not whitespace: the byte loop below */
+            } else {
+                p = vt_token_end(p + 8, end);
+            }
+        }
+#endif
         while (p < end && !VT_IS_SPACE(*p)) p++;
-        if (p == end && !final) return vt_keep_partial(s, (const char *)start, (size_t)(p - start));
-        if ((rc = vt_on_token(mode, s, k, (const char *)start, (size_t)(p - start))) != VT_OK)
-            return rc;
+        const size_t len = (size_t)(p - start);
+        if (p == end && !final) return vt_keep_partial(s, (const char *)start, len);
+        uint64_t key;
+        const uint64_t h = vt_hash_key((const char *)start, len, &key);
+        if ((rc = vt_on_token(mode, s, k, (const char *)start, len, h, key)) != VT_OK) return rc;
     }
     if (final && mode == VT_MODE_ENCODE) {
         /* the range ends at a line end (or at the end of a file) */

@@ -25,7 +25,7 @@
 /* One distinct word.  Entries live in insertion order, so walking them gives
  * words in order of first occurrence; bytes live in the table's arena. */
 typedef struct vt_entry {
-    uint64_t hash;
+    uint64_t key;     /* the word's bytes if len <= 8, else its last 8 bytes */
     int64_t count;
     uint64_t offset;  /* into arena */
     uint32_t len;
