@@ -12,7 +12,9 @@ run finds it in the page cache.  Times cover only the scan: imports excluded.
 --check compares w2v's raw counts with gensim's ``raw_vocab`` (plus total words
 and sentence count) on the same file, in one extra process pair.
 
-usage: python bench/bench_vocab_scan.py PATH [--repeats 3] [--workers 1,2] [--check]
+--encode also times encode_file_corpus with the min_count vocabulary.
+
+usage: python bench/bench_vocab_scan.py PATH [--repeats 3] [--workers 1,2] [--check] [--encode]
 """
 import argparse
 import json
@@ -48,6 +50,21 @@ model.build_vocab(corpus_file=path)
 dt = time.perf_counter() - t0
 print(json.dumps({"seconds": dt, "vocab": len(model.wv), "total_words": model.corpus_total_words,
                   "n_sentences": model.corpus_count}))
+"""
+
+ENCODE_CHILD = r"""
+import json, os, sys, tempfile, time
+import numpy as np
+from w2v.corpus import count_words, encode_file_corpus
+path, workers, min_count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+wc = count_words(path, workers=2)
+keep = np.flatnonzero(wc.counts >= min_count)
+vocab = [wc.words[i] for i in keep[np.argsort(-wc.counts[keep], kind="stable")]]
+with tempfile.TemporaryDirectory() as tmp:
+    t0 = time.perf_counter()
+    enc = encode_file_corpus(path, vocab, os.path.join(tmp, "ids.bin"), workers=workers)
+    dt = time.perf_counter() - t0
+print(json.dumps({"seconds": dt, "raw_tokens": enc.raw_tokens, "n_tokens": enc.n_tokens}))
 """
 
 CHECK_CHILD = r"""
@@ -97,6 +114,8 @@ def main():
     ap.add_argument("--no-gensim", action="store_true")
     ap.add_argument("--check", action="store_true",
                     help="also compare raw counts with gensim's raw_vocab")
+    ap.add_argument("--encode", action="store_true",
+                    help="also time encode_file_corpus (min_count vocabulary) per worker count")
     args = ap.parse_args()
     workers = [int(w) for w in args.workers.split(",")]
 
@@ -138,6 +157,21 @@ def main():
         print(f"| {name} | {med:.2f} | {min(ts):.2f}-{max(ts):.2f} | "
               f"{w2v['total_words'] / med / 1e6:.0f} | {ratio} |")
     print(f"\nCommand: `python bench/bench_vocab_scan.py {' '.join(sys.argv[1:])}`")
+
+    if args.encode:
+        enc_times = {w: [] for w in workers}
+        for rep in range(args.repeats):
+            for w in workers:
+                r = run_child(ENCODE_CHILD, args.path, w, args.min_count)
+                enc_times[w].append(r["seconds"])
+                raw = r["raw_tokens"]
+        print("\nEncoding (encode_file_corpus, int32 ids written to a temporary file):\n")
+        print("| workers | median s | min-max s | M raw tokens/s | M tokens/s per worker |")
+        print("|---|---|---|---|---|")
+        for w, ts in enc_times.items():
+            med = statistics.median(ts)
+            print(f"| {w} | {med:.2f} | {min(ts):.2f}-{max(ts):.2f} | {raw / med / 1e6:.0f} | "
+                  f"{raw / med / 1e6 / w:.0f} |")
 
     if args.check:
         env = dict(os.environ, PYTHONPATH=ROOT)
