@@ -8,10 +8,14 @@ tokens are cut into consecutive sentences, bytes are decoded as UTF-8 with
 ``errors="surrogateescape"``.
 
 File corpora are counted and encoded in C (``w2v._scan``), a byte block at a
-time, so memory stays bounded whatever the line lengths.  Plain files are split
-into ``workers`` byte ranges counted by Python threads that each call into C
-with the GIL released (no OpenMP needed); the per-range tables are merged in
-range order, which keeps words in order of first occurrence.
+time, so memory stays bounded (block buffers plus the longest token) whatever
+the line lengths.  Plain files are split into ``workers`` byte ranges, each
+counted by a Python thread that reads its range with ``readinto`` and hands
+every block to C with the GIL released; the per-range tables are merged in
+range order, which keeps words in order of first occurrence.  Threads rather
+than an OpenMP ``prange``: the work per call is a whole block (1 MiB), so the
+two cost the same, and threads also parallelise the file reads, need no
+OpenMP build and let a reader thread decompress while C counts.
 """
 import bz2
 import errno
@@ -382,7 +386,7 @@ def count_words(corpus, workers=1, max_vocab_size=None):
             sentences += _file_sentences([scanner for scanner, _ in parts], msl)
     finally:
         if pool is not None:
-            pool.shutdown(wait=True)
+            pool.shutdown(wait=True, cancel_futures=True)
     counts = WordCounts(words=table.words(), counts=table.counts(), total_words=total,
                         n_sentences=sentences, pruned_words=table.pruned_words,
                         pruned_count=table.pruned_count, min_reduce=table.min_reduce,
@@ -680,7 +684,7 @@ def encode_file_corpus(corpus, words, out_path, workers=1):
         done = True
     finally:
         if pool is not None:
-            pool.shutdown(wait=True)
+            pool.shutdown(wait=True, cancel_futures=True)
         if not done:        # never leave a half-written cache behind
             try:
                 os.unlink(out_path)
