@@ -191,9 +191,16 @@ int vt_prune(vt_table *t, int64_t threshold) {
     return vt_rehash(t, t->mask + 1);
 }
 
-/* Make room for one more distinct word under max_size (word2vec.c ReduceVocab). */
+/* Make room for one more distinct word under max_size (word2vec.c ReduceVocab:
+ * drop counts <= min_reduce, then min_reduce += 1, until there is room).
+ * Rounds that would drop nothing are skipped by starting at the smallest
+ * count held: same result, without one pass per skipped threshold. */
 static int vt_make_room(vt_table *t) {
     while (t->size >= t->max_size) {
+        int64_t least = t->entries[0].count;
+        for (size_t k = 1; k < t->size; k++)
+            if (t->entries[k].count < least) least = t->entries[k].count;
+        if (least > t->min_reduce) t->min_reduce = least;
         int rc = vt_prune(t, t->min_reduce);
         if (rc != VT_OK) return rc;
         t->min_reduce += 1;

@@ -147,6 +147,16 @@ def test_pruning_matches_reference(tokens, bound):
     assert table.counts().sum() + table.pruned_count == len(tokens)
 
 
+def test_pruning_skips_empty_rounds_quickly():
+    # every held word is frequent: word2vec.c's rule would need ~10**9 rounds
+    table = _scan.VocabTable(2)
+    table.add(b"a", 10 ** 9)
+    table.add(b"b", 10 ** 9 + 5)
+    table.add(b"c")
+    assert table.word_bytes() == [b"b", b"c"]
+    assert (table.min_reduce, table.pruned_words, table.pruned_count) == (10 ** 9 + 1, 1, 10 ** 9)
+
+
 def test_merge_keeps_first_occurrence_order_and_sums():
     a, b = _scan.VocabTable(), _scan.VocabTable()
     for w in [b"x", b"y", b"x"]:

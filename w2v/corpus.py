@@ -554,6 +554,8 @@ def _count_iterable(corpus, max_vocab_size):
                     counter[w] += 1
                     continue
                 while len(counter) >= bound:
+                    # rounds that would drop nothing are skipped (as in C)
+                    min_reduce = max(min_reduce, min(counter.values()))
                     drop = [k for k, c in counter.items() if c <= min_reduce]
                     for k in drop:
                         pruned_count += counter.pop(k)
