@@ -1,0 +1,191 @@
+"""The Word2Vec trainer end to end: API, threads, input paths, quality."""
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from w2v import Word2Vec
+from w2v.corpus import Corpus
+
+SAMPLE = Path(__file__).resolve().parents[1] / "w2v" / "data" / "austen.txt.xz"
+
+
+def planted_corpus(n_topics=4, words_per_topic=12, n_sentences=3000, length=12, seed=0):
+    """Sentences each drawn from one topic's private vocabulary."""
+    rng = np.random.default_rng(seed)
+    topics = [[f"t{t}w{i}" for i in range(words_per_topic)] for t in range(n_topics)]
+    sentences = []
+    for _ in range(n_sentences):
+        t = rng.integers(n_topics)
+        sentences.append([topics[t][i] for i in rng.integers(words_per_topic, size=length)])
+    return topics, sentences
+
+
+def topic_separation(model, topics):
+    """Mean cosine within topics minus mean cosine across topics."""
+    kv = model.wv
+    vecs = {w: kv.get_vector(w, norm=True) for topic in topics for w in topic}
+    within, across = [], []
+    for a, ta in enumerate(topics):
+        for b, tb in enumerate(topics):
+            sims = [float(vecs[x] @ vecs[y]) for x in ta for y in tb if x != y]
+            (within if a == b else across).extend(sims)
+    return np.mean(within) - np.mean(across)
+
+
+@pytest.mark.parametrize("sg,hs,negative", [(1, 0, 5), (0, 0, 5), (1, 1, 0), (0, 1, 0), (1, 1, 3)])
+def test_planted_topics_recovered_multithreaded(sg, hs, negative):
+    topics, sentences = planted_corpus()
+    model = Word2Vec(sentences, vector_size=16, window=3, min_count=1, sg=sg, hs=hs,
+                     negative=negative, workers=2, epochs=5, sample=0, seed=3,
+                     alpha=0.025 if sg else 0.05)
+    sep = topic_separation(model, topics)
+    assert sep > 0.3, f"topics not separated: within-minus-across cosine {sep:.3f}"
+
+
+def test_corpus_file_and_iterable_paths(tmp_path):
+    topics, sentences = planted_corpus(n_sentences=2000)
+    path = tmp_path / "c.txt"
+    path.write_text("\n".join(" ".join(s) for s in sentences) + "\n")
+    m_file = Word2Vec(corpus_file=str(path), vector_size=16, min_count=1, sg=1, workers=2,
+                      epochs=3, seed=5)
+    m_iter = Word2Vec(sentences, vector_size=16, min_count=1, sg=1, workers=2, epochs=3, seed=5)
+    assert m_file.corpus_count == m_iter.corpus_count == 2000
+    assert m_file.corpus_total_words == m_iter.corpus_total_words == 2000 * 12
+    assert m_file.wv.index_to_key == m_iter.wv.index_to_key
+    for m in (m_file, m_iter):
+        assert topic_separation(m, topics) > 0.3
+
+
+def test_single_worker_is_bit_reproducible(tmp_path):
+    _, sentences = planted_corpus(n_sentences=500)
+    kw = dict(vector_size=12, min_count=1, workers=1, epochs=2, seed=7, sg=1, hs=1, negative=2)
+    a = Word2Vec(sentences, **kw).wv.vectors
+    b = Word2Vec(sentences, **kw).wv.vectors
+    assert np.array_equal(a, b)
+    c = Word2Vec(sentences, **dict(kw, seed=8)).wv.vectors
+    assert not np.array_equal(a, c)
+
+
+def test_reproducible_across_processes_and_hash_seeds(tmp_path):
+    _, sentences = planted_corpus(n_sentences=300)
+    path = tmp_path / "c.txt"
+    path.write_text("\n".join(" ".join(s) for s in sentences) + "\n")
+    script = (
+        "import sys, numpy as np\n"
+        "from w2v import Word2Vec\n"
+        "m = Word2Vec(corpus_file=sys.argv[1], vector_size=8, min_count=1, workers=1, epochs=2, seed=11)\n"
+        "np.save(sys.argv[2], m.wv.vectors)\n"
+    )
+    outs = []
+    for i, hashseed in enumerate(["0", "12345"]):
+        out = tmp_path / f"v{i}.npy"
+        env = dict(os.environ, PYTHONHASHSEED=hashseed)
+        subprocess.run([sys.executable, "-c", script, str(path), str(out)], check=True, env=env)
+        outs.append(np.load(out))
+    assert np.array_equal(outs[0], outs[1])
+
+
+def test_initialization_and_output_arrays():
+    _, sentences = planted_corpus(n_sentences=50)
+    model = Word2Vec(vector_size=20, min_count=1, hs=1, negative=5, seed=1)
+    model.build_vocab(sentences)
+    v = model.wv.vectors
+    assert v.dtype == np.float32 and v.shape == (48, 20)
+    assert v.min() >= -0.5 / 20 and v.max() < 0.5 / 20
+    assert np.abs(v).mean() > 0.1 / 20  # really spread over the interval
+    assert not model.syn1neg.any() and not model.syn1.any()
+    assert model.syn1neg.shape == model.syn1.shape == (48, 20)
+
+
+def test_loss_reported_and_decreasing():
+    _, sentences = planted_corpus(n_sentences=1500)
+    for sg, hs, negative in [(1, 0, 5), (0, 1, 0), (0, 1, 5)]:
+        model = Word2Vec(sentences, vector_size=16, min_count=1, sg=sg, hs=hs, negative=negative,
+                         workers=2, epochs=4, compute_loss=True, seed=2)
+        losses = model.epoch_losses
+        assert len(losses) == 4 and all(np.isfinite(losses)) and losses[0] > 0
+        assert losses[-1] < losses[0], f"loss did not decrease: {losses}"
+        assert model.get_latest_training_loss() == pytest.approx(sum(losses))
+
+
+def test_callbacks_and_epoch_logging(caplog):
+    _, sentences = planted_corpus(n_sentences=200)
+    calls = []
+
+    class Recorder:
+        def on_train_begin(self, model):
+            calls.append("train_begin")
+
+        def on_epoch_begin(self, model):
+            calls.append("epoch_begin")
+
+        def on_epoch_end(self, model):
+            calls.append("epoch_end")
+
+        def on_train_end(self, model):
+            calls.append("train_end")
+
+    with caplog.at_level(logging.INFO, logger="w2v.word2vec"):
+        Word2Vec(sentences, min_count=1, epochs=2, workers=1, callbacks=[Recorder()],
+                 compute_loss=True)
+    assert calls == ["train_begin", "epoch_begin", "epoch_end", "epoch_begin", "epoch_end",
+                     "train_end"]
+    epoch_lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("EPOCH")]
+    assert len(epoch_lines) == 2 and "words/s" in epoch_lines[0] and "loss" in epoch_lines[0]
+
+
+def test_train_requires_corpus_size_and_vocab():
+    _, sentences = planted_corpus(n_sentences=20)
+    model = Word2Vec(min_count=1)
+    with pytest.raises(RuntimeError, match="build the vocabulary"):
+        model.train(sentences, total_examples=20, epochs=1)
+    model.build_vocab(sentences)
+    with pytest.raises(ValueError, match="total_examples"):
+        model.train(sentences, epochs=1)
+    model.train(sentences, total_examples=model.corpus_count, epochs=1)
+
+
+@pytest.mark.parametrize("kwargs,match", [
+    (dict(vector_size=0), "vector_size"), (dict(window=0), "window"),
+    (dict(negative=-1), "negative"), (dict(hs=0, negative=0), "nothing to train"),
+    (dict(alpha=0), "alpha"), (dict(min_alpha=1.0), "min_alpha"), (dict(sample=-1), "sample"),
+    (dict(epochs=0), "epochs"), (dict(workers=0), "workers"),
+    (dict(ns_exponent=float("nan")), "ns_exponent"), (dict(sigmoid="fast"), "sigmoid"),
+])
+def test_bad_parameters_rejected(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        Word2Vec(**kwargs)
+
+
+def test_both_corpora_rejected(tmp_path):
+    path = tmp_path / "c.txt"
+    path.write_text("a b c\n")
+    with pytest.raises(ValueError, match="not both"):
+        Word2Vec([["a", "b"]], corpus_file=str(path))
+
+
+def test_empty_vocabulary_message():
+    with pytest.raises(ValueError, match="vocabulary is empty"):
+        Word2Vec([["a", "b"], ["c"]], min_count=5)
+
+
+def test_quality_on_bundled_sample():
+    """Austen's novels: family words cluster (a real-text quality check)."""
+    model = Word2Vec(corpus_file=str(SAMPLE), vector_size=50, window=5, min_count=5, sg=0,
+                     negative=5, epochs=5, workers=2, seed=1, alpha=0.05)
+    kv = model.wv
+    pairs = [("sister", "brother"), ("mother", "father"), ("sir", "lady"), ("he", "she"),
+             ("morning", "evening")]
+    sims = [kv.similarity(a, b) for a, b in pairs]
+    unrelated = [kv.similarity(a, b) for a, b in [("sister", "morning"), ("father", "evening"),
+                                                  ("lady", "brother")]]
+    assert min(sims) > max(unrelated), f"related {sims} vs unrelated {unrelated}"
+    top = [w for w, _ in kv.most_similar("sister", topn=10)]
+    family = {"brother", "mother", "father", "daughter", "aunt", "cousin", "niece", "sisters",
+              "husband", "wife", "son", "uncle", "friend"}
+    assert len(family & set(top)) >= 3, f"neighbours of 'sister': {top}"
