@@ -11,6 +11,19 @@
 #include "train.h"
 #include "vecops.h"
 
+/* Function multi-versioning: the entry points below are compiled twice, for
+ * baseline x86-64 and for x86-64-v3 (AVX2 + FMA), and glibc's ifunc picks one
+ * when the library loads.  Users get the fast path without -march=native; the
+ * helpers are static inline, so each copy gets its own inlined inner loops.
+ * The v3 copy contracts a*b+c into FMA (GCC's default -ffp-contract=fast):
+ * w2v_fused_multiply_add() says which copy runs, for tests/reference.py. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__) && \
+    defined(__GLIBC__) && !defined(W2V_NO_CLONES)
+#define W2V_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#define W2V_CLONES
+#endif
+
 /* Bin i holds sigmoid at the centre of [-MAX_EXP + i*w, -MAX_EXP + (i+1)*w),
  * w = 2*MAX_EXP/SIZE: half the worst-case error of word2vec.c's left-edge table. */
 static real_t sigmoid_table[W2V_SIGMOID_TABLE_SIZE];
@@ -28,7 +41,7 @@ void w2v_init_tables(void) {
     __atomic_store_n(&sigmoid_table_ready, 1, __ATOMIC_RELEASE);
 }
 
-static inline real_t sigmoid_tabulated(real_t x) {
+W2V_INLINE real_t sigmoid_tabulated(real_t x) {
     if (x >= (real_t)W2V_MAX_EXP)
         return 1;
     if (x <= -(real_t)W2V_MAX_EXP)
@@ -38,12 +51,12 @@ static inline real_t sigmoid_tabulated(real_t x) {
     return sigmoid_table[i < W2V_SIGMOID_TABLE_SIZE ? i : W2V_SIGMOID_TABLE_SIZE - 1];
 }
 
-static inline real_t sigmoid_exact(real_t x) {
+W2V_INLINE real_t sigmoid_exact(real_t x) {
     x = x > W2V_EXACT_CLIP ? W2V_EXACT_CLIP : (x < -W2V_EXACT_CLIP ? -W2V_EXACT_CLIP : x);
     return 1.0f / (1.0f + expf(-x));
 }
 
-static inline real_t sigmoid(int kind, real_t x) {
+W2V_INLINE real_t sigmoid(int kind, real_t x) {
     return kind == W2V_SIGMOID_EXACT ? sigmoid_exact(x) : sigmoid_tabulated(x);
 }
 
@@ -52,7 +65,7 @@ static inline real_t sigmoid(int kind, real_t x) {
  *   g = (label - p) * alpha;  grad += g * out;  out += g * h.
  * (alpha * -dloss/dh == g * out, so grad accumulates the input's SGD step.)
  * Returns 0 on a non-finite score, with nothing updated. */
-static inline int logistic_step(const w2v_model *m, w2v_worker *w, const real_t *h,
+W2V_INLINE int logistic_step(const w2v_model *m, w2v_worker *w, const real_t *h,
                                 real_t *out, real_t label, real_t alpha) {
     const real_t score = w2v_dot(h, out, m->dim);
     if (!isfinite(score))
@@ -71,7 +84,7 @@ static inline int logistic_step(const w2v_model *m, w2v_worker *w, const real_t 
 
 /* Hierarchical softmax: one binary decision per inner node on the target's
  * Huffman path, label 1 - code (word2vec.c). */
-static inline int loss_hs(const w2v_model *m, w2v_worker *w, const real_t *h, index_t target,
+W2V_INLINE int loss_hs(const w2v_model *m, w2v_worker *w, const real_t *h, index_t target,
                           real_t alpha) {
     const int64_t end = m->hs_offsets[target + 1];
     for (int64_t k = m->hs_offsets[target]; k < end; k++) {
@@ -82,29 +95,58 @@ static inline int loss_hs(const w2v_model *m, w2v_worker *w, const real_t *h, in
     return 1;
 }
 
+/* Rows of syn1neg / syn0 are spread over megabytes; a row's first touch is a
+ * cache miss that dominates a d=100 step.  Fetching all of a row early lets the
+ * misses of several rows overlap with useful work. */
+W2V_INLINE void prefetch_row(const real_t *row, int d) {
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(W2V_NO_PREFETCH)
+    for (int i = 0; i < d; i += 64 / (int)sizeof(real_t))
+        __builtin_prefetch(row + i, 1, 3);
+#else
+    (void)row;
+    (void)d;
+#endif
+}
+
+/* Noise words drawn (and prefetched) ahead of their logistic steps, per block. */
+#define W2V_NOISE_BLOCK 16
+
 /* Negative sampling: the target with label 1, then `negative` noise words from
- * the alias table with label 0; a noise word equal to the target is skipped. */
-static inline int loss_ns(const w2v_model *m, w2v_worker *w, const real_t *h, index_t target,
+ * the alias table with label 0; a noise word equal to the target is skipped.
+ * The draws of a block are made before the block's steps: same random stream,
+ * same order of updates as drawing one at a time. */
+W2V_INLINE int loss_ns(const w2v_model *m, w2v_worker *w, const real_t *h, index_t target,
                           real_t alpha) {
     const int d = m->dim;
     const uint32_t V = (uint32_t)m->vocab_size;
-    if (!logistic_step(m, w, h, m->syn1neg + (int64_t)target * d, 1, alpha))
-        return 0;
-    for (int k = 0; k < m->negative; k++) {
-        const uint64_t r = w2v_rng_next(&w->rng);
-        const uint32_t col = w2v_rng_below(r, V);
-        const index_t noise = (uint32_t)r < m->alias_prob[col] ? (index_t)col : m->alias_index[col];
-        if (noise == target)
-            continue;
-        if (!logistic_step(m, w, h, m->syn1neg + (int64_t)noise * d, 0, alpha))
+    index_t noise[W2V_NOISE_BLOCK];
+    for (int k0 = 0; k0 < m->negative; k0 += W2V_NOISE_BLOCK) {
+        const int k1 = m->negative < k0 + W2V_NOISE_BLOCK ? m->negative : k0 + W2V_NOISE_BLOCK;
+        int count = 0;
+        for (int k = k0; k < k1; k++) {
+            const uint64_t r = w2v_rng_next(&w->rng);
+            const uint32_t col = w2v_rng_below(r, V);
+            /* branch-free select: the comparison is a coin flip the predictor cannot learn */
+            const index_t alias = m->alias_index[col];
+            const index_t keep = -(index_t)((uint32_t)r < m->alias_prob[col]);
+            const index_t word = alias ^ (((index_t)col ^ alias) & keep);
+            if (word == target)
+                continue;
+            noise[count++] = word;
+            prefetch_row(m->syn1neg + (int64_t)word * d, d);
+        }
+        if (k0 == 0 && !logistic_step(m, w, h, m->syn1neg + (int64_t)target * d, 1, alpha))
             return 0;
+        for (int k = 0; k < count; k++)
+            if (!logistic_step(m, w, h, m->syn1neg + (int64_t)noise[k] * d, 0, alpha))
+                return 0;
     }
     return 1;
 }
 
 /* All enabled objectives for one (input h, target) example; their losses and
  * gradients add.  Leaves the input's step in w->grad. */
-static inline int train_example(const w2v_model *m, w2v_worker *w, const real_t *h,
+W2V_INLINE int train_example(const w2v_model *m, w2v_worker *w, const real_t *h,
                                 index_t target, real_t alpha) {
     w2v_zero(w->grad, m->dim);
     if (m->hs && !loss_hs(m, w, h, target, alpha))
@@ -114,21 +156,32 @@ static inline int train_example(const w2v_model *m, w2v_worker *w, const real_t 
     return 1;
 }
 
-static inline int halted(const w2v_progress *p) {
+W2V_INLINE int halted(const w2v_progress *p) {
     return __atomic_load_n(&p->stop, __ATOMIC_RELAXED) | __atomic_load_n(&p->nonfinite, __ATOMIC_RELAXED);
 }
 
 /* Effective half-width of the window around one centre word (word2vec.c's
  * dynamic window: uniform in 1..window when shrinking). */
-static inline int centre_window(const w2v_model *m, w2v_worker *w) {
+W2V_INLINE int centre_window(const w2v_model *m, w2v_worker *w) {
     if (!m->shrink_windows)
         return m->window;
     return m->window - (int)(w2v_rng_next(&w->rng) % (uint64_t)m->window);
 }
 
+/* The next centre's output row and its newly entered context row: fetched while
+ * this centre trains. */
+W2V_INLINE void prefetch_next_centre(const w2v_model *m, const index_t *sent, int64_t len, int64_t i) {
+    if (i + 1 >= len)
+        return;
+    if (m->negative > 0)
+        prefetch_row(m->syn1neg + (int64_t)sent[i + 1] * m->dim, m->dim);
+    const int64_t right = i + 1 + m->window < len ? i + 1 + m->window : len - 1;
+    prefetch_row(m->syn0 + (int64_t)sent[right] * m->dim, m->dim);
+}
+
 /* Skip-gram, word2vec.c's orientation: the input is one context word's row of
  * syn0 and the target the centre word; the context row takes the step. */
-static int train_chunk_sg(const w2v_model *m, w2v_worker *w, const w2v_progress *p,
+W2V_INLINE int train_chunk_sg(const w2v_model *m, w2v_worker *w, const w2v_progress *p,
                           const index_t *sent, int64_t len, real_t alpha) {
     const int d = m->dim;
     for (int64_t i = 0; i < len; i++) {
@@ -138,6 +191,7 @@ static int train_chunk_sg(const w2v_model *m, w2v_worker *w, const w2v_progress 
         const int64_t lo = i - win > 0 ? i - win : 0;
         const int64_t hi = i + win < len - 1 ? i + win : len - 1;
         const index_t target = sent[i];
+        prefetch_next_centre(m, sent, len, i);
         for (int64_t j = lo; j <= hi; j++) {
             if (j == i)
                 continue;
@@ -156,7 +210,7 @@ static int train_chunk_sg(const w2v_model *m, w2v_worker *w, const w2v_progress 
  * to every context row: for the sum this is exactly each row's SGD step (h is
  * linear in each row with coefficient 1); for the mean it is cw times the
  * exact step, as word2vec.c does (gensim instead divides by cw in the sum case). */
-static int train_chunk_cbow(const w2v_model *m, w2v_worker *w, const w2v_progress *p,
+W2V_INLINE int train_chunk_cbow(const w2v_model *m, w2v_worker *w, const w2v_progress *p,
                             const index_t *sent, int64_t len, real_t alpha) {
     const int d = m->dim;
     real_t *h = w->h;
@@ -166,6 +220,7 @@ static int train_chunk_cbow(const w2v_model *m, w2v_worker *w, const w2v_progres
         const int64_t win = centre_window(m, w);
         const int64_t lo = i - win > 0 ? i - win : 0;
         const int64_t hi = i + win < len - 1 ? i + win : len - 1;
+        prefetch_next_centre(m, sent, len, i);
         if (hi - lo < 1)
             continue; /* no context word */
         const int cw = (int)(hi - lo); /* context words: the window minus the centre */
@@ -235,6 +290,7 @@ void w2v_worker_free(w2v_worker *w) {
     w->sentence = NULL;
 }
 
+W2V_CLONES
 int w2v_train_stream(const w2v_model *m, w2v_worker *w, w2v_progress *p,
                      const index_t *ids, int64_t n,
                      int64_t *raw_words, int64_t *effective_words) {
@@ -294,6 +350,7 @@ int w2v_train_stream(const w2v_model *m, w2v_worker *w, w2v_progress *p,
     return status;
 }
 
+W2V_CLONES
 double w2v_train_example(const w2v_model *m, w2v_worker *w, const real_t *h,
                          index_t target, real_t alpha) {
     w2v_model with_loss = *m;
@@ -304,4 +361,13 @@ double w2v_train_example(const w2v_model *m, w2v_worker *w, const real_t *h,
     const double loss = w->loss;
     w->loss = saved + (m->compute_loss ? loss : 0);
     return ok ? loss : NAN;
+}
+
+W2V_CLONES
+int w2v_fused_multiply_add(void) {
+    /* (1 + 2^-12)^2 - 1 = 2^-11 + 2^-24: the 2^-24 survives only without the
+     * intermediate rounding of the product; volatile keeps this from folding */
+    volatile real_t a = 1.0f + 0x1p-12f, c = -1.0f;
+    real_t x = a, y = a;
+    return x * y + c != 0x1p-11f;
 }

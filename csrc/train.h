@@ -130,4 +130,8 @@ int w2v_train_stream(const w2v_model *m, w2v_worker *w, w2v_progress *p,
 double w2v_train_example(const w2v_model *m, w2v_worker *w, const real_t *h,
                          index_t target, real_t alpha);
 
+/* 1 when the running copy of the kernels fuses a*b+c into one rounding (FMA):
+ * lets tests/reference.py follow the kernel's arithmetic bit for bit. */
+int w2v_fused_multiply_add(void);
+
 #endif

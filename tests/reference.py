@@ -61,18 +61,43 @@ def sigmoid(kind, x):
         return f32(1) / (f32(1) + np.exp(-x))
 
 
-def dot8(x, y):
-    """float32 dot product with the kernel's 8 partial sums and fold order."""
+LANES = 8
+
+
+def fma32(a, b, c):
+    """float32 a*b + c with one rounding (the product of two float32 is exact in
+    float64; the double rounding through float64 is off in ~2^-29 of cases)."""
+    return (np.float64(a) * np.float64(b) + np.float64(c)).astype(f32) if np.ndim(c) else \
+        f32(np.float64(a) * np.float64(b) + np.float64(c))
+
+
+def mul_add(a, b, c, fma):
+    """c + a*b as the kernel computes it: fused on its FMA copy, else two roundings."""
+    return fma32(a, b, c) if fma else c + a * b
+
+
+def dot_lanes(x, y, fma=False):
+    """float32 dot product in the kernel's order (csrc/vecops.h w2v_dot): LANES
+    partial sums as LANES/4 accumulators of 4, leftover groups of 4 to
+    accumulators 0, 1, ..., pairwise folds, then the n % 4 tail."""
     n = len(x)
-    m = n - n % 8
-    acc = np.zeros(8, dtype=f32)
-    for i in range(0, m, 8):
-        acc += x[i:i + 8] * y[i:i + 8]
+    acc = np.zeros((LANES // 4, 4), dtype=f32)
+    i = 0
+    while i + LANES <= n:
+        acc = mul_add(x[i:i + LANES].reshape(-1, 4), y[i:i + LANES].reshape(-1, 4), acc, fma)
+        i += LANES
+    k = 0
+    while i + 4 <= n:
+        acc[k] = mul_add(x[i:i + 4], y[i:i + 4], acc[k], fma)
+        i, k = i + 4, k + 1
+    while len(acc) > 1:
+        half = len(acc) // 2
+        acc = acc[:half] + acc[half:]
+    v = acc[0]
     tail = f32(0)
-    for i in range(m, n):
-        tail += x[i] * y[i]
-    a = acc
-    return (((a[0] + a[4]) + (a[1] + a[5])) + ((a[2] + a[6]) + (a[3] + a[7]))) + tail
+    for j in range(i, n):
+        tail = mul_add(x[j], y[j], tail, fma)
+    return ((v[0] + v[2]) + (v[1] + v[3])) + tail
 
 
 @dataclass
@@ -94,6 +119,7 @@ class RefModel:
     shrink_windows: bool = True
     compute_loss: bool = False
     sigmoid: str = "table"
+    fma: bool = False       # follow the kernel's FMA copy (w2v._train.fused_multiply_add())
 
 
 @dataclass
@@ -128,14 +154,14 @@ class NonFinite(Exception):
 
 
 def logistic_step(m, w, h, out, grad, label, alpha):
-    score = dot8(h, out)
+    score = dot_lanes(h, out, m.fma)
     if not np.isfinite(score):
         raise NonFinite
     p = sigmoid(m.sigmoid, score)
     g = (f32(label) - p) * alpha
     if g != 0:
-        grad += g * out           # uses the row before this step's update
-        out += g * h              # in place: `out` is a view of the weight row
+        grad[:] = mul_add(g, out, grad, m.fma)    # uses the row before this step's update
+        out[:] = mul_add(g, h, out, m.fma)        # in place: `out` is a view of the weight row
     if m.compute_loss:
         p_label = sigmoid(m.sigmoid, score if label != 0 else -score)
         w.loss -= float(np.log(max(p_label, LOSS_MIN_PROB)))

@@ -54,7 +54,7 @@ def run_both(arrays, params, ids, *, seed=7, progress=(0, 0.025, 0.0001), max_se
     kern_arrays, ref_arrays = copies(arrays), copies(arrays)
     model = Model(*kern_arrays.values(), **params)
     worker = Worker(model, seed, max_sentence_length=max_sentence_length, report_every=report_every)
-    rmodel = ref.RefModel(*ref_arrays.values(), **params)
+    rmodel = ref.RefModel(*ref_arrays.values(), **params, fma=_train.fused_multiply_add())
     rworker = ref.RefWorker(seed, max_sentence_length, report_every)
     k_counts, r_counts = [], []
     kp, rp = Progress(*progress), ref.RefProgress(*progress)

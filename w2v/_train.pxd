@@ -72,3 +72,4 @@ cdef extern from "train.h" nogil:
                          int64_t *raw_words, int64_t *effective_words)
     double w2v_train_example(const w2v_model *m, w2v_worker *w, const real_t *h,
                              index_t target, real_t alpha)
+    int w2v_fused_multiply_add()

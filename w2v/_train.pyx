@@ -27,6 +27,12 @@ EXACT_CLIP = W2V_EXACT_CLIP
 LOSS_MIN_PROB = W2V_LOSS_MIN_PROB
 
 
+def fused_multiply_add():
+    """True when the kernels run the AVX2+FMA copy, where a*b+c is one rounding
+    (results then differ in the last bits from the baseline copy)."""
+    return bool(w2v_fused_multiply_add())
+
+
 def _require(name, a, dtype, shape=None, writable=False):
     """Validate one array argument; `shape` entries None match any length."""
     if not isinstance(a, np.ndarray):
