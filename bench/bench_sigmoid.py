@@ -1,14 +1,17 @@
 """Single-thread training speed of the w2v kernel, table vs exact sigmoid (and gensim).
 
-    python bench/bench_sigmoid.py [--corpus PATH] [--words N] [--repeats R] [--gensim]
+    python bench/bench_sigmoid.py [--corpus PATH] [--words N] [--repeats R] [--gensim] [--sg 0|1] [--hs 0|1] [--negative N]
 
 Encodes the corpus once with a quick local encoder (whitespace split, min_count 5,
 sample 1e-3, unigram^0.75 alias table; cached under /tmp), then times
 Worker.train for skip-gram / negative sampling, d=100, window 5, negative 5 with
 each sigmoid and reports the median words/s (in-vocabulary words read per second,
 the figure word2vec.c and gensim print).  --gensim also times gensim 4's
-Word2Vec(corpus_file=..., workers=1, epochs=1, sg=1) on the same text (its
-wall-clock words/s over the training call, vocabulary scan excluded).
+Word2Vec(corpus_file=..., workers=1, epochs=1) with the same settings on the same
+text (vocabulary scan excluded).  Both figures are in-vocabulary words (same
+count for both) per second of CPU time of the training call (thread time for
+w2v, process time for gensim), which is steadier than wall time on a shared
+machine.  --sg 0 / --hs 1 --negative 0 select other configurations.
 """
 import argparse
 import collections
@@ -80,15 +83,43 @@ def alias_table(weights):
     return np.minimum(np.round(prob * 2.0 ** 32), 2 ** 32 - 1).astype(np.uint32), alias
 
 
+def huffman(counts):
+    """Huffman paths (ARCHITECTURE.md arrays) via heapq; root = inner node V-2."""
+    import heapq
+    V = len(counts)
+    heap = [(int(c), i) for i, c in enumerate(counts)]
+    heapq.heapify(heap)
+    parent = np.zeros(2 * V - 1, np.int64)
+    bit = np.zeros(2 * V - 1, np.uint8)
+    node = V
+    while len(heap) > 1:
+        c1, a = heapq.heappop(heap)
+        c2, b = heapq.heappop(heap)
+        parent[a], parent[b], bit[b] = node, node, 1
+        heapq.heappush(heap, (c1 + c2, node))
+        node += 1
+    codes, points, offsets = [], [], [0]
+    for w in range(V):
+        c, p, x = [], [], w
+        while x != 2 * V - 2:
+            c.append(bit[x])
+            p.append(parent[x] - V)
+            x = parent[x]
+        codes += c[::-1]
+        points += p[::-1]
+        offsets.append(len(codes))
+    return np.array(codes, np.uint8), np.array(points, np.int32), np.array(offsets, np.int64)
+
+
 def time_w2v(ids, counts, sigmoid, d=100, window=5, negative=5, sg=1, hs=0, seed=1):
     V = len(counts)
+    codes, points, offsets = huffman(counts) if hs else (None, None, None)
     rng = np.random.default_rng(seed)
     syn0 = ((rng.random((V, d)) - 0.5) / d).astype(np.float32)
     syn1neg = np.zeros((V, d), np.float32)
     syn1 = np.zeros((max(V - 1, 1), d), np.float32)
     prob, alias = alias_table(counts ** 0.75)
-    empty = np.zeros(0, np.uint8), np.zeros(0, np.int32), np.zeros(V + 1, np.int64)
-    model = Model(syn0, syn1neg, syn1, keep_thresholds(counts, 1e-3), prob, alias, *empty,
+    model = Model(syn0, syn1neg, syn1, keep_thresholds(counts, 1e-3), prob, alias, codes, points, offsets,
                   sg=sg, hs=hs, negative=negative, window=window, sigmoid=sigmoid)
     worker = Worker(model, seed)
     total = int(np.count_nonzero(ids >= 0))
@@ -98,16 +129,17 @@ def time_w2v(ids, counts, sigmoid, d=100, window=5, negative=5, sg=1, hs=0, seed
     return raw / dt, eff / dt
 
 
-def time_gensim(ids_path_text, words):
+def time_gensim(ids_path_text, sg, hs, negative, in_vocab_words):
     import logging
     from gensim.models import Word2Vec
     logging.disable(logging.WARNING)
-    m = Word2Vec(vector_size=100, window=5, negative=5, sg=1, min_count=5, sample=1e-3, workers=1)
+    m = Word2Vec(vector_size=100, window=5, negative=negative, hs=hs, sg=sg, min_count=5,
+                 sample=1e-3, workers=1)
     m.build_vocab(corpus_file=ids_path_text)
     t0 = time.process_time()
     m.train(corpus_file=ids_path_text, total_words=m.corpus_total_words, epochs=1)
     dt = time.process_time() - t0
-    return m.corpus_total_words / dt
+    return in_vocab_words / dt
 
 
 def main():
@@ -117,15 +149,20 @@ def main():
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--sigmoids", default="table,exact")
     ap.add_argument("--gensim", action="store_true")
+    ap.add_argument("--sg", type=int, default=1)
+    ap.add_argument("--hs", type=int, default=0)
+    ap.add_argument("--negative", type=int, default=5)
     args = ap.parse_args()
     t0 = time.perf_counter()
     ids, counts = encode(args.corpus, args.words)
     print(f"corpus: {np.count_nonzero(ids >= 0):,} in-vocab words, V={len(counts):,} "
           f"(encoded in {time.perf_counter() - t0:.1f}s)")
+    config = f"{'sg' if args.sg else 'cbow'} hs={args.hs} negative={args.negative} d=100 w=5"
     for sigmoid in args.sigmoids.split(","):
-        runs = [time_w2v(ids, counts, sigmoid) for _ in range(args.repeats)]
+        runs = [time_w2v(ids, counts, sigmoid, sg=args.sg, hs=args.hs, negative=args.negative)
+                for _ in range(args.repeats)]
         raw = statistics.median(r[0] for r in runs)
-        print(f"w2v sg-ns d=100 w=5 n=5 sigmoid={sigmoid}: {raw:,.0f} words/s "
+        print(f"w2v {config} sigmoid={sigmoid}: {raw:,.0f} words/s "
               f"(median of {args.repeats}: {', '.join(f'{r[0]:,.0f}' for r in runs)}; "
               f"{statistics.median(r[1] for r in runs):,.0f} effective words/s)")
     if args.gensim:
@@ -143,8 +180,9 @@ def main():
                         n += len(toks)
                         if n >= args.words:
                             break
-        runs = [time_gensim(text, args.words) for _ in range(args.repeats)]
-        print(f"gensim sg-ns d=100 w=5 n=5 workers=1: {statistics.median(runs):,.0f} words/s "
+        n_in_vocab = int(np.count_nonzero(ids >= 0))
+        runs = [time_gensim(text, args.sg, args.hs, args.negative, n_in_vocab) for _ in range(args.repeats)]
+        print(f"gensim {config} workers=1: {statistics.median(runs):,.0f} words/s "
               f"(median of {args.repeats}: {', '.join(f'{r:,.0f}' for r in runs)})")
 
 

@@ -14,7 +14,7 @@ from libc.stdint cimport int64_t, uint64_t, INT32_MAX
 from libc.string cimport memset
 
 from w2v._types cimport real_t, index_t
-from w2v._train cimport *
+# the extern declarations of csrc/train.h come from w2v/_train.pxd (same name: included automatically)
 
 cnp.import_array()
 
@@ -336,7 +336,7 @@ cdef class Worker:
             raise ValueError(f"h must have shape ({self.model.c.dim},)")
         if not 0 <= target < self.model.c.vocab_size:
             raise ValueError("target out of range")
-        cdef real_t[::1] hv = h
+        cdef const real_t[::1] hv = h
         loss = w2v_train_example(&self.model.c, &self.c, &hv[0], <index_t>target, <real_t>alpha)
         grad = np.empty(self.model.c.dim, dtype=np.float32)
         cdef real_t[::1] gv = grad
