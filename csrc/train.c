@@ -14,7 +14,7 @@
 /* Function multi-versioning: the entry points below are compiled twice, for
  * baseline x86-64 and for x86-64-v3 (AVX2 + FMA), and glibc's ifunc picks one
  * when the library loads.  Users get the fast path without -march=native; the
- * helpers are static inline, so each copy gets its own inlined inner loops.
+ * helpers are forced inline (W2V_INLINE), so each copy gets its own inner loops.
  * The v3 copy contracts a*b+c into FMA (GCC's default -ffp-contract=fast):
  * w2v_fused_multiply_add() says which copy runs, for tests/reference.py. */
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__) && \
@@ -66,7 +66,7 @@ W2V_INLINE real_t sigmoid(int kind, real_t x) {
  * (alpha * -dloss/dh == g * out, so grad accumulates the input's SGD step.)
  * Returns 0 on a non-finite score, with nothing updated. */
 W2V_INLINE int logistic_step(const w2v_model *m, w2v_worker *w, const real_t *h,
-                                real_t *out, real_t label, real_t alpha) {
+                             real_t *out, real_t label, real_t alpha) {
     const real_t score = w2v_dot(h, out, m->dim);
     if (!isfinite(score))
         return 0;
@@ -78,19 +78,6 @@ W2V_INLINE int logistic_step(const w2v_model *m, w2v_worker *w, const real_t *h,
     if (m->compute_loss) {
         real_t p_label = sigmoid(m->sigmoid, label != 0 ? score : -score);
         w->loss -= (double)logf(p_label > W2V_LOSS_MIN_PROB ? p_label : W2V_LOSS_MIN_PROB);
-    }
-    return 1;
-}
-
-/* Hierarchical softmax: one binary decision per inner node on the target's
- * Huffman path, label 1 - code (word2vec.c). */
-W2V_INLINE int loss_hs(const w2v_model *m, w2v_worker *w, const real_t *h, index_t target,
-                          real_t alpha) {
-    const int64_t end = m->hs_offsets[target + 1];
-    for (int64_t k = m->hs_offsets[target]; k < end; k++) {
-        real_t *row = m->syn1 + (int64_t)m->hs_points[k] * m->dim;
-        if (!logistic_step(m, w, h, row, (real_t)(1 - m->hs_codes[k]), alpha))
-            return 0;
     }
     return 1;
 }
@@ -108,6 +95,19 @@ W2V_INLINE void prefetch_row(const real_t *row, int d) {
 #endif
 }
 
+/* Hierarchical softmax: one binary decision per inner node on the target's
+ * Huffman path, label 1 - code (word2vec.c). */
+W2V_INLINE int loss_hs(const w2v_model *m, w2v_worker *w, const real_t *h, index_t target,
+                       real_t alpha) {
+    const int64_t end = m->hs_offsets[target + 1];
+    for (int64_t k = m->hs_offsets[target]; k < end; k++) {
+        real_t *row = m->syn1 + (int64_t)m->hs_points[k] * m->dim;
+        if (!logistic_step(m, w, h, row, (real_t)(1 - m->hs_codes[k]), alpha))
+            return 0;
+    }
+    return 1;
+}
+
 /* Noise words drawn (and prefetched) ahead of their logistic steps, per block. */
 #define W2V_NOISE_BLOCK 16
 
@@ -116,7 +116,7 @@ W2V_INLINE void prefetch_row(const real_t *row, int d) {
  * The draws of a block are made before the block's steps: same random stream,
  * same order of updates as drawing one at a time. */
 W2V_INLINE int loss_ns(const w2v_model *m, w2v_worker *w, const real_t *h, index_t target,
-                          real_t alpha) {
+                       real_t alpha) {
     const int d = m->dim;
     const uint32_t V = (uint32_t)m->vocab_size;
     index_t noise[W2V_NOISE_BLOCK];
@@ -147,7 +147,7 @@ W2V_INLINE int loss_ns(const w2v_model *m, w2v_worker *w, const real_t *h, index
 /* All enabled objectives for one (input h, target) example; their losses and
  * gradients add.  Leaves the input's step in w->grad. */
 W2V_INLINE int train_example(const w2v_model *m, w2v_worker *w, const real_t *h,
-                                index_t target, real_t alpha) {
+                             index_t target, real_t alpha) {
     w2v_zero(w->grad, m->dim);
     if (m->hs && !loss_hs(m, w, h, target, alpha))
         return 0;
@@ -182,7 +182,7 @@ W2V_INLINE void prefetch_next_centre(const w2v_model *m, const index_t *sent, in
 /* Skip-gram, word2vec.c's orientation: the input is one context word's row of
  * syn0 and the target the centre word; the context row takes the step. */
 W2V_INLINE int train_chunk_sg(const w2v_model *m, w2v_worker *w, const w2v_progress *p,
-                          const index_t *sent, int64_t len, real_t alpha) {
+                              const index_t *sent, int64_t len, real_t alpha) {
     const int d = m->dim;
     for (int64_t i = 0; i < len; i++) {
         if (halted(p))
@@ -211,7 +211,7 @@ W2V_INLINE int train_chunk_sg(const w2v_model *m, w2v_worker *w, const w2v_progr
  * linear in each row with coefficient 1); for the mean it is cw times the
  * exact step, as word2vec.c does (gensim instead divides by cw in the sum case). */
 W2V_INLINE int train_chunk_cbow(const w2v_model *m, w2v_worker *w, const w2v_progress *p,
-                            const index_t *sent, int64_t len, real_t alpha) {
+                                const index_t *sent, int64_t len, real_t alpha) {
     const int d = m->dim;
     real_t *h = w->h;
     for (int64_t i = 0; i < len; i++) {
