@@ -108,50 +108,49 @@ W2V_INLINE int loss_hs(const w2v_model *m, w2v_worker *w, const real_t *h, index
     return 1;
 }
 
-/* Noise words drawn (and prefetched) ahead of their logistic steps, per block. */
-#define W2V_NOISE_BLOCK 16
-
-/* Negative sampling: the target with label 1, then `negative` noise words from
- * the alias table with label 0; a noise word equal to the target is skipped.
- * The draws of a block are made before the block's steps: same random stream,
- * same order of updates as drawing one at a time. */
-W2V_INLINE int loss_ns(const w2v_model *m, w2v_worker *w, const real_t *h, index_t target,
-                       real_t alpha) {
-    const int d = m->dim;
+/* Negative sampling, first half: the `negative` noise words of one example from
+ * the alias table, a draw equal to the target dropped (not redrawn), as
+ * word2vec.c.  Their rows are prefetched: callers draw one example ahead, so
+ * the misses overlap with the previous example's arithmetic.  Returns how many
+ * words were kept in noise[]. */
+W2V_INLINE int draw_noise(const w2v_model *m, w2v_worker *w, index_t target, index_t *noise) {
     const uint32_t V = (uint32_t)m->vocab_size;
-    index_t noise[W2V_NOISE_BLOCK];
-    for (int k0 = 0; k0 < m->negative; k0 += W2V_NOISE_BLOCK) {
-        const int k1 = m->negative < k0 + W2V_NOISE_BLOCK ? m->negative : k0 + W2V_NOISE_BLOCK;
-        int count = 0;
-        for (int k = k0; k < k1; k++) {
-            const uint64_t r = w2v_rng_next(&w->rng);
-            const uint32_t col = w2v_rng_below(r, V);
-            /* branch-free select: the comparison is a coin flip the predictor cannot learn */
-            const index_t alias = m->alias_index[col];
-            const index_t keep = -(index_t)((uint32_t)r < m->alias_prob[col]);
-            const index_t word = alias ^ (((index_t)col ^ alias) & keep);
-            if (word == target)
-                continue;
-            noise[count++] = word;
-            prefetch_row(m->syn1neg + (int64_t)word * d, d);
-        }
-        if (k0 == 0 && !logistic_step(m, w, h, m->syn1neg + (int64_t)target * d, 1, alpha))
-            return 0;
-        for (int k = 0; k < count; k++)
-            if (!logistic_step(m, w, h, m->syn1neg + (int64_t)noise[k] * d, 0, alpha))
-                return 0;
+    int count = 0;
+    for (int k = 0; k < m->negative; k++) {
+        const uint64_t r = w2v_rng_next(&w->rng);
+        const uint32_t col = w2v_rng_below(r, V);
+        /* branch-free select: the comparison is a coin flip the predictor cannot learn */
+        const index_t alias = m->alias_index[col];
+        const index_t keep = -(index_t)((uint32_t)r < m->alias_prob[col]);
+        const index_t word = alias ^ (((index_t)col ^ alias) & keep);
+        noise[count] = word;
+        count += word != target;
+        prefetch_row(m->syn1neg + (int64_t)word * m->dim, m->dim);
     }
+    return count;
+}
+
+/* Negative sampling, second half: the target with label 1, the drawn noise
+ * words with label 0. */
+W2V_INLINE int loss_ns(const w2v_model *m, w2v_worker *w, const real_t *h, index_t target,
+                       const index_t *noise, int count, real_t alpha) {
+    const int d = m->dim;
+    if (!logistic_step(m, w, h, m->syn1neg + (int64_t)target * d, 1, alpha))
+        return 0;
+    for (int k = 0; k < count; k++)
+        if (!logistic_step(m, w, h, m->syn1neg + (int64_t)noise[k] * d, 0, alpha))
+            return 0;
     return 1;
 }
 
-/* All enabled objectives for one (input h, target) example; their losses and
- * gradients add.  Leaves the input's step in w->grad. */
-W2V_INLINE int train_example(const w2v_model *m, w2v_worker *w, const real_t *h,
-                             index_t target, real_t alpha) {
+/* All enabled objectives for one (input h, target) example, HS first; their
+ * losses and gradients add.  Leaves the input's step in w->grad. */
+W2V_INLINE int train_example(const w2v_model *m, w2v_worker *w, const real_t *h, index_t target,
+                             const index_t *noise, int noise_count, real_t alpha) {
     w2v_zero(w->grad, m->dim);
     if (m->hs && !loss_hs(m, w, h, target, alpha))
         return 0;
-    if (m->negative > 0 && !loss_ns(m, w, h, target, alpha))
+    if (m->negative > 0 && !loss_ns(m, w, h, target, noise, noise_count, alpha))
         return 0;
     return 1;
 }
@@ -184,6 +183,10 @@ W2V_INLINE void prefetch_next_centre(const w2v_model *m, const index_t *sent, in
 W2V_INLINE int train_chunk_sg(const w2v_model *m, w2v_worker *w, const w2v_progress *p,
                               const index_t *sent, int64_t len, real_t alpha) {
     const int d = m->dim;
+    const int ns = m->negative > 0;
+    /* two noise buffers: the current example's and the next one's, drawn ahead
+     * (within one centre word, so the random stream keeps its order) */
+    index_t *noise = w->noise, *next_noise = w->noise + m->negative;
     for (int64_t i = 0; i < len; i++) {
         if (halted(p))
             return W2V_STOPPED;
@@ -192,14 +195,21 @@ W2V_INLINE int train_chunk_sg(const w2v_model *m, w2v_worker *w, const w2v_progr
         const int64_t hi = i + win < len - 1 ? i + win : len - 1;
         const index_t target = sent[i];
         prefetch_next_centre(m, sent, len, i);
-        for (int64_t j = lo; j <= hi; j++) {
-            if (j == i)
-                continue;
+        int64_t j = lo == i ? lo + 1 : lo;
+        int count = ns && j <= hi ? draw_noise(m, w, target, noise) : 0;
+        while (j <= hi) {
+            const int64_t next_j = j + 1 == i ? j + 2 : j + 1;
+            const int next_count = ns && next_j <= hi ? draw_noise(m, w, target, next_noise) : 0;
             real_t *in = m->syn0 + (int64_t)sent[j] * d;
-            if (!train_example(m, w, in, target, alpha))
+            if (!train_example(m, w, in, target, noise, count, alpha))
                 return W2V_NONFINITE;
             w2v_add(w->grad, in, d);
             w->examples++;
+            index_t *t = noise;
+            noise = next_noise;
+            next_noise = t;
+            count = next_count;
+            j = next_j;
         }
     }
     return W2V_OK;
@@ -230,7 +240,8 @@ W2V_INLINE int train_chunk_cbow(const w2v_model *m, w2v_worker *w, const w2v_pro
                 w2v_add(m->syn0 + (int64_t)sent[j] * d, h, d);
         if (m->cbow_mean && cw > 1)
             w2v_scale(1.0f / (real_t)cw, h, d);
-        if (!train_example(m, w, h, sent[i], alpha))
+        const int count = m->negative > 0 ? draw_noise(m, w, sent[i], w->noise) : 0;
+        if (!train_example(m, w, h, sent[i], w->noise, count, alpha))
             return W2V_NONFINITE;
         for (int64_t j = lo; j <= hi; j++)
             if (j != i)
@@ -265,7 +276,8 @@ void w2v_progress_request_stop(w2v_progress *p) {
     __atomic_store_n(&p->stop, 1, __ATOMIC_RELAXED);
 }
 
-int w2v_worker_init(w2v_worker *w, int dim, int64_t max_sentence_length, uint64_t seed) {
+int w2v_worker_init(w2v_worker *w, int dim, int negative, int64_t max_sentence_length,
+                    uint64_t seed) {
     memset(w, 0, sizeof(*w));
     w2v_init_tables();
     w->rng = seed;
@@ -275,7 +287,8 @@ int w2v_worker_init(w2v_worker *w, int dim, int64_t max_sentence_length, uint64_
     w->h = calloc((size_t)dim, sizeof(real_t));
     w->grad = calloc((size_t)dim, sizeof(real_t));
     w->sentence = malloc((size_t)max_sentence_length * sizeof(index_t));
-    if (!w->h || !w->grad || !w->sentence) {
+    w->noise = malloc((size_t)(2 * (negative > 0 ? negative : 1)) * sizeof(index_t));
+    if (!w->h || !w->grad || !w->sentence || !w->noise) {
         w2v_worker_free(w);
         return -1;
     }
@@ -286,8 +299,9 @@ void w2v_worker_free(w2v_worker *w) {
     free(w->h);
     free(w->grad);
     free(w->sentence);
+    free(w->noise);
     w->h = w->grad = NULL;
-    w->sentence = NULL;
+    w->sentence = w->noise = NULL;
 }
 
 W2V_CLONES
@@ -357,7 +371,8 @@ double w2v_train_example(const w2v_model *m, w2v_worker *w, const real_t *h,
     with_loss.compute_loss = 1;
     const double saved = w->loss;
     w->loss = 0;
-    const int ok = train_example(&with_loss, w, h, target, alpha);
+    const int count = m->negative > 0 ? draw_noise(m, w, target, w->noise) : 0;
+    const int ok = train_example(&with_loss, w, h, target, w->noise, count, alpha);
     const double loss = w->loss;
     w->loss = saved + (m->compute_loss ? loss : 0);
     return ok ? loss : NAN;

@@ -15,9 +15,11 @@
  *     2^32-1 (a threshold of 2^32-1 always keeps, so no draw is spent on it);
  *   then per centre position, left to right: one draw b = r % window when
  *     shrink_windows (effective window window - b, as word2vec.c);
- *   then per training example: hierarchical softmax (no draws), then the
- *     positive and `negative` alias draws, a draw equal to the target skipped
- *     (not replaced), as word2vec.c. */
+ *   then per training example, `negative` alias draws for its noise words, a
+ *     draw equal to the target dropped (not replaced), as word2vec.c.
+ * Skip-gram draws the noise of a centre's next (context, centre) example
+ * before training the current one, to prefetch its rows; this moves draws
+ * only relative to float arithmetic, never relative to other draws. */
 #ifndef W2V_TRAIN_H
 #define W2V_TRAIN_H
 
@@ -88,6 +90,7 @@ typedef struct {
     real_t *h;               /* [dim] CBOW input vector (neu1) */
     real_t *grad;            /* [dim] accumulated gradient step for the input (neu1e) */
     index_t *sentence;       /* [max_sentence_length] kept tokens of the current chunk */
+    index_t *noise;          /* [2 * negative] noise words of this and the next example */
     double loss;             /* sum of -log sigmoid over all logistic steps (compute_loss) */
     int64_t examples;        /* (input, target) examples trained: SG pairs, CBOW centres */
     int64_t bad_pos;         /* W2V_BAD_ID: position of the offending id in the stream */
@@ -102,7 +105,8 @@ typedef struct {
 void w2v_init_tables(void);
 
 /* 0 on success, -1 when out of memory (nothing left allocated). */
-int w2v_worker_init(w2v_worker *w, int dim, int64_t max_sentence_length, uint64_t seed);
+int w2v_worker_init(w2v_worker *w, int dim, int negative, int64_t max_sentence_length,
+                    uint64_t seed);
 void w2v_worker_free(w2v_worker *w);
 
 /* Current learning rate (ARCHITECTURE.md "Learning rate") for a words_done value. */

@@ -55,12 +55,14 @@ cdef extern from "train.h" nogil:
         real_t *h
         real_t *grad
         index_t *sentence
+        index_t *noise
         double loss
         int64_t examples
         int64_t bad_pos
 
     void w2v_init_tables()
-    int w2v_worker_init(w2v_worker *w, int dim, int64_t max_sentence_length, uint64_t seed)
+    int w2v_worker_init(w2v_worker *w, int dim, int negative, int64_t max_sentence_length,
+                        uint64_t seed)
     void w2v_worker_free(w2v_worker *w)
     double w2v_alpha_at(const w2v_progress *p, int64_t words_done)
     int64_t w2v_progress_words_done(const w2v_progress *p)

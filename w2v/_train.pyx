@@ -266,7 +266,8 @@ cdef class Worker:
         if report_every < 1:
             raise ValueError(f"report_every must be >= 1, got {report_every}")
         w2v_worker_free(&self.c)
-        if w2v_worker_init(&self.c, model.c.dim, max_sentence_length, <uint64_t>seed) != 0:
+        if w2v_worker_init(&self.c, model.c.dim, model.c.negative, max_sentence_length,
+                           <uint64_t>seed) != 0:
             raise MemoryError("cannot allocate the worker's buffers")
         self.c.report_every = report_every
         self.model = model
