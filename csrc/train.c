@@ -6,6 +6,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(_WIN32)
+#include <malloc.h>
+#endif
 
 #include "rng.h"
 #include "train.h"
@@ -276,6 +279,27 @@ void w2v_progress_request_stop(w2v_progress *p) {
     __atomic_store_n(&p->stop, 1, __ATOMIC_RELAXED);
 }
 
+/* Scratch written at every step, in whole cache lines of its own: two workers'
+ * buffers must never share a line (false sharing between threads). */
+static void *alloc_lines(size_t bytes) {
+    const size_t line = 64;
+    bytes = (bytes + line - 1) / line * line;
+#if defined(_WIN32)
+    return _aligned_malloc(bytes, line);
+#else
+    void *ptr = NULL;
+    return posix_memalign(&ptr, line, bytes) == 0 ? ptr : NULL;
+#endif
+}
+
+static void free_lines(void *ptr) {
+#if defined(_WIN32)
+    _aligned_free(ptr);
+#else
+    free(ptr);
+#endif
+}
+
 int w2v_worker_init(w2v_worker *w, int dim, int negative, int64_t max_sentence_length,
                     uint64_t seed) {
     memset(w, 0, sizeof(*w));
@@ -284,10 +308,10 @@ int w2v_worker_init(w2v_worker *w, int dim, int negative, int64_t max_sentence_l
     w->dim = dim;
     w->max_sentence_length = max_sentence_length;
     w->report_every = 10000;
-    w->h = calloc((size_t)dim, sizeof(real_t));
-    w->grad = calloc((size_t)dim, sizeof(real_t));
-    w->sentence = malloc((size_t)max_sentence_length * sizeof(index_t));
-    w->noise = malloc((size_t)(2 * (negative > 0 ? negative : 1)) * sizeof(index_t));
+    w->h = alloc_lines((size_t)dim * sizeof(real_t));
+    w->grad = alloc_lines((size_t)dim * sizeof(real_t));
+    w->sentence = alloc_lines((size_t)max_sentence_length * sizeof(index_t));
+    w->noise = alloc_lines((size_t)(2 * (negative > 0 ? negative : 1)) * sizeof(index_t));
     if (!w->h || !w->grad || !w->sentence || !w->noise) {
         w2v_worker_free(w);
         return -1;
@@ -296,18 +320,26 @@ int w2v_worker_init(w2v_worker *w, int dim, int negative, int64_t max_sentence_l
 }
 
 void w2v_worker_free(w2v_worker *w) {
-    free(w->h);
-    free(w->grad);
-    free(w->sentence);
-    free(w->noise);
+    free_lines(w->h);
+    free_lines(w->grad);
+    free_lines(w->sentence);
+    free_lines(w->noise);
     w->h = w->grad = NULL;
     w->sentence = w->noise = NULL;
 }
 
 W2V_CLONES
-int w2v_train_stream(const w2v_model *m, w2v_worker *w, w2v_progress *p,
+int w2v_train_stream(const w2v_model *shared_model, w2v_worker *worker, w2v_progress *p,
                      const index_t *ids, int64_t n,
                      int64_t *raw_words, int64_t *effective_words) {
+    /* Private copies for the duration of the call: the model struct lives in a
+     * Python object whose reference count other threads write (a cache line
+     * that would bounce), and a local worker lets the compiler keep the RNG
+     * state and counters in registers.  Written back at the single exit. */
+    const w2v_model model = *shared_model;
+    w2v_worker local = *worker;
+    const w2v_model *m = &model;
+    w2v_worker *w = &local;
     const uint32_t V = (uint32_t)m->vocab_size;
     const int64_t max_len = w->max_sentence_length;
     index_t *sent = w->sentence;
@@ -359,6 +391,7 @@ int w2v_train_stream(const w2v_model *m, w2v_worker *w, w2v_progress *p,
         __atomic_add_fetch(&p->words_done, pending, __ATOMIC_RELAXED);
     if (status == W2V_NONFINITE)
         __atomic_store_n(&p->nonfinite, 1, __ATOMIC_RELAXED);
+    *worker = local;
     *raw_words += raw;
     *effective_words += kept;
     return status;
