@@ -1,0 +1,421 @@
+/* word2vec SGD kernels (Mikolov et al. 2013), composed from small parts:
+ *   one sigmoid (table or exact), one logistic step on an output row, one loss
+ *   per objective (negative sampling, hierarchical softmax), and the input built
+ *   per architecture (skip-gram: one context row; CBOW: sum/mean of the context).
+ * See train.h for the structs and the order of random draws. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#if defined(_WIN32)
+#include <malloc.h>
+#endif
+
+#include "rng.h"
+#include "train.h"
+#include "vecops.h"
+
+/* Function multi-versioning: the entry points below are compiled twice, for
+ * baseline x86-64 and for x86-64-v3 (AVX2 + FMA), and glibc's ifunc picks one
+ * when the library loads.  Users get the fast path without -march=native; the
+ * helpers are forced inline (W2V_INLINE), so each copy gets its own inner loops.
+ * The v3 copy contracts a*b+c into FMA (GCC's default -ffp-contract=fast):
+ * w2v_fused_multiply_add() says which copy runs, for tests/reference.py. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__) && \
+    defined(__GLIBC__) && !defined(W2V_NO_CLONES)
+#define W2V_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#define W2V_CLONES
+#endif
+
+/* Bin i holds sigmoid at the centre of [-MAX_EXP + i*w, -MAX_EXP + (i+1)*w),
+ * w = 2*MAX_EXP/SIZE: half the worst-case error of word2vec.c's left-edge table. */
+static real_t sigmoid_table[W2V_SIGMOID_TABLE_SIZE];
+static int sigmoid_table_ready = 0;
+
+#define W2V_TABLE_SCALE ((real_t)W2V_SIGMOID_TABLE_SIZE / (real_t)(2 * W2V_MAX_EXP))
+
+void w2v_init_tables(void) {
+    if (__atomic_load_n(&sigmoid_table_ready, __ATOMIC_ACQUIRE))
+        return;
+    for (int i = 0; i < W2V_SIGMOID_TABLE_SIZE; i++) {
+        double x = -W2V_MAX_EXP + (i + 0.5) * (2.0 * W2V_MAX_EXP / W2V_SIGMOID_TABLE_SIZE);
+        sigmoid_table[i] = (real_t)(1.0 / (1.0 + exp(-x)));
+    }
+    __atomic_store_n(&sigmoid_table_ready, 1, __ATOMIC_RELEASE);
+}
+
+W2V_INLINE real_t sigmoid_tabulated(real_t x) {
+    if (x >= (real_t)W2V_MAX_EXP)
+        return 1;
+    if (x <= -(real_t)W2V_MAX_EXP)
+        return 0;
+    int i = (int)((x + (real_t)W2V_MAX_EXP) * W2V_TABLE_SCALE);
+    /* x just below MAX_EXP can round up to SIZE */
+    return sigmoid_table[i < W2V_SIGMOID_TABLE_SIZE ? i : W2V_SIGMOID_TABLE_SIZE - 1];
+}
+
+W2V_INLINE real_t sigmoid_exact(real_t x) {
+    x = x > W2V_EXACT_CLIP ? W2V_EXACT_CLIP : (x < -W2V_EXACT_CLIP ? -W2V_EXACT_CLIP : x);
+    return 1.0f / (1.0f + expf(-x));
+}
+
+W2V_INLINE real_t sigmoid(int kind, real_t x) {
+    return kind == W2V_SIGMOID_EXACT ? sigmoid_exact(x) : sigmoid_tabulated(x);
+}
+
+/* One logistic regression step of h against an output row, the building block
+ * of every objective: with s = h.out, p = sigmoid(s), loss = -log p(label | s),
+ *   g = (label - p) * alpha;  grad += g * out;  out += g * h.
+ * (alpha * -dloss/dh == g * out, so grad accumulates the input's SGD step.)
+ * Returns 0 on a non-finite score, with nothing updated. */
+W2V_INLINE int logistic_step(const w2v_model *m, w2v_worker *w, const real_t *h,
+                             real_t *out, real_t label, real_t alpha) {
+    const real_t score = w2v_dot(h, out, m->dim);
+    if (!isfinite(score))
+        return 0;
+    const real_t p = sigmoid(m->sigmoid, score);
+    const real_t g = (label - p) * alpha;
+    /* a saturated table sigmoid gives g == 0 exactly: skip the two row passes */
+    if (g != 0)
+        w2v_update_row(g, h, out, w->grad, m->dim);
+    if (m->compute_loss) {
+        real_t p_label = sigmoid(m->sigmoid, label != 0 ? score : -score);
+        w->loss -= (double)logf(p_label > W2V_LOSS_MIN_PROB ? p_label : W2V_LOSS_MIN_PROB);
+    }
+    return 1;
+}
+
+/* Rows of syn1neg / syn0 are spread over megabytes; a row's first touch is a
+ * cache miss that dominates a d=100 step.  Fetching all of a row early lets the
+ * misses of several rows overlap with useful work. */
+W2V_INLINE void prefetch_row(const real_t *row, int d) {
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(W2V_NO_PREFETCH)
+    for (int i = 0; i < d; i += 64 / (int)sizeof(real_t))
+        __builtin_prefetch(row + i, 1, 3);
+#else
+    (void)row;
+    (void)d;
+#endif
+}
+
+/* Hierarchical softmax: one binary decision per inner node on the target's
+ * Huffman path, label 1 - code (word2vec.c). */
+W2V_INLINE int loss_hs(const w2v_model *m, w2v_worker *w, const real_t *h, index_t target,
+                       real_t alpha) {
+    const int64_t end = m->hs_offsets[target + 1];
+    for (int64_t k = m->hs_offsets[target]; k < end; k++) {
+        real_t *row = m->syn1 + (int64_t)m->hs_points[k] * m->dim;
+        if (!logistic_step(m, w, h, row, (real_t)(1 - m->hs_codes[k]), alpha))
+            return 0;
+    }
+    return 1;
+}
+
+/* Negative sampling, first half: the `negative` noise words of one example from
+ * the alias table, a draw equal to the target dropped (not redrawn), as
+ * word2vec.c.  Their rows are prefetched: callers draw one example ahead, so
+ * the misses overlap with the previous example's arithmetic.  Returns how many
+ * words were kept in noise[]. */
+W2V_INLINE int draw_noise(const w2v_model *m, w2v_worker *w, index_t target, index_t *noise) {
+    const uint32_t V = (uint32_t)m->vocab_size;
+    int count = 0;
+    for (int k = 0; k < m->negative; k++) {
+        const uint64_t r = w2v_rng_next(&w->rng);
+        const uint32_t col = w2v_rng_below(r, V);
+        /* branch-free select: the comparison is a coin flip the predictor cannot learn */
+        const index_t alias = m->alias_index[col];
+        const index_t keep = -(index_t)((uint32_t)r < m->alias_prob[col]);
+        const index_t word = alias ^ (((index_t)col ^ alias) & keep);
+        noise[count] = word;
+        count += word != target;
+        prefetch_row(m->syn1neg + (int64_t)word * m->dim, m->dim);
+    }
+    return count;
+}
+
+/* Negative sampling, second half: the target with label 1, the drawn noise
+ * words with label 0. */
+W2V_INLINE int loss_ns(const w2v_model *m, w2v_worker *w, const real_t *h, index_t target,
+                       const index_t *noise, int count, real_t alpha) {
+    const int d = m->dim;
+    if (!logistic_step(m, w, h, m->syn1neg + (int64_t)target * d, 1, alpha))
+        return 0;
+    for (int k = 0; k < count; k++)
+        if (!logistic_step(m, w, h, m->syn1neg + (int64_t)noise[k] * d, 0, alpha))
+            return 0;
+    return 1;
+}
+
+/* All enabled objectives for one (input h, target) example, HS first; their
+ * losses and gradients add.  Leaves the input's step in w->grad. */
+W2V_INLINE int train_example(const w2v_model *m, w2v_worker *w, const real_t *h, index_t target,
+                             const index_t *noise, int noise_count, real_t alpha) {
+    w2v_zero(w->grad, m->dim);
+    if (m->hs && !loss_hs(m, w, h, target, alpha))
+        return 0;
+    if (m->negative > 0 && !loss_ns(m, w, h, target, noise, noise_count, alpha))
+        return 0;
+    return 1;
+}
+
+W2V_INLINE int halted(const w2v_progress *p) {
+    return __atomic_load_n(&p->stop, __ATOMIC_RELAXED) | __atomic_load_n(&p->nonfinite, __ATOMIC_RELAXED);
+}
+
+/* Effective half-width of the window around one centre word (word2vec.c's
+ * dynamic window: uniform in 1..window when shrinking). */
+W2V_INLINE int centre_window(const w2v_model *m, w2v_worker *w) {
+    if (!m->shrink_windows)
+        return m->window;
+    return m->window - (int)(w2v_rng_next(&w->rng) % (uint64_t)m->window);
+}
+
+/* The next centre's output row and its newly entered context row: fetched while
+ * this centre trains. */
+W2V_INLINE void prefetch_next_centre(const w2v_model *m, const index_t *sent, int64_t len, int64_t i) {
+    if (i + 1 >= len)
+        return;
+    if (m->negative > 0)
+        prefetch_row(m->syn1neg + (int64_t)sent[i + 1] * m->dim, m->dim);
+    const int64_t right = i + 1 + m->window < len ? i + 1 + m->window : len - 1;
+    prefetch_row(m->syn0 + (int64_t)sent[right] * m->dim, m->dim);
+}
+
+/* Skip-gram, word2vec.c's orientation: the input is one context word's row of
+ * syn0 and the target the centre word; the context row takes the step. */
+W2V_INLINE int train_chunk_sg(const w2v_model *m, w2v_worker *w, const w2v_progress *p,
+                              const index_t *sent, int64_t len, real_t alpha) {
+    const int d = m->dim;
+    const int ns = m->negative > 0;
+    /* two noise buffers: the current example's and the next one's, drawn ahead
+     * (within one centre word, so the random stream keeps its order) */
+    index_t *noise = w->noise, *next_noise = w->noise + m->negative;
+    for (int64_t i = 0; i < len; i++) {
+        if (halted(p))
+            return W2V_STOPPED;
+        const int64_t win = centre_window(m, w);
+        const int64_t lo = i - win > 0 ? i - win : 0;
+        const int64_t hi = i + win < len - 1 ? i + win : len - 1;
+        const index_t target = sent[i];
+        prefetch_next_centre(m, sent, len, i);
+        int64_t j = lo == i ? lo + 1 : lo;
+        int count = ns && j <= hi ? draw_noise(m, w, target, noise) : 0;
+        while (j <= hi) {
+            const int64_t next_j = j + 1 == i ? j + 2 : j + 1;
+            const int next_count = ns && next_j <= hi ? draw_noise(m, w, target, next_noise) : 0;
+            real_t *in = m->syn0 + (int64_t)sent[j] * d;
+            if (!train_example(m, w, in, target, noise, count, alpha))
+                return W2V_NONFINITE;
+            w2v_add(w->grad, in, d);
+            w->examples++;
+            index_t *t = noise;
+            noise = next_noise;
+            next_noise = t;
+            count = next_count;
+            j = next_j;
+        }
+    }
+    return W2V_OK;
+}
+
+/* CBOW: the input is the sum (cbow_mean=0) or mean (cbow_mean=1) of the
+ * context rows, the target the centre word.  The input step is added undivided
+ * to every context row: for the sum this is exactly each row's SGD step (h is
+ * linear in each row with coefficient 1); for the mean it is cw times the
+ * exact step, as word2vec.c does (gensim instead divides by cw in the sum case). */
+W2V_INLINE int train_chunk_cbow(const w2v_model *m, w2v_worker *w, const w2v_progress *p,
+                                const index_t *sent, int64_t len, real_t alpha) {
+    const int d = m->dim;
+    real_t *h = w->h;
+    for (int64_t i = 0; i < len; i++) {
+        if (halted(p))
+            return W2V_STOPPED;
+        const int64_t win = centre_window(m, w);
+        const int64_t lo = i - win > 0 ? i - win : 0;
+        const int64_t hi = i + win < len - 1 ? i + win : len - 1;
+        prefetch_next_centre(m, sent, len, i);
+        if (hi - lo < 1)
+            continue; /* no context word */
+        const int cw = (int)(hi - lo); /* context words: the window minus the centre */
+        w2v_zero(h, d);
+        for (int64_t j = lo; j <= hi; j++)
+            if (j != i)
+                w2v_add(m->syn0 + (int64_t)sent[j] * d, h, d);
+        if (m->cbow_mean && cw > 1)
+            w2v_scale(1.0f / (real_t)cw, h, d);
+        const int count = m->negative > 0 ? draw_noise(m, w, sent[i], w->noise) : 0;
+        if (!train_example(m, w, h, sent[i], w->noise, count, alpha))
+            return W2V_NONFINITE;
+        for (int64_t j = lo; j <= hi; j++)
+            if (j != i)
+                w2v_add(w->grad, m->syn0 + (int64_t)sent[j] * d, d);
+        w->examples++;
+    }
+    return W2V_OK;
+}
+
+double w2v_alpha_at(const w2v_progress *p, int64_t words_done) {
+    if (p->total_words <= 0)
+        return p->start_alpha;
+    double frac = (double)words_done / (double)p->total_words;
+    if (frac > 1.0)
+        frac = 1.0;
+    return p->start_alpha - (p->start_alpha - p->end_alpha) * frac;
+}
+
+int64_t w2v_progress_words_done(const w2v_progress *p) {
+    return __atomic_load_n(&p->words_done, __ATOMIC_RELAXED);
+}
+
+int w2v_progress_stopped(const w2v_progress *p) {
+    return __atomic_load_n(&p->stop, __ATOMIC_RELAXED);
+}
+
+int w2v_progress_nonfinite(const w2v_progress *p) {
+    return __atomic_load_n(&p->nonfinite, __ATOMIC_RELAXED);
+}
+
+void w2v_progress_request_stop(w2v_progress *p) {
+    __atomic_store_n(&p->stop, 1, __ATOMIC_RELAXED);
+}
+
+/* Scratch written at every step, in whole cache lines of its own: two workers'
+ * buffers must never share a line (false sharing between threads). */
+static void *alloc_lines(size_t bytes) {
+    const size_t line = 64;
+    bytes = (bytes + line - 1) / line * line;
+#if defined(_WIN32)
+    return _aligned_malloc(bytes, line);
+#else
+    void *ptr = NULL;
+    return posix_memalign(&ptr, line, bytes) == 0 ? ptr : NULL;
+#endif
+}
+
+static void free_lines(void *ptr) {
+#if defined(_WIN32)
+    _aligned_free(ptr);
+#else
+    free(ptr);
+#endif
+}
+
+int w2v_worker_init(w2v_worker *w, int dim, int negative, int64_t max_sentence_length,
+                    uint64_t seed) {
+    memset(w, 0, sizeof(*w));
+    w2v_init_tables();
+    w->rng = seed;
+    w->dim = dim;
+    w->max_sentence_length = max_sentence_length;
+    w->report_every = 10000;
+    w->h = alloc_lines((size_t)dim * sizeof(real_t));
+    w->grad = alloc_lines((size_t)dim * sizeof(real_t));
+    w->sentence = alloc_lines((size_t)max_sentence_length * sizeof(index_t));
+    w->noise = alloc_lines((size_t)(2 * (negative > 0 ? negative : 1)) * sizeof(index_t));
+    if (!w->h || !w->grad || !w->sentence || !w->noise) {
+        w2v_worker_free(w);
+        return -1;
+    }
+    return 0;
+}
+
+void w2v_worker_free(w2v_worker *w) {
+    free_lines(w->h);
+    free_lines(w->grad);
+    free_lines(w->sentence);
+    free_lines(w->noise);
+    w->h = w->grad = NULL;
+    w->sentence = w->noise = NULL;
+}
+
+W2V_CLONES
+int w2v_train_stream(const w2v_model *shared_model, w2v_worker *worker, w2v_progress *p,
+                     const index_t *ids, int64_t n,
+                     int64_t *raw_words, int64_t *effective_words) {
+    /* Private copies for the duration of the call: the model struct lives in a
+     * Python object whose reference count other threads write (a cache line
+     * that would bounce), and a local worker lets the compiler keep the RNG
+     * state and counters in registers.  Written back at the single exit. */
+    const w2v_model model = *shared_model;
+    w2v_worker local = *worker;
+    const w2v_model *m = &model;
+    w2v_worker *w = &local;
+    const uint32_t V = (uint32_t)m->vocab_size;
+    const int64_t max_len = w->max_sentence_length;
+    index_t *sent = w->sentence;
+    int64_t pos = 0, raw = 0, kept = 0, pending = 0;
+    int status = W2V_OK;
+    real_t alpha = (real_t)w2v_alpha_at(p, w2v_progress_words_done(p));
+
+    while (pos < n) {
+        if (halted(p)) {
+            status = W2V_STOPPED;
+            break;
+        }
+        /* Read one chunk: subsample the whole sentence before windowing, as
+         * word2vec.c, stopping at EOS or when the buffer is full. */
+        int64_t len = 0, chunk_raw = 0;
+        while (pos < n) {
+            const index_t id = ids[pos++];
+            if (id == W2V_EOS)
+                break;
+            if ((uint32_t)id >= V) { /* also catches negative ids */
+                w->bad_pos = pos - 1;
+                status = W2V_BAD_ID;
+                break;
+            }
+            chunk_raw++;
+            const uint32_t thr = m->keep_threshold[id];
+            if (thr == UINT32_MAX || (uint32_t)(w2v_rng_next(&w->rng) >> 32) <= thr) {
+                sent[len++] = id;
+                if (len == max_len)
+                    break;
+            }
+        }
+        raw += chunk_raw;
+        pending += chunk_raw;
+        if (status != W2V_OK)
+            break;
+        kept += len;
+        if (pending >= w->report_every) {
+            int64_t done = __atomic_add_fetch(&p->words_done, pending, __ATOMIC_RELAXED);
+            pending = 0;
+            alpha = (real_t)w2v_alpha_at(p, done);
+        }
+        status = m->sg ? train_chunk_sg(m, w, p, sent, len, alpha)
+                       : train_chunk_cbow(m, w, p, sent, len, alpha);
+        if (status != W2V_OK)
+            break;
+    }
+    if (pending)
+        __atomic_add_fetch(&p->words_done, pending, __ATOMIC_RELAXED);
+    if (status == W2V_NONFINITE)
+        __atomic_store_n(&p->nonfinite, 1, __ATOMIC_RELAXED);
+    *worker = local;
+    *raw_words += raw;
+    *effective_words += kept;
+    return status;
+}
+
+W2V_CLONES
+double w2v_train_example(const w2v_model *m, w2v_worker *w, const real_t *h,
+                         index_t target, real_t alpha) {
+    w2v_model with_loss = *m;
+    with_loss.compute_loss = 1;
+    const double saved = w->loss;
+    w->loss = 0;
+    const int count = m->negative > 0 ? draw_noise(m, w, target, w->noise) : 0;
+    const int ok = train_example(&with_loss, w, h, target, w->noise, count, alpha);
+    const double loss = w->loss;
+    w->loss = saved + (m->compute_loss ? loss : 0);
+    return ok ? loss : NAN;
+}
+
+W2V_CLONES
+int w2v_fused_multiply_add(void) {
+    /* (1 + 2^-12)^2 - 1 = 2^-11 + 2^-24: the 2^-24 survives only without the
+     * intermediate rounding of the product; volatile keeps this from folding */
+    volatile real_t a = 1.0f + 0x1p-12f, c = -1.0f;
+    real_t x = a, y = a;
+    return x * y + c != 0x1p-11f;
+}

@@ -1,0 +1,141 @@
+/* word2vec training kernels: skip-gram / CBOW x negative sampling / hierarchical
+ * softmax, Hogwild SGD (Mikolov et al. 2013, "Efficient Estimation of Word
+ * Representations" and "Distributed Representations of Words and Phrases").
+ *
+ * Three structs, one per sharing pattern:
+ *   w2v_model     read-mostly, shared by all threads: weight matrices (updated
+ *                 lock-free, Hogwild), sampling tables, hyper-parameters.
+ *   w2v_progress  shared by all threads of one train() call: word counter for the
+ *                 learning rate, stop / nonfinite flags; touched with atomics.
+ *   w2v_worker    owned by exactly one thread: RNG, scratch vectors, sentence
+ *                 buffer, loss accumulator; allocated once, never per token.
+ *
+ * Random draws of one worker, in this order (tests/reference.py follows it):
+ *   reading a sentence: one draw per token whose keep threshold is below
+ *     2^32-1 (a threshold of 2^32-1 always keeps, so no draw is spent on it);
+ *   then per centre position, left to right: one draw b = r % window when
+ *     shrink_windows (effective window window - b, as word2vec.c);
+ *   then per training example, `negative` alias draws for its noise words, a
+ *     draw equal to the target dropped (not replaced), as word2vec.c.
+ * Skip-gram draws the noise of a centre's next (context, centre) example
+ * before training the current one, to prefetch its rows; this moves draws
+ * only relative to float arithmetic, never relative to other draws. */
+#ifndef W2V_TRAIN_H
+#define W2V_TRAIN_H
+
+#include <stdint.h>
+#include "w2v_types.h"
+
+/* word2vec.c's sigmoid table: W2V_SIGMOID_TABLE_SIZE entries over
+ * [-W2V_MAX_EXP, W2V_MAX_EXP]; outside that range the table sigmoid is exactly
+ * 0 or 1 (a confidently right score then gets no update, a confidently wrong one
+ * the full step). */
+#define W2V_SIGMOID_TABLE_SIZE 1000
+#define W2V_MAX_EXP 6
+/* The exact sigmoid clips its argument here so expf never overflows; in float32
+ * 1/(1+exp(-x)) has already saturated to 1 well before. */
+#define W2V_EXACT_CLIP 30.0f
+/* The loss is -log of the sigmoid actually used, clamped away from 0. */
+#define W2V_LOSS_MIN_PROB 1e-8f
+
+enum w2v_sigmoid_kind { W2V_SIGMOID_TABLE = 0, W2V_SIGMOID_EXACT = 1 };
+
+/* Status returned by w2v_train_stream. */
+enum w2v_status {
+    W2V_OK = 0,          /* the whole stream was trained */
+    W2V_STOPPED = 1,     /* progress->stop was set (or another worker saw a non-finite score) */
+    W2V_NONFINITE = 2,   /* this worker met a NaN/inf score; progress->nonfinite is set */
+    W2V_BAD_ID = 3,      /* an id outside [0, V) other than W2V_EOS; see worker->bad_pos */
+};
+
+typedef struct {
+    /* syn0: input ("word") vectors [V x dim]; the embeddings users keep. */
+    real_t *syn0;
+    /* syn1neg: output vectors for negative sampling [V x dim]; NULL when negative == 0. */
+    real_t *syn1neg;
+    /* syn1: output vectors of the Huffman tree's inner nodes, rows 0..V-2 used; NULL when !hs. */
+    real_t *syn1;
+    const uint32_t *keep_threshold;   /* [V] subsampling, see ARCHITECTURE.md */
+    const uint32_t *alias_prob;       /* [V] alias table of the noise distribution */
+    const index_t *alias_index;       /* [V] */
+    const uint8_t *hs_codes;          /* Huffman paths, flat; word w: [hs_offsets[w], hs_offsets[w+1]) */
+    const index_t *hs_points;
+    const int64_t *hs_offsets;        /* [V+1] */
+    int64_t vocab_size;               /* V */
+    int dim;
+    int window;                       /* >= 1 */
+    int negative;                     /* noise words per example; 0 disables negative sampling */
+    int hs;                           /* hierarchical softmax on/off (may be on together with negative) */
+    int sg;                           /* 1 skip-gram, 0 CBOW */
+    int cbow_mean;                    /* CBOW input: 1 mean, 0 sum of the context vectors */
+    int shrink_windows;               /* word2vec.c's dynamic window */
+    int compute_loss;                 /* accumulate -log sigmoid into worker->loss */
+    int sigmoid;                      /* enum w2v_sigmoid_kind */
+} w2v_model;
+
+typedef struct {
+    int64_t words_done;      /* in-vocabulary tokens read by all threads (atomic) */
+    int64_t total_words;     /* words_done at which alpha reaches end_alpha; <= 0: constant start_alpha */
+    double start_alpha;
+    double end_alpha;
+    int stop;                /* set by the caller to interrupt; checked between sentences (atomic) */
+    int nonfinite;           /* set by a worker that met a NaN/inf score (atomic) */
+} w2v_progress;
+
+typedef struct {
+    uint64_t rng;            /* splitmix64 state */
+    int dim;
+    int64_t max_sentence_length;
+    int64_t report_every;    /* flush words_done to the shared counter after this many words */
+    real_t *h;               /* [dim] CBOW input vector (neu1) */
+    real_t *grad;            /* [dim] accumulated gradient step for the input (neu1e) */
+    index_t *sentence;       /* [max_sentence_length] kept tokens of the current chunk */
+    index_t *noise;          /* [2 * negative] noise words of this and the next example */
+    double loss;             /* sum of -log sigmoid over all logistic steps (compute_loss) */
+    int64_t examples;        /* (input, target) examples trained: SG pairs, CBOW centres */
+    int64_t bad_pos;         /* W2V_BAD_ID: position of the offending id in the stream */
+    /* A later shared-negative minibatch kernel (Ji et al. 2016) would add here:
+     * the batch's input rows [B x dim] (or their ids) and their gradients
+     * [B x dim], the K shared noise ids, a score/gradient matrix [B x (K+1)],
+     * and per-output gradient rows [(K+1) x dim] applied once per batch. */
+} w2v_worker;
+
+/* Fills the sigmoid table; idempotent and thread-safe in practice (every call
+ * writes the same values), called by w2v_worker_init. */
+void w2v_init_tables(void);
+
+/* 0 on success, -1 when out of memory (nothing left allocated). */
+int w2v_worker_init(w2v_worker *w, int dim, int negative, int64_t max_sentence_length,
+                    uint64_t seed);
+void w2v_worker_free(w2v_worker *w);
+
+/* Current learning rate (ARCHITECTURE.md "Learning rate") for a words_done value. */
+double w2v_alpha_at(const w2v_progress *p, int64_t words_done);
+int64_t w2v_progress_words_done(const w2v_progress *p);
+int w2v_progress_stopped(const w2v_progress *p);
+int w2v_progress_nonfinite(const w2v_progress *p);
+void w2v_progress_request_stop(w2v_progress *p);
+
+/* Trains on an encoded stream ids[0..n) (ARCHITECTURE.md "Encoded corpus"):
+ * subsampling, dynamic window, SG or CBOW examples, NS and/or HS losses.
+ * Sentences longer than the worker's buffer are trained in consecutive chunks
+ * of kept tokens.  Adds the in-vocabulary tokens read to *raw_words and the kept
+ * ones to *effective_words, and the former to progress->words_done.  Returns an
+ * enum w2v_status. */
+int w2v_train_stream(const w2v_model *m, w2v_worker *w, w2v_progress *p,
+                     const index_t *ids, int64_t n,
+                     int64_t *raw_words, int64_t *effective_words);
+
+/* Test hook: one example with a given input vector h: runs the enabled losses
+ * for `target` (drawing negatives from w->rng), updates the output rows, leaves
+ * the input gradient step (alpha * -dloss/dh) in w->grad and returns the loss of
+ * this example (computed even when !m->compute_loss).  Returns NaN after a
+ * non-finite score. */
+double w2v_train_example(const w2v_model *m, w2v_worker *w, const real_t *h,
+                         index_t target, real_t alpha);
+
+/* 1 when the running copy of the kernels fuses a*b+c into one rounding (FMA):
+ * lets tests/reference.py follow the kernel's arithmetic bit for bit. */
+int w2v_fused_multiply_add(void);
+
+#endif

@@ -1,0 +1,347 @@
+"""Typed entry points to the word2vec training kernels (csrc/train.c).
+
+Model    the shared weights, sampling tables and hyper-parameters (one per training run)
+Progress the learning-rate schedule and stop flags shared by the workers of one train() call
+Worker   one thread's RNG and scratch; ``Worker.train`` releases the GIL once per call
+
+Several Workers (one per Python thread) may train the same Model at once,
+Hogwild: weight rows are updated without locks.
+"""
+import numpy as np
+
+cimport numpy as cnp
+from libc.stdint cimport int64_t, uint64_t, INT32_MAX
+from libc.string cimport memset
+
+from w2v._types cimport real_t, index_t
+# the extern declarations of csrc/train.h come from w2v/_train.pxd (same name: included automatically)
+
+cnp.import_array()
+
+_SIGMOIDS = {"table": W2V_SIGMOID_TABLE, "exact": W2V_SIGMOID_EXACT}
+DEFAULT_SIGMOID = "table"
+
+SIGMOID_TABLE_SIZE = W2V_SIGMOID_TABLE_SIZE
+MAX_EXP = W2V_MAX_EXP
+EXACT_CLIP = W2V_EXACT_CLIP
+LOSS_MIN_PROB = W2V_LOSS_MIN_PROB
+
+
+def fused_multiply_add():
+    """True when the kernels run the AVX2+FMA copy, where a*b+c is one rounding
+    (results then differ in the last bits from the baseline copy)."""
+    return bool(w2v_fused_multiply_add())
+
+
+def _require(name, a, dtype, shape=None, writable=False):
+    """Validate one array argument; `shape` entries None match any length."""
+    if not isinstance(a, np.ndarray):
+        raise ValueError(f"{name} must be a numpy array, got {type(a).__name__}")
+    if a.dtype != np.dtype(dtype):
+        raise ValueError(f"{name} must have dtype {np.dtype(dtype)}, got {a.dtype}")
+    if shape is not None:
+        if a.ndim != len(shape) or any(s is not None and s != t for s, t in zip(shape, a.shape)):
+            want = str(tuple("*" if s is None else s for s in shape)).replace("'", "")
+            raise ValueError(f"{name} must have shape {want}, got {a.shape}")
+    if not a.flags.c_contiguous:
+        raise ValueError(f"{name} must be C-contiguous")
+    if writable and not a.flags.writeable:
+        raise ValueError(f"{name} must be writable")
+    return a
+
+
+cdef inline void *_data(object a):
+    return NULL if a is None else cnp.PyArray_DATA(<cnp.ndarray>a)
+
+
+cdef class Model:
+    """Weights, tables and hyper-parameters shared by all workers.
+
+    syn0: float32 [V, d] input vectors (the embeddings); syn1neg: float32 [V, d]
+    negative-sampling output vectors (None when negative == 0); syn1: float32
+    [>= V-1, d] hierarchical-softmax inner-node vectors (None when hs == 0).
+    keep_thresholds uint32 [V]; alias_prob uint32 [V], alias_index int32 [V]
+    (None allowed when negative == 0); hs_codes uint8, hs_points int32,
+    hs_offsets int64 [V+1] (None allowed when hs == 0): ARCHITECTURE.md formats.
+    The arrays are referenced, not copied; training updates the weights in place.
+    sigmoid: 'table' (word2vec.c's 1000-entry table over [-6, 6]) or 'exact'.
+    """
+    cdef w2v_model c
+    cdef readonly object syn0, syn1neg, syn1, keep_thresholds, alias_prob, alias_index
+    cdef readonly object hs_codes, hs_points, hs_offsets
+    cdef readonly str sigmoid
+
+    def __init__(self, syn0, syn1neg, syn1, keep_thresholds, alias_prob, alias_index,
+                 hs_codes, hs_points, hs_offsets, *, sg, hs, negative, window,
+                 cbow_mean=1, shrink_windows=True, compute_loss=False,
+                 sigmoid=DEFAULT_SIGMOID):
+        _require("syn0", syn0, np.float32, (None, None), writable=True)
+        cdef int64_t V = syn0.shape[0]
+        cdef int64_t d = syn0.shape[1]
+        if V < 1 or V > INT32_MAX:
+            raise ValueError(f"vocabulary size must be in [1, {INT32_MAX}], got {V}")
+        if d < 1 or d > INT32_MAX:
+            raise ValueError(f"vector size must be >= 1, got {d}")
+        negative = int(negative)
+        window = int(window)
+        hs = bool(hs)
+        if negative < 0:
+            raise ValueError(f"negative must be >= 0, got {negative}")
+        if window < 1:
+            raise ValueError(f"window must be >= 1, got {window}")
+        if not hs and negative == 0:
+            raise ValueError("nothing to train: enable hs or set negative > 0")
+        if sigmoid not in _SIGMOIDS:
+            raise ValueError(f"sigmoid must be one of {sorted(_SIGMOIDS)}, got {sigmoid!r}")
+
+        _require("keep_thresholds", keep_thresholds, np.uint32, (V,))
+        if negative > 0:
+            _require("syn1neg", syn1neg, np.float32, (V, d), writable=True)
+            _require("alias_prob", alias_prob, np.uint32, (V,))
+            _require("alias_index", alias_index, np.int32, (V,))
+            if V and (alias_index.min() < 0 or alias_index.max() >= V):
+                raise ValueError(f"alias_index values must be in [0, {V})")
+        else:
+            syn1neg = alias_prob = alias_index = None
+        if hs:
+            _require("syn1", syn1, np.float32, (None, d), writable=True)
+            _require("hs_offsets", hs_offsets, np.int64, (V + 1,))
+            if hs_offsets[0] != 0 or (np.diff(hs_offsets) < 0).any():
+                raise ValueError("hs_offsets must start at 0 and be non-decreasing")
+            total = int(hs_offsets[V])
+            _require("hs_codes", hs_codes, np.uint8, (total,))
+            _require("hs_points", hs_points, np.int32, (total,))
+            if total and hs_codes.max() > 1:
+                raise ValueError("hs_codes must be 0 or 1")
+            if total and (hs_points.min() < 0 or hs_points.max() >= syn1.shape[0]):
+                raise ValueError(f"hs_points must index rows of syn1 [0, {syn1.shape[0]})")
+        else:
+            syn1 = hs_codes = hs_points = hs_offsets = None
+        # The kernels declare the weight rows restrict: they must not overlap.
+        weights = [("syn0", syn0), ("syn1neg", syn1neg), ("syn1", syn1)]
+        for i, (na, a) in enumerate(weights):
+            for nb, b in weights[i + 1:]:
+                if a is not None and b is not None and np.may_share_memory(a, b):
+                    raise ValueError(f"{na} and {nb} must not share memory")
+
+        self.syn0, self.syn1neg, self.syn1 = syn0, syn1neg, syn1
+        self.keep_thresholds = keep_thresholds
+        self.alias_prob, self.alias_index = alias_prob, alias_index
+        self.hs_codes, self.hs_points, self.hs_offsets = hs_codes, hs_points, hs_offsets
+        self.sigmoid = sigmoid
+
+        memset(&self.c, 0, sizeof(self.c))
+        self.c.syn0 = <real_t *>_data(syn0)
+        self.c.syn1neg = <real_t *>_data(syn1neg)
+        self.c.syn1 = <real_t *>_data(syn1)
+        self.c.keep_threshold = <const uint32_t *>_data(keep_thresholds)
+        self.c.alias_prob = <const uint32_t *>_data(alias_prob)
+        self.c.alias_index = <const index_t *>_data(alias_index)
+        self.c.hs_codes = <const uint8_t *>_data(hs_codes)
+        self.c.hs_points = <const index_t *>_data(hs_points)
+        self.c.hs_offsets = <const int64_t *>_data(hs_offsets)
+        self.c.vocab_size = V
+        self.c.dim = <int>d
+        self.c.window = window
+        self.c.negative = negative
+        self.c.hs = hs
+        self.c.sg = bool(sg)
+        self.c.cbow_mean = bool(cbow_mean)
+        self.c.shrink_windows = bool(shrink_windows)
+        self.c.compute_loss = bool(compute_loss)
+        self.c.sigmoid = _SIGMOIDS[sigmoid]
+
+    @property
+    def vocab_size(self):
+        return self.c.vocab_size
+
+    @property
+    def dim(self):
+        return self.c.dim
+
+    @property
+    def sg(self):
+        return bool(self.c.sg)
+
+    @property
+    def hs(self):
+        return bool(self.c.hs)
+
+    @property
+    def negative(self):
+        return self.c.negative
+
+    @property
+    def window(self):
+        return self.c.window
+
+    @property
+    def cbow_mean(self):
+        return bool(self.c.cbow_mean)
+
+    @property
+    def shrink_windows(self):
+        return bool(self.c.shrink_windows)
+
+    @property
+    def compute_loss(self):
+        return bool(self.c.compute_loss)
+
+    @compute_loss.setter
+    def compute_loss(self, value):
+        self.c.compute_loss = bool(value)
+
+
+cdef class Progress:
+    """Learning-rate schedule and interrupt flags shared by the workers of one train() call.
+
+    alpha = start_alpha - (start_alpha - end_alpha) * min(1, words_done / total_words)
+    (constant start_alpha when total_words == 0).  Workers add the in-vocabulary
+    tokens they read to words_done every ~10k words and when they return.
+    """
+    cdef w2v_progress c
+
+    def __init__(self, total_words, start_alpha, end_alpha, words_done=0):
+        if total_words < 0 or words_done < 0:
+            raise ValueError("total_words and words_done must be >= 0")
+        memset(&self.c, 0, sizeof(self.c))
+        self.c.total_words = total_words
+        self.c.words_done = words_done
+        self.c.start_alpha = start_alpha
+        self.c.end_alpha = end_alpha
+
+    @property
+    def words_done(self):
+        return w2v_progress_words_done(&self.c)
+
+    @property
+    def total_words(self):
+        return self.c.total_words
+
+    @property
+    def start_alpha(self):
+        return self.c.start_alpha
+
+    @property
+    def end_alpha(self):
+        return self.c.end_alpha
+
+    @property
+    def alpha(self):
+        """The learning rate at the current words_done."""
+        return w2v_alpha_at(&self.c, w2v_progress_words_done(&self.c))
+
+    @property
+    def stopped(self):
+        return bool(w2v_progress_stopped(&self.c))
+
+    @property
+    def nonfinite(self):
+        """True once a worker met a NaN/inf score (all workers then stop)."""
+        return bool(w2v_progress_nonfinite(&self.c))
+
+    def request_stop(self):
+        """Ask every worker to return; each stops before its next centre word.
+        Safe to call from any thread while workers run."""
+        w2v_progress_request_stop(&self.c)
+
+
+cdef class Worker:
+    """One training thread's state: splitmix64 RNG seeded with `seed`, scratch
+    vectors, and a buffer of max_sentence_length kept tokens (longer sentences are
+    trained in consecutive chunks).  Use one Worker per thread."""
+    cdef w2v_worker c
+    cdef readonly Model model
+    cdef bint busy
+
+    def __cinit__(self):
+        memset(&self.c, 0, sizeof(self.c))
+
+    def __init__(self, Model model not None, seed, max_sentence_length=10000, report_every=10000):
+        seed = int(seed)
+        if not 0 <= seed < 2 ** 64:
+            raise ValueError(f"seed must be in [0, 2**64), got {seed}")
+        if max_sentence_length < 1:
+            raise ValueError(f"max_sentence_length must be >= 1, got {max_sentence_length}")
+        if report_every < 1:
+            raise ValueError(f"report_every must be >= 1, got {report_every}")
+        w2v_worker_free(&self.c)
+        if w2v_worker_init(&self.c, model.c.dim, model.c.negative, max_sentence_length,
+                           <uint64_t>seed) != 0:
+            raise MemoryError("cannot allocate the worker's buffers")
+        self.c.report_every = report_every
+        self.model = model
+
+    def __dealloc__(self):
+        w2v_worker_free(&self.c)
+
+    @property
+    def loss(self):
+        """Sum of -log sigmoid over every logistic step since creation or reset_loss()
+        (only accumulated while model.compute_loss)."""
+        return self.c.loss
+
+    @property
+    def examples(self):
+        """Training examples since creation or reset_loss(): (context, centre) pairs
+        for skip-gram, centre words with a non-empty context for CBOW."""
+        return self.c.examples
+
+    @property
+    def rng_state(self):
+        return self.c.rng
+
+    @rng_state.setter
+    def rng_state(self, value):
+        self.c.rng = <uint64_t>int(value)
+
+    def reset_loss(self):
+        self.c.loss = 0
+        self.c.examples = 0
+
+    def train(self, const index_t[::1] ids not None, Progress progress not None):
+        """Train on an encoded stream (int32 ids, -1 ends a sentence) until its end or a stop.
+
+        Returns (raw_words, effective_words): in-vocabulary tokens read, and those
+        kept by subsampling.  Raises ValueError for an id outside [0, V) (training
+        done before it is kept), FloatingPointError when this worker met a non-finite
+        score (progress.nonfinite is then set and the other workers stop too).
+        """
+        cdef int64_t n = ids.shape[0]
+        cdef const index_t *ptr = &ids[0] if n > 0 else NULL
+        cdef int64_t raw = 0, eff = 0
+        cdef int status
+        if self.busy:
+            raise RuntimeError("this Worker is already training in another thread")
+        self.busy = True
+        try:
+            with nogil:
+                status = w2v_train_stream(&self.model.c, &self.c, &progress.c, ptr, n, &raw, &eff)
+        finally:
+            self.busy = False
+        if status == W2V_BAD_ID:
+            pos = self.c.bad_pos
+            raise ValueError(f"word id {ids[pos]} at position {pos} is outside "
+                             f"[0, {self.model.c.vocab_size}) and is not the end-of-sentence -1")
+        if status == W2V_NONFINITE:
+            raise FloatingPointError("a training score became NaN or infinite "
+                                     "(learning rate too high?); training stopped")
+        return raw, eff
+
+    def _train_example(self, h, target, alpha):
+        """Test hook: one example with input vector `h` (float32 [d]) and the model's
+        enabled losses.  Updates the output rows and draws negatives from this worker's
+        RNG; returns (loss, grad) with grad = alpha * -dloss/dh (before the updates)."""
+        h = np.ascontiguousarray(h, dtype=np.float32)
+        if h.shape != (self.model.c.dim,):
+            raise ValueError(f"h must have shape ({self.model.c.dim},)")
+        if not 0 <= target < self.model.c.vocab_size:
+            raise ValueError("target out of range")
+        cdef const real_t[::1] hv = h
+        loss = w2v_train_example(&self.model.c, &self.c, &hv[0], <index_t>target, <real_t>alpha)
+        grad = np.empty(self.model.c.dim, dtype=np.float32)
+        cdef real_t[::1] gv = grad
+        cdef int i
+        for i in range(self.model.c.dim):
+            gv[i] = self.c.grad[i]
+        return loss, grad
