@@ -9,9 +9,10 @@ effective min_count to one more than the count of the word ranked ``max_final_vo
 import math
 import os
 import re
-import tempfile
 
 import numpy as np
+
+from w2v._io import atomic_write
 
 __all__ = ["Vocab", "RULE_DEFAULT", "RULE_DISCARD", "RULE_KEEP"]
 
@@ -212,7 +213,8 @@ class Vocab:
                 or payload.count(b" ") != len(words) or payload.count(b"\n") != len(words)
                 or payload.startswith(b" ") or b"\n " in payload):
             self._raise_unsavable()
-        _atomic_write(os.fspath(path), payload)
+        with atomic_write(path) as f:
+            f.write(payload)
 
     def _raise_unsavable(self):
         for word in self.index_to_key:
@@ -332,42 +334,3 @@ def _first_duplicate(words):
     return None
 
 
-def _umask():
-    """The process umask, read without changing it (os.umask would race with other threads)."""
-    try:
-        with open("/proc/self/status", "rb") as f:
-            for line in f:
-                if line.startswith(b"Umask:"):
-                    return int(line.split()[1], 8)
-    except (OSError, ValueError, IndexError):
-        pass
-    return 0o022
-
-
-def _atomic_write(path, payload):
-    """Write payload to path via a temp file in the same directory, fsync, rename."""
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix="." + os.path.basename(path) + ".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(payload)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the file normal permissions
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    try:  # make the rename itself durable
-        dfd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(dfd)
-    except OSError:
-        pass
-    finally:
-        os.close(dfd)
