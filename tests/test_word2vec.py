@@ -189,3 +189,60 @@ def test_quality_on_bundled_sample():
     family = {"brother", "mother", "father", "daughter", "aunt", "cousin", "niece", "sisters",
               "husband", "wife", "son", "uncle", "friend"}
     assert len(family & set(top)) >= 3, f"neighbours of 'sister': {top}"
+
+
+def test_save_load_continue_training_exactly(tmp_path):
+    _, sentences = planted_corpus(n_sentences=400)
+    kw = dict(vector_size=12, min_count=1, workers=1, seed=4, sg=1, hs=1, negative=3, epochs=1)
+    a = Word2Vec(sentences, **kw)
+    a.save(tmp_path / "m")
+    b = Word2Vec.load(tmp_path / "m")
+    assert b.wv.index_to_key == a.wv.index_to_key
+    assert np.array_equal(b.wv.vectors, a.wv.vectors)
+    assert np.array_equal(b.syn1neg, a.syn1neg) and np.array_equal(b.syn1, a.syn1)
+    assert (b.corpus_count, b.corpus_total_words) == (a.corpus_count, a.corpus_total_words)
+    for m in (a, b):
+        m.train(sentences, total_examples=m.corpus_count, epochs=2)
+    assert np.array_equal(a.wv.vectors, b.wv.vectors)
+    assert np.array_equal(a.syn1neg, b.syn1neg)
+
+
+def test_load_mmap_then_train(tmp_path):
+    _, sentences = planted_corpus(n_sentences=200)
+    a = Word2Vec(sentences, vector_size=8, min_count=1, workers=1, epochs=1)
+    a.save(tmp_path / "m")
+    b = Word2Vec.load(tmp_path / "m", mmap="r")
+    assert isinstance(b.wv.vectors, np.memmap) and not b.wv.vectors.flags.writeable
+    assert b.wv.most_similar(a.wv.index_to_key[0], topn=3)
+    b.train(sentences, total_examples=b.corpus_count, epochs=1)
+    assert not np.array_equal(b.wv.vectors, a.wv.vectors)
+    assert np.array_equal(np.load(tmp_path / "m" / "vectors.npy"), a.wv.vectors)  # file untouched
+
+
+def test_load_rejects_non_model(tmp_path):
+    (tmp_path / "x").mkdir()
+    with pytest.raises(ValueError, match="not a saved w2v Word2Vec model"):
+        Word2Vec.load(tmp_path / "x")
+    (tmp_path / "x" / "model.json").write_text("{not json")
+    with pytest.raises(ValueError, match="model.json"):
+        Word2Vec.load(tmp_path / "x")
+
+
+def test_progress_callback():
+    _, sentences = planted_corpus(n_sentences=300)
+    seen = []
+    model = Word2Vec(min_count=1, workers=2, compute_loss=True)
+    model.build_vocab(sentences)
+    model.train(sentences, total_examples=model.corpus_count, epochs=3, progress=seen.append)
+    assert [p.epoch for p in seen][-1] == 3 and len(seen) >= 3
+    fractions = [p.fraction for p in seen]
+    assert fractions == sorted(fractions) and fractions[-1] == pytest.approx(1.0, abs=0.02)
+    assert all(p.loss is not None and p.loss > 0 for p in seen)
+    assert seen[-1].alpha < model.alpha
+
+
+def test_build_vocab_from_freq():
+    model = Word2Vec(min_count=2, vector_size=4)
+    model.build_vocab_from_freq({"a": 5, "b": 1, "c": 7}, corpus_count=3)
+    assert model.wv.index_to_key == ["c", "a"] and model.corpus_total_words == 13
+    model.train([["a", "c", "a"]] * 3, total_examples=3, epochs=1)

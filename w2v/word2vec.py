@@ -15,6 +15,7 @@ Threads are Python threads running nogil kernels: the work is the same as an
 OpenMP ``prange`` would do, and the main thread stays free to report progress,
 run callbacks and turn Ctrl-C into a clean stop between sentences.
 """
+import json
 import logging
 import os
 import queue
@@ -23,9 +24,11 @@ import tempfile
 import threading
 import time
 import weakref
+from collections import namedtuple
 
 import numpy as np
 
+from w2v._io import atomic_directory
 from w2v._train import Model, Progress, Worker
 from w2v.corpus import Corpus, count_words, encode_file_corpus, encode_sentences
 from w2v.huffman import build_huffman
@@ -38,6 +41,18 @@ logger = logging.getLogger(__name__)
 # Encoded-cache chunks claimed by worker threads: big enough that claiming one
 # (a GIL round trip) is noise, small enough that threads finish an epoch together.
 _CHUNK_TOKENS = 1 << 20
+
+MODEL_FORMAT = "w2v.Word2Vec"
+MODEL_VERSION = 1
+_MODEL_FILE = "model.json"
+# Constructor arguments stored in model.json (callbacks and trim_rule are code: not saved).
+_SAVED_PARAMS = ("vector_size", "alpha", "window", "min_count", "max_vocab_size", "sample",
+                 "seed", "workers", "min_alpha", "sg", "hs", "negative", "ns_exponent",
+                 "cbow_mean", "epochs", "sorted_vocab", "batch_words", "compute_loss",
+                 "max_final_vocab", "shrink_windows", "max_sentence_length", "sigmoid")
+_SAVED_VOCAB_STATS = ("raw_words", "n_sentences", "min_count", "effective_min_count",
+                      "max_final_vocab", "sorted_vocab", "pruned_words", "pruned_count",
+                      "discarded_words", "discarded_count")
 
 
 class Word2Vec:
@@ -169,6 +184,22 @@ class Word2Vec:
         self._set_vocab(vocab)
         return self
 
+    def build_vocab_from_freq(self, word_freq, keep_raw_vocab=False, corpus_count=None,
+                              trim_rule=None, update=False):
+        """Build the vocabulary from a ``{word: count}`` mapping (gensim's name),
+        e.g. a word2vec.c vocabulary file read with :meth:`w2v.vocab.Vocab.load`."""
+        if update:
+            raise NotImplementedError("vocabulary update (update=True) is not supported yet")
+        words = list(word_freq)
+        counts = np.fromiter((word_freq[w] for w in words), dtype=np.int64, count=len(words))
+        vocab = Vocab.from_counts(words, counts, n_sentences=corpus_count or 0,
+                                  min_count=self.min_count, max_final_vocab=self.max_final_vocab,
+                                  trim_rule=trim_rule, sorted_vocab=bool(self.sorted_vocab))
+        self.corpus_count = int(corpus_count or 0)
+        self.corpus_total_words = int(counts.sum())
+        self._set_vocab(vocab)
+        return self
+
     def _set_vocab(self, vocab):
         """Install a vocabulary: sampling tables, Huffman tree and fresh weights."""
         self.vocab = vocab
@@ -207,12 +238,15 @@ class Word2Vec:
     # ---------------------------------------------------------------- training
     def train(self, corpus_iterable=None, corpus_file=None, total_examples=None, total_words=None,
               epochs=None, start_alpha=None, end_alpha=None, word_count=0, queue_factor=2,
-              report_delay=1.0, compute_loss=False, callbacks=(), **kwargs):
+              report_delay=1.0, compute_loss=False, callbacks=(), progress=None, **kwargs):
         """Train on a corpus; the learning rate decays linearly over all its epochs.
 
         As in gensim, the size of the corpus must be given (``total_examples``
         sentences or ``total_words`` words, usually ``model.corpus_count`` /
         ``model.corpus_total_words``) so that the schedule is right.
+
+        ``progress``: an optional callable, called from the calling thread about
+        every 0.5 s with a :class:`TrainingProgress` (progress bars, logging).
         """
         if self.vocab is None:
             raise RuntimeError("build the vocabulary first (build_vocab) before training")
@@ -230,6 +264,7 @@ class Word2Vec:
             raise ValueError(f"end_alpha must be in [0, start_alpha={start_alpha}], got {end_alpha}")
         compute_loss = bool(compute_loss or self.compute_loss)
         callbacks = tuple(callbacks) or self.callbacks
+        self._writable_weights()
         corpus = self._corpus(corpus_iterable, corpus_file, self.max_sentence_length)
 
         # Expected in-vocabulary words per epoch, the unit of the kernel's progress counter.
@@ -238,54 +273,154 @@ class Word2Vec:
             per_epoch = total_words * vocab.retained_words / max(1, vocab.raw_words)
         else:
             per_epoch = vocab.retained_words * total_examples / max(1, vocab.n_sentences)
-        progress = Progress(max(1, int(round(per_epoch * epochs))), start_alpha, end_alpha)
+        state = Progress(max(1, int(round(per_epoch * epochs))), start_alpha, end_alpha)
         model = self._kernel_model(compute_loss)
         workers = [Worker(model, seed=_thread_seed(self.seed, self.train_count, i),
                           max_sentence_length=self.max_sentence_length)
                    for i in range(self.workers)]
         self.train_count += 1
         encoded = self._encoded(corpus) if corpus.paths else None
+        t_start = time.perf_counter()
+
+        def reporter(epoch):
+            if progress is None:
+                return None
+            return lambda: progress(TrainingProgress(
+                state.words_done, state.total_words, state.alpha, epoch + 1, epochs,
+                time.perf_counter() - t_start,
+                sum(w.loss for w in workers) if compute_loss else None))
 
         for cb in callbacks:
             _call(cb, "on_train_begin", self)
         self.running_training_loss = 0.0
         self.epoch_losses = []
-        t_start = time.perf_counter()
         total_raw = total_eff = 0
-        for epoch in range(epochs):
-            for cb in callbacks:
-                _call(cb, "on_epoch_begin", self)
-            loss_before = sum(w.loss for w in workers)
-            t0 = time.perf_counter()
-            if encoded is not None:
-                raw, eff = self._run_epoch_cache(encoded, workers, progress)
-            else:
-                raw, eff = self._run_epoch_iterable(corpus, workers, progress, queue_factor)
-            secs = time.perf_counter() - t0
-            if progress.nonfinite:
-                raise FloatingPointError(
-                    f"training diverged in epoch {epoch + 1}: non-finite values appeared "
-                    f"(alpha={start_alpha} is probably too large); the vectors are not usable")
-            epoch_loss = sum(w.loss for w in workers) - loss_before
-            self.epoch_losses.append(epoch_loss)
-            self.running_training_loss += epoch_loss
-            total_raw += raw
-            total_eff += eff
-            logger.info("EPOCH %d: %d raw words (%d effective) in %.2fs, %.0f effective words/s, "
-                        "alpha %.6f%s", epoch + 1, raw, eff, secs, eff / max(secs, 1e-9),
-                        progress.alpha, f", loss {epoch_loss:.6g}" if compute_loss else "")
-            for cb in callbacks:
-                _call(cb, "on_epoch_end", self)
-            if progress.stopped:
-                break
-        self.words_done += total_raw
-        self.wv.fill_norms(force=True)
+        try:
+            for epoch in range(epochs):
+                for cb in callbacks:
+                    _call(cb, "on_epoch_begin", self)
+                loss_before = sum(w.loss for w in workers)
+                t0 = time.perf_counter()
+                if encoded is not None:
+                    raw, eff = self._run_epoch_cache(encoded, workers, state, reporter(epoch))
+                else:
+                    raw, eff = self._run_epoch_iterable(corpus, workers, state, queue_factor,
+                                                        reporter(epoch))
+                secs = time.perf_counter() - t0
+                if state.nonfinite:
+                    raise FloatingPointError(
+                        f"training diverged in epoch {epoch + 1}: non-finite values appeared "
+                        f"(alpha={start_alpha} is probably too large); the vectors are not usable")
+                epoch_loss = sum(w.loss for w in workers) - loss_before
+                self.epoch_losses.append(epoch_loss)
+                self.running_training_loss += epoch_loss
+                total_raw += raw
+                total_eff += eff
+                logger.info("EPOCH %d: %d raw words (%d effective) in %.2fs, %.0f effective "
+                            "words/s, alpha %.6f%s", epoch + 1, raw, eff, secs,
+                            eff / max(secs, 1e-9), state.alpha,
+                            f", loss {epoch_loss:.6g}" if compute_loss else "")
+                for cb in callbacks:
+                    _call(cb, "on_epoch_end", self)
+        finally:
+            # also after Ctrl-C: the vectors stay as the kernels left them
+            self.words_done += state.words_done
+            self.wv.fill_norms(force=True)
         secs = time.perf_counter() - t_start
         logger.info("training on %d raw words (%d effective) took %.1fs, %.0f effective words/s",
                     total_raw, total_eff, secs, total_eff / max(secs, 1e-9))
         for cb in callbacks:
             _call(cb, "on_train_end", self)
         return total_eff, total_raw
+
+    def _writable_weights(self):
+        """Weights loaded with mmap='r' are read-only: train on an in-memory copy."""
+        if not self.wv.vectors.flags.writeable:
+            logger.info("copying memory-mapped read-only vectors into memory for training")
+            self.wv.vectors = np.array(self.wv.vectors)
+        for name in ("syn1neg", "syn1"):
+            array = getattr(self, name)
+            if array is not None and not array.flags.writeable:
+                setattr(self, name, np.array(array))
+
+    # ------------------------------------------------------------ persistence
+    def save(self, path):
+        """Save the whole model (vectors, output weights, vocabulary, parameters and
+        training progress) to the directory ``path``, atomically, without pickle:
+        arrays as .npy (memory-mappable), everything else as JSON."""
+        if self.vocab is None:
+            raise RuntimeError("nothing to save: build the vocabulary first")
+        vocab = self.vocab
+        meta = {
+            "format": MODEL_FORMAT,
+            "format_version": MODEL_VERSION,
+            "params": {name: getattr(self, name) for name in _SAVED_PARAMS},
+            "state": {
+                "corpus_count": self.corpus_count,
+                "corpus_total_words": self.corpus_total_words,
+                "train_count": self.train_count,
+                "words_done": self.words_done,
+                "running_training_loss": self.running_training_loss,
+                "epoch_losses": list(self.epoch_losses),
+            },
+            "vocab": {name: getattr(vocab, name) for name in _SAVED_VOCAB_STATS},
+        }
+        with atomic_directory(path) as tmp:
+            self.wv._save_files(tmp)
+            for name in ("syn1neg", "syn1"):
+                array = getattr(self, name)
+                if array is not None:
+                    np.save(os.path.join(tmp, name + ".npy"), array, allow_pickle=False)
+            with open(os.path.join(tmp, _MODEL_FILE), "w", encoding="ascii") as f:
+                json.dump(meta, f, ensure_ascii=True, indent=1)
+
+    @classmethod
+    def load(cls, path, mmap=None):
+        """Load a model saved by :meth:`save`; ``mmap='r'`` memory-maps the arrays
+        (read-only: training later works on a copy)."""
+        path = os.fspath(path)
+        meta_path = os.path.join(path, _MODEL_FILE)
+        try:
+            with open(meta_path, encoding="ascii") as f:
+                meta = json.load(f)
+        except FileNotFoundError:
+            raise ValueError(f"{path} is not a saved w2v Word2Vec model (no {_MODEL_FILE}); "
+                             f"pickled gensim models are not read") from None
+        except (OSError, ValueError) as e:
+            raise ValueError(f"{meta_path}: cannot read the model metadata: {e}") from e
+        if not isinstance(meta, dict) or meta.get("format") != MODEL_FORMAT:
+            raise ValueError(f"{meta_path}: not a w2v Word2Vec model file")
+        if meta.get("format_version") != MODEL_VERSION:
+            raise ValueError(f"{meta_path}: format_version {meta.get('format_version')!r} is not "
+                             f"supported (this w2v reads {MODEL_VERSION})")
+        try:
+            params, state, stats = meta["params"], meta["state"], meta["vocab"]
+            model = cls(**{name: params[name] for name in _SAVED_PARAMS})
+        except (KeyError, TypeError, ValueError) as e:
+            raise ValueError(f"{meta_path}: bad or missing model parameters: {e}") from e
+        wv = KeyedVectors.load(path, mmap=mmap)
+        if wv.vector_size != model.vector_size:
+            raise ValueError(f"{path}: vectors have size {wv.vector_size}, the parameters say "
+                             f"{model.vector_size}")
+        counts = wv.expandos.get("count")
+        if counts is None:
+            raise ValueError(f"{path}: the word counts are missing")
+        model.vocab = Vocab(wv.index_to_key, counts,
+                            **{name: stats[name] for name in _SAVED_VOCAB_STATS})
+        model.wv = wv
+        for name, enabled in (("syn1neg", model.negative), ("syn1", model.hs)):
+            if enabled:
+                array = np.load(os.path.join(path, name + ".npy"), mmap_mode=mmap,
+                                allow_pickle=False)
+                if array.shape != wv.vectors.shape or array.dtype != np.float32:
+                    raise ValueError(f"{path}: {name}.npy holds {array.dtype} {array.shape}, "
+                                     f"expected float32 {wv.vectors.shape}")
+                setattr(model, name, array)
+        for name in ("corpus_count", "corpus_total_words", "train_count", "words_done",
+                     "running_training_loss", "epoch_losses"):
+            setattr(model, name, state[name])
+        model._prepare_tables()
+        return model
 
     def get_latest_training_loss(self):
         """Loss summed over the latest train() call (float64, per-thread sums)."""
@@ -309,7 +444,7 @@ class Word2Vec:
         self._cache = (key, (encoded, chunks))
         return self._cache[1]
 
-    def _run_epoch_cache(self, encoded, workers, progress):
+    def _run_epoch_cache(self, encoded, workers, progress, report):
         ids_all = encoded[0].ids
         chunks = list(encoded[1])
         lock = threading.Lock()
@@ -329,10 +464,10 @@ class Word2Vec:
                 eff += e
             return raw, eff
 
-        return _run_threads(work, workers, progress)
+        return _run_threads(work, workers, progress, report)
 
     # --- input path (b): one producer encodes batches into a bounded queue
-    def _run_epoch_iterable(self, corpus, workers, progress, queue_factor):
+    def _run_epoch_iterable(self, corpus, workers, progress, queue_factor, report):
         jobs = queue.Queue(maxsize=max(2, queue_factor * len(workers)))
         key_to_index = self.wv.key_to_index
         batch_words = self.batch_words
@@ -374,7 +509,7 @@ class Word2Vec:
         producer = threading.Thread(target=produce, name="w2v-producer", daemon=True)
         producer.start()
         try:
-            result = _run_threads(work, workers, progress)
+            result = _run_threads(work, workers, progress, report)
         finally:
             producer.join()
         if producer_error:
@@ -386,6 +521,22 @@ class Word2Vec:
         return (f"Word2Vec<vocab={n}, vector_size={self.vector_size}, "
                 f"{'sg' if self.sg else 'cbow'}, hs={self.hs}, negative={self.negative}, "
                 f"window={self.window}, alpha={self.alpha}>")
+
+
+class TrainingProgress(
+        namedtuple("TrainingProgress", "words_done total_words alpha epoch epochs seconds loss")):
+    """What a ``train(progress=...)`` callback receives: in-vocabulary words
+    trained so far in this call and in total, the current learning rate, the
+    epoch (1-based), wall seconds, and the loss so far (None unless computed)."""
+    __slots__ = ()
+
+    @property
+    def fraction(self):
+        return min(1.0, self.words_done / max(1, self.total_words))
+
+    @property
+    def words_per_sec(self):
+        return self.words_done / self.seconds if self.seconds > 0 else 0.0
 
 
 def _thread_seed(seed, call, thread):
@@ -417,8 +568,11 @@ def _sentence_chunks(ids, target, max_sentence_length):
     return bounds
 
 
-def _run_threads(work, workers, progress):
-    """Run work(worker) on one thread per worker; Ctrl-C stops them all cleanly."""
+def _run_threads(work, workers, progress, report=None, report_every=0.5):
+    """Run work(worker) on one thread per worker; Ctrl-C stops them all cleanly.
+
+    The calling thread only waits: it calls report() every report_every seconds
+    and turns KeyboardInterrupt into a stop request honoured between sentences."""
     results = [None] * len(workers)
     errors = []
 
@@ -434,9 +588,13 @@ def _run_threads(work, workers, progress):
     for t in threads:
         t.start()
     try:
+        last = time.monotonic()
         for t in threads:
             while t.is_alive():
                 t.join(0.1)
+                if report is not None and time.monotonic() - last >= report_every:
+                    last = time.monotonic()
+                    report()
     except KeyboardInterrupt:
         progress.request_stop()
         for t in threads:
@@ -444,6 +602,8 @@ def _run_threads(work, workers, progress):
         raise
     if errors:
         raise errors[0]
+    if report is not None:
+        report()
     raw = sum(r[0] for r in results if r)
     eff = sum(r[1] for r in results if r)
     return raw, eff
