@@ -19,7 +19,13 @@
  *     draw equal to the target dropped (not replaced), as word2vec.c.
  * Skip-gram draws the noise of a centre's next (context, centre) example
  * before training the current one, to prefetch its rows; this moves draws
- * only relative to float arithmetic, never relative to other draws. */
+ * only relative to float arithmetic, never relative to other draws.
+ * Examples of one centre go left to right over its context; within an example
+ * hierarchical softmax runs before negative sampling (word2vec.c's order).
+ *
+ * Learning rate: a worker adds its word count to progress->words_done once it
+ * has read report_every words (checked after reading each chunk) and then
+ * recomputes alpha from the shared counter; alpha is constant in between. */
 #ifndef W2V_TRAIN_H
 #define W2V_TRAIN_H
 

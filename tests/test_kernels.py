@@ -266,6 +266,8 @@ def test_stop_from_another_thread():
     while p.words_done == 0 and time.monotonic() < deadline:
         time.sleep(0.001)                      # also shows train() released the GIL
     assert p.words_done > 0
+    with pytest.raises(RuntimeError, match="already training"):
+        worker.train(ids, p)                   # one Worker serves one thread at a time
     p.request_stop()
     t.join(timeout=60)
     assert not t.is_alive()
@@ -338,7 +340,7 @@ def test_readonly_memmap_stream(tmp_path):
     assert np.array_equal(arrays["syn0"], a2["syn0"])
 
 
-def test_worker_refuses_concurrent_use_and_bad_args():
+def test_worker_bad_args():
     arrays, counts, model = _small_model()
     with pytest.raises(ValueError, match="seed"):
         Worker(model, -1)
