@@ -66,6 +66,7 @@ if OPENMP:
     ldflags.append("-fopenmp")
 
 c_sources = sorted(glob("csrc/*.c"))
+c_headers = sorted(glob("csrc/*.h"))  # setuptools does not track headers itself
 macros = [
     ("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION"),
     # recorded for w2v.show_config()
@@ -76,6 +77,7 @@ extensions = [
     Extension(
         "w2v." + os.path.splitext(os.path.basename(pyx))[0],
         sources=[pyx] + c_sources,
+        depends=c_headers,
         include_dirs=["csrc", np.get_include()],
         define_macros=macros,
         extra_compile_args=cflags,
