@@ -246,3 +246,55 @@ def test_build_vocab_from_freq():
     model.build_vocab_from_freq({"a": 5, "b": 1, "c": 7}, corpus_count=3)
     assert model.wv.index_to_key == ["c", "a"] and model.corpus_total_words == 13
     model.train([["a", "c", "a"]] * 3, total_examples=3, epochs=1)
+
+
+class _Crash(Exception):
+    pass
+
+
+def test_checkpoint_and_resume_continue_exactly(tmp_path):
+    """A run killed after epoch 2 and resumed from its checkpoint ends exactly
+    where the uninterrupted run ends (one worker: same RNG streams, same schedule)."""
+    _, sentences = planted_corpus(n_sentences=300)
+    path = tmp_path / "c.txt"
+    path.write_text("\n".join(" ".join(s) for s in sentences) + "\n")
+    kw = dict(vector_size=8, min_count=1, workers=1, seed=3, sg=1, epochs=4)
+
+    full = Word2Vec(**kw)
+    full.build_vocab(corpus_file=str(path))
+    full.train(corpus_file=str(path), total_words=full.corpus_total_words, epochs=4,
+               checkpoint=str(tmp_path / "ck_full"))
+    assert full.training_state is None
+
+    class CrashAfterEpoch2:
+        epochs = 0
+
+        def on_epoch_end(self, model):
+            self.epochs += 1
+            if self.epochs == 2:
+                raise _Crash
+
+    crashed = Word2Vec(**kw)
+    crashed.build_vocab(corpus_file=str(path))
+    with pytest.raises(_Crash):
+        crashed.train(corpus_file=str(path), total_words=crashed.corpus_total_words, epochs=4,
+                      checkpoint=str(tmp_path / "ck"), callbacks=[CrashAfterEpoch2()])
+    # the crash came before the epoch-2 checkpoint: the epoch-1 one is on disk
+    resumed = Word2Vec.load(tmp_path / "ck")
+    assert resumed.training_state["epoch"] == 1
+    alpha_at_checkpoint = kw.get("alpha", 0.025) - (0.025 - 0.0001) * 0.25
+    epochs_run = []
+    resumed.train(corpus_file=str(path), resume=True,
+                  callbacks=[type("R", (), {"on_epoch_begin": lambda s, m: epochs_run.append(1)})()],
+                  progress=lambda p: epochs_run.append(p.alpha))
+    assert epochs_run.count(1) == 3, "resumed run must train epochs 2..4 only"
+    first_alpha = [a for a in epochs_run if a != 1][0]
+    assert first_alpha < alpha_at_checkpoint + 1e-3
+    assert resumed.training_state is None
+    assert np.array_equal(resumed.wv.vectors, full.wv.vectors)
+
+
+def test_resume_without_checkpoint_state_is_an_error():
+    model = Word2Vec([["a", "b"]] * 5, min_count=1, epochs=1)
+    with pytest.raises(ValueError, match="no interrupted training"):
+        model.train([["a", "b"]] * 5, resume=True)

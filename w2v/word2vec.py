@@ -105,6 +105,7 @@ class Word2Vec:
         self.epoch_losses = []
         self.train_count = 0          # train() calls so far: seeds each call's thread RNGs
         self.words_done = 0           # in-vocabulary words trained, all calls together
+        self.training_state = None    # where an unfinished train() stands (checkpoints)
         self._cache = None            # (key, EncodedCorpus) of the last file corpus encoded
         self._cache_dir = None
 
@@ -238,7 +239,8 @@ class Word2Vec:
     # ---------------------------------------------------------------- training
     def train(self, corpus_iterable=None, corpus_file=None, total_examples=None, total_words=None,
               epochs=None, start_alpha=None, end_alpha=None, word_count=0, queue_factor=2,
-              report_delay=1.0, compute_loss=False, callbacks=(), progress=None, **kwargs):
+              report_delay=1.0, compute_loss=False, callbacks=(), progress=None,
+              checkpoint=None, checkpoint_every=1, resume=False, **kwargs):
         """Train on a corpus; the learning rate decays linearly over all its epochs.
 
         As in gensim, the size of the corpus must be given (``total_examples``
@@ -247,9 +249,26 @@ class Word2Vec:
 
         ``progress``: an optional callable, called from the calling thread about
         every 0.5 s with a :class:`TrainingProgress` (progress bars, logging).
+
+        ``checkpoint``: a directory where the whole model, with the position in
+        the learning-rate schedule, is saved (atomically) after every
+        ``checkpoint_every`` epochs. ``resume=True`` on a model loaded from such
+        a checkpoint continues with the epoch after it, the schedule picking up
+        where it stopped (the corpus and sizes must be the same as before).
         """
         if self.vocab is None:
             raise RuntimeError("build the vocabulary first (build_vocab) before training")
+        first_epoch, words_done = 0, 0
+        if resume:
+            ts = self.training_state
+            if ts is None:
+                raise ValueError("resume=True, but this model holds no interrupted training "
+                                 "(load it from a checkpoint written with checkpoint=...)")
+            epochs, start_alpha, end_alpha = ts["epochs"], ts["start_alpha"], ts["end_alpha"]
+            first_epoch, words_done = ts["epoch"], ts["words_done"]
+            total_words, total_examples = ts["total_words"], None
+        if int(checkpoint_every) <= 0:
+            raise ValueError(f"checkpoint_every must be > 0, got {checkpoint_every}")
         epochs = self.epochs if epochs is None else int(epochs)
         if epochs <= 0:
             raise ValueError(f"epochs must be > 0, got {epochs}")
@@ -273,12 +292,16 @@ class Word2Vec:
             per_epoch = total_words * vocab.retained_words / max(1, vocab.raw_words)
         else:
             per_epoch = vocab.retained_words * total_examples / max(1, vocab.n_sentences)
-        state = Progress(max(1, int(round(per_epoch * epochs))), start_alpha, end_alpha)
+        state = Progress(max(1, int(round(per_epoch * epochs))), start_alpha, end_alpha,
+                         words_done=words_done)
         model = self._kernel_model(compute_loss)
         workers = [Worker(model, seed=_thread_seed(self.seed, self.train_count, i),
                           max_sentence_length=self.max_sentence_length)
                    for i in range(self.workers)]
         self.train_count += 1
+        if resume and len(self.training_state.get("rng_states", ())) == len(workers):
+            for worker, rng_state in zip(workers, self.training_state["rng_states"]):
+                worker.rng_state = rng_state
         encoded = self._encoded(corpus) if corpus.paths else None
         t_start = time.perf_counter()
 
@@ -296,7 +319,7 @@ class Word2Vec:
         self.epoch_losses = []
         total_raw = total_eff = 0
         try:
-            for epoch in range(epochs):
+            for epoch in range(first_epoch, epochs):
                 for cb in callbacks:
                     _call(cb, "on_epoch_begin", self)
                 loss_before = sum(w.loss for w in workers)
@@ -322,9 +345,20 @@ class Word2Vec:
                             f", loss {epoch_loss:.6g}" if compute_loss else "")
                 for cb in callbacks:
                     _call(cb, "on_epoch_end", self)
+                if checkpoint is not None and (epoch + 1) % int(checkpoint_every) == 0 \
+                        and epoch + 1 < epochs:
+                    self.training_state = {
+                        "epoch": epoch + 1, "epochs": epochs, "words_done": state.words_done,
+                        "total_words": total_words if total_words is not None
+                        else vocab.raw_words * total_examples / max(1, vocab.n_sentences),
+                        "start_alpha": start_alpha, "end_alpha": end_alpha,
+                        "rng_states": [w.rng_state for w in workers]}
+                    self.save(checkpoint)
+                    logger.info("checkpoint after epoch %d written to %s", epoch + 1, checkpoint)
+            self.training_state = None
         finally:
             # also after Ctrl-C: the vectors stay as the kernels left them
-            self.words_done += state.words_done
+            self.words_done += state.words_done - words_done
             self.wv.fill_norms(force=True)
         secs = time.perf_counter() - t_start
         logger.info("training on %d raw words (%d effective) took %.1fs, %.0f effective words/s",
@@ -362,6 +396,7 @@ class Word2Vec:
                 "words_done": self.words_done,
                 "running_training_loss": self.running_training_loss,
                 "epoch_losses": list(self.epoch_losses),
+                "training_state": self.training_state,
             },
             "vocab": {name: getattr(vocab, name) for name in _SAVED_VOCAB_STATS},
         }
@@ -417,7 +452,7 @@ class Word2Vec:
                                      f"expected float32 {wv.vectors.shape}")
                 setattr(model, name, array)
         for name in ("corpus_count", "corpus_total_words", "train_count", "words_done",
-                     "running_training_loss", "epoch_losses"):
+                     "running_training_loss", "epoch_losses", "training_state"):
             setattr(model, name, state[name])
         model._prepare_tables()
         return model
