@@ -298,3 +298,20 @@ def test_resume_without_checkpoint_state_is_an_error():
     model = Word2Vec([["a", "b"]] * 5, min_count=1, epochs=1)
     with pytest.raises(ValueError, match="no interrupted training"):
         model.train([["a", "b"]] * 5, resume=True)
+
+
+def test_model_too_large_for_memory_is_refused_up_front():
+    model = Word2Vec(vector_size=10**6, min_count=1, hs=1)
+    words = {f"w{i}": 10 for i in range(10**5)}   # 3 x 10^5 x 10^6 floats: 1.2 PB
+    with pytest.raises(MemoryError, match="GiB"):
+        model.build_vocab_from_freq(words)
+
+
+def test_huge_alpha_fails_clearly_or_trains():
+    _, sentences = planted_corpus(n_sentences=300)
+    try:
+        model = Word2Vec(sentences, min_count=1, alpha=1e30, min_alpha=1e29, workers=1, epochs=2)
+    except FloatingPointError as exc:
+        assert "diverged" in str(exc) and "alpha" in str(exc)
+    else:
+        assert np.isfinite(model.wv.vectors).all()

@@ -206,6 +206,7 @@ class Word2Vec:
         self.vocab = vocab
         self._cache = None
         n, d = len(vocab.index_to_key), self.vector_size
+        _check_memory(n, d, 1 + bool(self.negative) + bool(self.hs))
         # word2vec.c initialization: inputs uniform in [-0.5/d, 0.5/d), outputs zero.
         rng = np.random.Generator(np.random.PCG64(self.seed))
         vectors = (rng.random((n, d), dtype=np.float32) - np.float32(0.5)) / np.float32(d)
@@ -480,8 +481,9 @@ class Word2Vec:
         return self._cache[1]
 
     def _run_epoch_cache(self, encoded, workers, progress, report):
-        ids_all = encoded[0].ids
-        chunks = list(encoded[1])
+        cache, chunks = encoded
+        chunks = list(chunks)
+        longest = max((b - a for a, b in chunks), default=0)
         lock = threading.Lock()
 
         def claim():
@@ -489,14 +491,24 @@ class Word2Vec:
                 return chunks.pop(0) if chunks else None
 
         def work(worker):
+            # Each chunk is read into a private buffer instead of slicing a memory
+            # map of the whole cache: resident memory stays at workers x chunk
+            # size, whatever the corpus size.
+            buf = np.empty(longest, dtype=np.int32)
             raw = eff = 0
-            while not progress.stopped:
-                chunk = claim()
-                if chunk is None:
-                    break
-                r, e = worker.train(ids_all[chunk[0]:chunk[1]], progress)
-                raw += r
-                eff += e
+            with open(cache.path, "rb", buffering=0) as f:
+                while not progress.stopped:
+                    chunk = claim()
+                    if chunk is None:
+                        break
+                    ids = buf[:chunk[1] - chunk[0]]
+                    f.seek(4 * chunk[0])
+                    if f.readinto(memoryview(ids).cast("B")) != ids.nbytes:
+                        raise OSError(f"{cache.path}: the id cache ended early "
+                                      f"(was it changed while training?)")
+                    r, e = worker.train(ids, progress)
+                    raw += r
+                    eff += e
             return raw, eff
 
         return _run_threads(work, workers, progress, report)
@@ -572,6 +584,25 @@ class TrainingProgress(
     @property
     def words_per_sec(self):
         return self.words_done / self.seconds if self.seconds > 0 else 0.0
+
+
+def _physical_memory():
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def _check_memory(n_words, dim, n_matrices):
+    """Refuse up front a model that cannot fit in RAM, rather than letting the
+    kernel's first writes into lazily committed pages get the process killed."""
+    need = n_words * dim * 4 * n_matrices
+    have = _physical_memory()
+    if have is not None and need > have:
+        raise MemoryError(
+            f"the model needs {need / 2**30:.1f} GiB ({n_matrices} matrices of {n_words} words x "
+            f"{dim} float32) but this machine has {have / 2**30:.1f} GiB of RAM: raise min_count, "
+            f"set max_final_vocab, or lower vector_size")
 
 
 def _thread_seed(seed, call, thread):
