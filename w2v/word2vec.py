@@ -325,11 +325,15 @@ class Word2Vec:
                     _call(cb, "on_epoch_begin", self)
                 loss_before = sum(w.loss for w in workers)
                 t0 = time.perf_counter()
-                if encoded is not None:
-                    raw, eff = self._run_epoch_cache(encoded, workers, state, reporter(epoch))
-                else:
-                    raw, eff = self._run_epoch_iterable(corpus, workers, state, queue_factor,
-                                                        reporter(epoch))
+                try:
+                    if encoded is not None:
+                        raw, eff = self._run_epoch_cache(encoded, workers, state, reporter(epoch))
+                    else:
+                        raw, eff = self._run_epoch_iterable(corpus, workers, state, queue_factor,
+                                                            reporter(epoch))
+                except FloatingPointError:
+                    if not state.nonfinite:
+                        raise
                 secs = time.perf_counter() - t0
                 if state.nonfinite:
                     raise FloatingPointError(
