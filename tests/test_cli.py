@@ -137,6 +137,14 @@ def test_debug_shows_the_traceback(tmp_path):
         assert res.rc == 1 and "Traceback" in res.err and "FileNotFoundError" in res.err, res
 
 
+def test_output_cannot_overwrite_the_corpus(tmp_path):
+    (tmp_path / "c.txt").write_text("a b c\n" * 10)
+    res = w2v("train", "c.txt", "-o", "./c.txt", "--format", "text", "--min-count", "1",
+              cwd=tmp_path)
+    assert "is a corpus file" in one_line_error(res)
+    assert (tmp_path / "c.txt").read_text() == "a b c\n" * 10
+
+
 def test_missing_output_folder_fails_before_training(tmp_path):
     start = time.monotonic()
     res = w2v("train", str(SAMPLE), "-o", "missing/dir/out.bin", cwd=tmp_path)
@@ -286,7 +294,8 @@ def test_interrupt_exits_130_and_keeps_the_previous_output(tmp_path):
         if proc.poll() is None:
             proc.kill()
     assert proc.returncode == 130, err
-    assert b"interrupted" in err and b"Traceback" not in err
+    assert err.splitlines()[-1] == b"w2v train: interrupted; v.bin was not written", err
+    assert b"Traceback" not in err
     assert hashlib.sha256(out.read_bytes()).hexdigest() == before
     assert sorted(os.listdir(tmp_path)) == ["v.bin"]    # no temporary file left behind
 
@@ -481,7 +490,7 @@ def test_progress_log_lines_every_10_percent_or_5_seconds():
     lines = stream.getvalue().splitlines()
     # 10 % comes every 5 s here: one line per 10 %
     assert [l.split()[2] for l in lines] == [f"{p:.1f}%," for p in range(10, 101, 10)], lines
-    assert "loss 2," in lines[0]                  # mean loss per word since the last line
+    assert "loss 2," in lines[0]                  # mean loss per word
     assert lines[-1].endswith("ETA 0:00:00")
     # slow progress: a line every 5 s even without 10 % more
     stream, now = io.StringIO(), [0.0]
@@ -520,16 +529,39 @@ def test_plot(trained, tmp_path):
 
 
 def test_plot_without_matplotlib(trained, tmp_path):
-    blocker = tmp_path / "blocker" / "matplotlib"
-    blocker.mkdir(parents=True)
-    (blocker / "__init__.py").write_text("raise ImportError('matplotlib blocked for a test')\n")
-    env = dict(ENV)
-    env["PYTHONPATH"] = os.pathsep.join([str(blocker.parent)]
-                                        + [p for p in [ENV.get("PYTHONPATH")] if p])
-    res = w2v("plot", str(trained / "vec.bin"), "sister", "-o", "m.png", cwd=tmp_path, env=env)
+    res = w2v("plot", str(trained / "vec.bin"), "sister", "-o", "m.png", cwd=tmp_path,
+              env=_blocked(tmp_path, "matplotlib"))
     line = one_line_error(res)
     assert 'pip install "w2v[plot]"' in line
     assert not (tmp_path / "m.png").exists()
+
+
+def _blocked(tmp_path, module):
+    """An environment in which importing `module` fails, as when it is not installed."""
+    blocker = tmp_path / "blocker" / module
+    blocker.mkdir(parents=True)
+    (blocker / "__init__.py").write_text(f"raise ImportError('{module} blocked for a test')\n")
+    env = dict(ENV)
+    env["PYTHONPATH"] = os.pathsep.join([str(blocker.parent)]
+                                        + [p for p in [ENV.get("PYTHONPATH")] if p])
+    return env
+
+
+@pytest.mark.skipif(not HAS_MATPLOTLIB, reason="matplotlib is not installed")
+def test_plot_tsne(trained, tmp_path):
+    pytest.importorskip("sklearn")
+    res = w2v("plot", str(trained / "vec.bin"), "sister", "letter", "-o", "t.svg",
+              "--neighbours", "6", "--method", "tsne", "--title", "t-SNE map", cwd=tmp_path)
+    assert res.rc == 0, res
+    svg = (tmp_path / "t.svg").read_text()
+    assert "<svg" in svg and "t-SNE map" in svg
+
+
+@pytest.mark.skipif(not HAS_MATPLOTLIB, reason="matplotlib is not installed")
+def test_plot_tsne_without_sklearn(trained, tmp_path):
+    res = w2v("plot", str(trained / "vec.bin"), "sister", "-o", "t.png", "--method", "tsne",
+              cwd=tmp_path, env=_blocked(tmp_path, "sklearn"))
+    assert "pip install scikit-learn" in one_line_error(res)
 
 
 def test_pca_2d_keeps_planar_geometry():

@@ -346,8 +346,8 @@ def _terminal_columns(stream):
 class ProgressReporter:
     """The ``progress=`` hook of ``Word2Vec.train``: a tqdm bar on a terminal, otherwise a
     log line every `every_seconds` or every `every_fraction` of the run, whichever comes
-    first. Shows percent done, words/s, learning rate, loss per word (when computed:
-    the mean over the words trained since the previous report) and ETA.
+    first. Shows percent done, words/s, learning rate, loss (when computed: the mean
+    per word since training began) and ETA.
 
     `info` (what train passes) has words_done, total_words, fraction, alpha, loss (float
     or None, summed since train() began), words_per_sec, epoch, epochs, seconds.
@@ -368,16 +368,15 @@ class ProgressReporter:
         self.lines = 0
         self._next_fraction = self.every_fraction
         self._last_time = clock()     # training starts when the reporter is made
-        self._loss_mark = (0, 0.0)   # (words_done, loss) at the previous report
 
-    def _recent_loss(self, info):
-        if info.loss is None:
+    @staticmethod
+    def _mean_loss(info):
+        # Mean loss per word since train() began. Not the loss of the last interval: the
+        # trainer adds a worker's loss when it finishes a piece of work (up to ~1M words on
+        # the file path) while words_done moves every ~10k words, so short intervals alias.
+        if info.loss is None or info.loss <= 0 or info.words_done <= 0:
             return None
-        words0, loss0 = self._loss_mark
-        if info.words_done <= words0:
-            return None
-        self._loss_mark = (info.words_done, info.loss)
-        return (info.loss - loss0) / (info.words_done - words0)
+        return info.loss / info.words_done
 
     def __call__(self, info):
         if self.tty:
@@ -395,7 +394,7 @@ class ProgressReporter:
         done = min(int(info.words_done), total)
         self.bar.set_description(f"epoch {info.epoch}/{info.epochs}", refresh=False)
         postfix = f"alpha={info.alpha:.5f}"
-        loss = self._recent_loss(info)
+        loss = self._mean_loss(info)
         if loss is not None:
             postfix += f", loss={loss:.4g}"
         self.bar.set_postfix_str(postfix, refresh=False)
@@ -417,7 +416,7 @@ class ProgressReporter:
                  f"epoch {info.epoch}/{info.epochs}",
                  f"{_si(rate)} words/s",
                  f"alpha {info.alpha:.5f}"]
-        loss = self._recent_loss(info)
+        loss = self._mean_loss(info)
         if loss is not None:
             parts.append(f"loss {loss:.4g}")
         parts.append("ETA " + (_hms(eta) if math.isfinite(eta) else "?"))
@@ -591,6 +590,9 @@ def _train(args, corpus, output, epochs, demo):
     fmt = _output_format(output, args.format)
     _check_output(output, fmt)
     corpus = Corpus(corpus)          # a missing file fails here, before anything else
+    for path in corpus.paths:
+        if os.path.exists(output) and os.path.samefile(path, output):
+            raise CommandError(f"the output {output} is a corpus file: it would be overwritten")
     alpha = args.alpha if args.alpha is not None else (0.025 if args.sg else 0.05)
     if args.min_alpha > alpha:
         raise CommandError(f"--min-alpha {args.min_alpha} is larger than the starting "
@@ -624,6 +626,7 @@ def _train(args, corpus, output, epochs, demo):
     _say(args, f"training {'skip-gram' if args.sg else 'CBOW'}, {args.size} dimensions, "
                f"{epochs} epoch{'s' if epochs != 1 else ''}, {args.threads} "
                f"thread{'s' if args.threads != 1 else ''} ...")
+    args.interrupt_note = f"{output} was not written"
     reporter = None if args.quiet else ProgressReporter()
     t1 = time.perf_counter()
     try:
@@ -643,6 +646,7 @@ def _train(args, corpus, output, epochs, demo):
         model.save(output)
     else:
         _save_vectors(model.wv, output, fmt)
+    args.interrupt_note = None
     _say(args, f"wrote {len(model.wv):,} vectors of size {model.vector_size} to {output} "
                f"({FORMAT_NAMES['native-model' if fmt == 'native' else fmt]})")
     if demo:
@@ -995,7 +999,8 @@ def main(argv=None):
         with _cli_logging(args.verbose, getattr(args, "quiet", False)):
             return COMMANDS[args.command](args)
     except KeyboardInterrupt:
-        _write_stderr(f"{name}: interrupted; existing outputs were left as they were")
+        note = getattr(args, "interrupt_note", None)
+        _write_stderr(f"{name}: interrupted" + (f"; {note}" if note else ""))
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         # the reader went away (`w2v vocab big.txt | head`): stop quietly
