@@ -1,16 +1,50 @@
 """The ``w2v`` command (also ``python -m w2v``).
 
+Subcommands: train, similar, analogy, eval, vocab, info, plot, export; each has ``--help``.
+``w2v train`` with no corpus trains on the bundled sample (Jane Austen's novels) and
+prints a few nearest neighbours, so a new user sees it work in seconds.
+
 Exit status: 0 success, 1 failure (one line on stderr; ``--debug`` shows the
-traceback), 2 bad usage (argparse), 130 interrupted.
+traceback), 2 bad usage (argparse), 130 interrupted (Ctrl-C; outputs are written
+atomically, so an existing output is left as it was).
+
+Results go to stdout, progress and messages to stderr. Words that are not valid UTF-8
+(held as ``surrogateescape`` strings) are printed with their bytes as ``\\xNN`` escapes.
 """
 import argparse
+import contextlib
+import errno
+import io
 import logging
+import math
 import os
 import sys
+import time
+import warnings
+
+from w2v._version import __version__
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
+# The demo (``w2v train`` without a corpus): a CBOW model of the bundled novels,
+# about 2 s on 2 cores; ten epochs because the corpus is small (730k words).
+DEMO_CORPUS = "austen.txt.xz"
+DEMO_OUTPUT = "austen.bin"
+DEMO_EPOCHS = 10
+DEMO_PROBES = ("sister", "london", "happy", "letter")
 
+_COMPRESSED_SUFFIXES = (".gz", ".bz2", ".xz")
+# Every byte that can appear in the first record of a word2vec text file after the word.
+_TEXT_VALUE_BYTES = frozenset(b"0123456789+-.eEinfINFaA \t\r\n")
+
+logger = logging.getLogger("w2v.cli")
+
+
+class CommandError(Exception):
+    """A failure the user can act on, reported as one line (exit status 1)."""
+
+
+# --------------------------------------------------------------------------- arguments
 def _positive_int(text):
     try:
         value = int(text)
@@ -36,54 +70,453 @@ def _float(text):
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a number, got {text!r}")
-    if value != value or value in (float("inf"), float("-inf")):
+    if not math.isfinite(value):
         raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
     return value
 
 
+def _default_threads():
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def _add_common(p):
+    # Also accepted after the subcommand; SUPPRESS keeps the top-level value otherwise.
+    p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                   help="show the full traceback on errors")
+    p.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                   help="log what the library does (vocabulary, epochs, evaluation)")
+
+
+def _add_subparser(sub, name, help_, description, epilog=None):
+    p = sub.add_parser(name, help=help_, description=description, epilog=epilog,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    _add_common(p)
+    p.set_defaults(parser=p)
+    return p
+
+
+_MODEL_HELP = ("word vectors: a word2vec .bin/.txt/.vec file (optionally .gz/.bz2/.xz) or a "
+               "folder saved by w2v (Word2Vec or KeyedVectors)")
+
+
 def build_parser():
-    parser = argparse.ArgumentParser(prog="w2v", description="Train and use word2vec embeddings.")
-    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    parser = argparse.ArgumentParser(
+        prog="w2v", description="Train and use word2vec embeddings.",
+        epilog="Try `w2v train` (no corpus): it trains on a bundled sample and shows "
+               "nearest neighbours. `w2v COMMAND --help` describes each command.")
+    parser.add_argument("--version", action="version", version=f"w2v {__version__}")
+    parser.add_argument("--debug", action="store_true", default=False,
+                        help="show the full traceback on errors")
+    parser.add_argument("-v", "--verbose", action="store_true", default=False,
+                        help="log what the library does")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
-    p = sub.add_parser("train", help="train vectors on a corpus",
-                       description="Train word vectors (options named after word2vec.c).")
-    p.add_argument("corpus", nargs="+", metavar="CORPUS",
-                   help="text file(s) or folder(s); .gz/.bz2/.xz are decompressed")
-    p.add_argument("-o", "--output", required=True, help="where to write the vectors")
+    # ---- train
+    p = _add_subparser(
+        sub, "train", "train vectors on a corpus (or on the bundled sample)",
+        "Train word vectors (options named after word2vec.c).\n\n"
+        "With no CORPUS, trains on the bundled sample (Jane Austen's six novels, 730k words;\n"
+        f"{DEMO_EPOCHS} epochs unless --epochs is given), writes {DEMO_OUTPUT} unless -o is "
+        "given, and\nprints the nearest neighbours of a few words.",
+        epilog="examples:\n  w2v train\n  w2v train corpus.txt -o vectors.bin --sg --size 300 "
+               "--window 10\n  w2v train texts/ -o model --format native --epochs 10")
+    p.add_argument("corpus", nargs="*", metavar="CORPUS",
+                   help="text file(s) or folder(s) of files, one sentence or paragraph per line, "
+                        "tokens separated by whitespace; .gz/.bz2/.xz are decompressed")
+    p.add_argument("-o", "--output", help="where to write the vectors (required with a CORPUS)")
     p.add_argument("--format", choices=("bin", "text", "native"), default=None,
-                   help="output format (default: from the extension: .txt/.vec text, "
-                        ".bin binary, otherwise native)")
+                   help="output format: word2vec binary, word2vec text, or a w2v folder holding "
+                        "the whole model (default: from the extension: .bin binary, .txt/.vec "
+                        "text, anything else native)")
     arch = p.add_mutually_exclusive_group()
     arch.add_argument("--sg", dest="sg", action="store_const", const=1, help="skip-gram")
     arch.add_argument("--cbow", dest="sg", action="store_const", const=0, help="CBOW (default)")
     p.set_defaults(sg=0)
     p.add_argument("--size", type=_positive_int, default=100, help="vector size (100)")
     p.add_argument("--window", type=_positive_int, default=5, help="max window (5)")
-    p.add_argument("--negative", type=_nonneg_int, default=5, help="negative samples, 0 = off (5)")
+    p.add_argument("--negative", type=_nonneg_int, default=5,
+                   help="negative samples, 0 = off (5)")
     p.add_argument("--hs", action="store_true", help="hierarchical softmax")
-    p.add_argument("--sample", type=_float, default=1e-3, help="subsampling threshold, 0 = off (1e-3)")
+    p.add_argument("--sample", type=_float, default=1e-3,
+                   help="subsampling threshold, 0 = off (1e-3)")
     p.add_argument("--min-count", type=_nonneg_int, default=5, help="discard rarer words (5)")
-    p.add_argument("--epochs", "--iter", type=_positive_int, default=5, help="epochs (5)")
-    p.add_argument("--threads", type=_positive_int, default=os.cpu_count() or 1,
-                   help="worker threads (all cores)")
+    p.add_argument("--epochs", "--iter", type=_positive_int, default=None,
+                   help=f"epochs (5; {DEMO_EPOCHS} for the bundled sample)")
+    p.add_argument("--threads", type=_positive_int, default=_default_threads(),
+                   help="worker threads (default: all cores available)")
     p.add_argument("--alpha", type=_float, default=None,
                    help="starting learning rate (0.025 skip-gram, 0.05 CBOW)")
-    p.add_argument("--min-alpha", type=_float, default=0.0001, help="final learning rate (0.0001)")
+    p.add_argument("--min-alpha", type=_float, default=0.0001,
+                   help="final learning rate (0.0001)")
+    p.add_argument("--max-vocab", type=_positive_int, default=None,
+                   help="bound on distinct words held during the scan (rare words are pruned)")
+    p.add_argument("--seed", type=int, default=1, help="random seed (1)")
+    p.add_argument("--read-vocab", metavar="FILE",
+                   help="take the vocabulary from a word2vec.c vocabulary file (word count per "
+                        "line) instead of scanning the corpus; --min-count still applies")
+    p.add_argument("--save-vocab", metavar="FILE",
+                   help="write the vocabulary (word count per line, word2vec.c format)")
+    p.add_argument("--loss", action="store_true",
+                   help="compute the training loss and show it with the progress")
+    p.add_argument("--quiet", action="store_true",
+                   help="no progress or messages on stderr (errors only)")
+
+    # ---- similar
+    p = _add_subparser(sub, "similar", "nearest neighbours of words",
+                       "Print the nearest neighbours (cosine similarity) of each WORD.",
+                       epilog="example:\n  w2v similar austen.bin sister letter --topn 5")
+    p.add_argument("model", metavar="MODEL", help=_MODEL_HELP)
+    p.add_argument("words", nargs="+", metavar="WORD")
+    p.add_argument("--topn", type=_positive_int, default=10, help="neighbours per word (10)")
+    p.add_argument("--restrict-vocab", type=_positive_int, default=None, metavar="N",
+                   help="only look among the N most frequent words")
+
+    # ---- analogy
+    p = _add_subparser(sub, "analogy", "solve A is to B as C is to ?",
+                       "A is to B as C is to ?: the words closest to B + C - A (3CosAdd on "
+                       "unit vectors;\nA, B and C themselves are excluded).",
+                       epilog="example:\n  w2v analogy vectors.bin man king woman   # -> queen")
+    p.add_argument("model", metavar="MODEL", help=_MODEL_HELP)
+    p.add_argument("a", metavar="A")
+    p.add_argument("b", metavar="B")
+    p.add_argument("c", metavar="C")
+    p.add_argument("--topn", type=_positive_int, default=5, help="answers shown (5)")
+    p.add_argument("--restrict-vocab", type=_positive_int, default=None, metavar="N",
+                   help="only look among the N most frequent words")
+
+    # ---- eval
+    p = _add_subparser(
+        sub, "eval", "accuracy on analogies, correlation on word pairs",
+        "Evaluate vectors on analogy questions (word2vec's questions-words.txt format: "
+        "': section'\nlines, then 'a b c d' lines) and/or word-pair similarity judgements "
+        "(word, word, score;\ntab-separated, e.g. WordSim-353). Words are compared "
+        "case-insensitively.",
+        epilog="example:\n  w2v eval vectors.bin --analogies questions-words.txt "
+               "--pairs wordsim353.tsv")
+    p.add_argument("model", metavar="MODEL", help=_MODEL_HELP)
+    p.add_argument("--analogies", action="append", default=[], metavar="FILE",
+                   help="analogy questions file (may be repeated)")
+    p.add_argument("--pairs", action="append", default=[], metavar="FILE",
+                   help="word-pair similarity file (may be repeated)")
+    p.add_argument("--restrict-vocab", type=_positive_int, default=300000, metavar="N",
+                   help="only the N most frequent words take part (300000, as word2vec)")
+
+    # ---- vocab
+    p = _add_subparser(sub, "vocab", "word counts of a corpus",
+                       "Count the words of a corpus: the most frequent ones and totals.",
+                       epilog="example:\n  w2v vocab corpus.txt --top 50 --min-count 10")
+    p.add_argument("corpus", nargs="+", metavar="CORPUS",
+                   help="text file(s) or folder(s); .gz/.bz2/.xz are decompressed")
+    p.add_argument("--top", type=_nonneg_int, default=20, help="words listed (20)")
+    p.add_argument("--min-count", type=_nonneg_int, default=5,
+                   help="count needed to be in the vocabulary (5)")
     p.add_argument("--max-vocab", type=_positive_int, default=None,
                    help="bound on distinct words held during the scan")
-    p.add_argument("--seed", type=int, default=1, help="random seed (1)")
-    p.add_argument("--save-vocab", metavar="FILE", help="write the vocabulary (word count per line)")
-    p.add_argument("--quiet", action="store_true", help="no progress output")
+    p.add_argument("--threads", type=_positive_int, default=_default_threads(),
+                   help="scanning threads (default: all cores available)")
+    p.add_argument("-o", "--output", metavar="FILE",
+                   help="also write the vocabulary (word count per line, word2vec.c format)")
+    p.add_argument("--quiet", action="store_true", help="no messages on stderr")
 
+    # ---- info
+    p = _add_subparser(sub, "info", "describe a model or vectors file",
+                       "Format, vocabulary size, vector size and, for a saved Word2Vec model, "
+                       "its training parameters.")
+    p.add_argument("model", metavar="MODEL", help=_MODEL_HELP)
+
+    # ---- plot
+    p = _add_subparser(
+        sub, "plot", "2-D map of words and their neighbours (needs matplotlib)",
+        "Draw a 2-D map of each WORD and its nearest neighbours, one colour per WORD.\n"
+        "Needs matplotlib: pip install \"w2v[plot]\". t-SNE needs scikit-learn.",
+        epilog="example:\n  w2v plot austen.bin sister london happy letter -o austen.png")
+    p.add_argument("model", metavar="MODEL", help=_MODEL_HELP)
+    p.add_argument("words", nargs="+", metavar="WORD")
+    p.add_argument("-o", "--output", required=True,
+                   help="image file; the format comes from the extension (.png, .svg, .pdf)")
+    p.add_argument("--neighbours", "--neighbors", type=_nonneg_int, default=10, metavar="N",
+                   help="neighbours drawn per word (10)")
+    p.add_argument("--method", choices=("pca", "tsne"), default="pca",
+                   help="projection: PCA (default) or t-SNE (needs scikit-learn)")
+    p.add_argument("--title", help="title drawn above the map")
+    p.add_argument("--seed", type=int, default=0, help="random seed for t-SNE (0)")
+
+    # ---- export
+    p = _add_subparser(
+        sub, "export", "write vectors for the Embedding Projector, or convert formats",
+        "--projector DIR writes DIR/vectors.tsv (tab-separated values, no header) and\n"
+        "DIR/metadata.tsv (the words; with a 'word<TAB>count' header when counts are known),\n"
+        "the two files read by the TensorBoard Embedding Projector "
+        "(https://projector.tensorflow.org).\n"
+        "-o FILE writes another format (word2vec binary or text, or a w2v KeyedVectors folder).",
+        epilog="examples:\n  w2v export vectors.bin --projector projector/ --limit 10000\n"
+               "  w2v export model --format text -o vectors.txt")
+    p.add_argument("model", metavar="MODEL", help=_MODEL_HELP)
+    dest = p.add_mutually_exclusive_group(required=True)
+    dest.add_argument("--projector", metavar="DIR", help="folder for vectors.tsv and metadata.tsv")
+    dest.add_argument("-o", "--output", metavar="FILE", help="converted vectors")
+    p.add_argument("--format", choices=("bin", "text", "native"), default=None,
+                   help="format for -o (default: from the extension, as for train)")
+    p.add_argument("--limit", type=_positive_int, default=None, metavar="N",
+                   help="only the N first (most frequent) words")
     return parser
+
+
+# --------------------------------------------------------------------------- output helpers
+def display(word):
+    """A word as printable text: bytes that are not UTF-8 (surrogateescape) become \\xNN."""
+    if not isinstance(word, str):
+        return str(word)
+    try:
+        return word.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a lone surrogate that no byte decodes to
+        return word.encode("utf-8", "backslashreplace").decode("ascii")
+
+
+def _reconfigure_streams():
+    # A terminal or pipe that cannot encode a word prints it escaped instead of crashing.
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(AttributeError, ValueError, io.UnsupportedOperation):
+            stream.reconfigure(errors="backslashreplace")
+
+
+def _say(args, message):
+    """A message for the user on stderr, unless --quiet."""
+    if not getattr(args, "quiet", False):
+        _write_stderr(message)
+
+
+def _write_stderr(message):
+    if "tqdm" in sys.modules:  # keep an active progress bar intact
+        from tqdm import tqdm
+        tqdm.write(message, file=sys.stderr)
+    else:
+        print(message, file=sys.stderr, flush=True)
+
+
+class _StderrHandler(logging.Handler):
+    def emit(self, record):
+        try:
+            _write_stderr(self.format(record))
+        except Exception:
+            self.handleError(record)
+
+
+def _si(n):
+    """1234567 -> '1.23M' (words, words/s)."""
+    n = float(n)
+    for unit, scale in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
+        if abs(n) >= scale:
+            return f"{n / scale:.3g}{unit}"
+    return f"{n:.0f}"
+
+
+def _hms(seconds):
+    seconds = int(round(max(0.0, seconds)))
+    return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+
+
+def _describe(exc):
+    """One line for an exception."""
+    if isinstance(exc, OSError) and exc.filename is not None:
+        reason = exc.strerror or str(exc)
+        text = f"{exc.filename}: {reason}"
+    elif isinstance(exc, KeyError) and len(exc.args) == 1:
+        text = str(exc.args[0])
+    elif isinstance(exc, MemoryError):
+        text = "out of memory"
+    else:
+        text = str(exc) or type(exc).__name__
+    return " ".join(display(text).split())
+
+
+# --------------------------------------------------------------------------- progress
+def _terminal_columns(stream):
+    # a pseudo-terminal may report 0 columns (some CI runners): tqdm would draw nothing
+    try:
+        return os.get_terminal_size(stream.fileno()).columns
+    except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
+        return 0
+
+
+class ProgressReporter:
+    """The ``progress=`` hook of ``Word2Vec.train``: a tqdm bar on a terminal, otherwise a
+    log line every `every_seconds` or every `every_fraction` of the run, whichever comes
+    first. Shows percent done, words/s, learning rate, loss (when computed: the mean
+    per word since training began) and ETA.
+
+    `info` (what train passes) has words_done, total_words, fraction, alpha, loss (float
+    or None, summed since train() began), words_per_sec, epoch, epochs, seconds.
+    """
+
+    def __init__(self, stream=None, tty=None, every_seconds=5.0, every_fraction=0.1,
+                 label="w2v train", clock=time.monotonic):
+        self.stream = sys.stderr if stream is None else stream
+        if tty is None:
+            isatty = getattr(self.stream, "isatty", None)
+            tty = bool(isatty and isatty()) and _terminal_columns(self.stream) > 0
+        self.tty = tty
+        self.every_seconds = float(every_seconds)
+        self.every_fraction = float(every_fraction)
+        self.label = label
+        self.clock = clock
+        self.bar = None
+        self.lines = 0
+        self._next_fraction = self.every_fraction
+        self._last_time = clock()     # training starts when the reporter is made
+
+    @staticmethod
+    def _mean_loss(info):
+        # Mean loss per word since train() began. Not the loss of the last interval: the
+        # trainer adds a worker's loss when it finishes a piece of work (up to ~1M words on
+        # the file path) while words_done moves every ~10k words, so short intervals alias.
+        if info.loss is None or info.loss <= 0 or info.words_done <= 0:
+            return None
+        return info.loss / info.words_done
+
+    def __call__(self, info):
+        if self.tty:
+            self._update_bar(info)
+        else:
+            self._maybe_log(info)
+
+    def _update_bar(self, info):
+        from tqdm import tqdm
+
+        total = max(1, int(info.total_words))
+        if self.bar is None:
+            self.bar = tqdm(total=total, unit="word", unit_scale=True, file=self.stream,
+                            dynamic_ncols=True, leave=True, smoothing=0.1)
+        done = min(int(info.words_done), total)
+        self.bar.set_description(f"epoch {info.epoch}/{info.epochs}", refresh=False)
+        postfix = f"alpha={info.alpha:.5f}"
+        loss = self._mean_loss(info)
+        if loss is not None:
+            postfix += f", loss={loss:.4g}"
+        self.bar.set_postfix_str(postfix, refresh=False)
+        self.bar.update(done - self.bar.n)
+
+    def _maybe_log(self, info):
+        now = self.clock()
+        fraction = info.fraction
+        due_fraction = fraction >= self._next_fraction - 1e-9
+        if not due_fraction and now - self._last_time < self.every_seconds:
+            return
+        self._last_time = now
+        while self._next_fraction <= fraction + 1e-9:
+            self._next_fraction += self.every_fraction
+        rate = info.words_per_sec
+        eta = (info.total_words - info.words_done) / rate if rate > 0 else float("nan")
+        parts = [f"{self.label}: {100.0 * fraction:5.1f}%",
+                 f"{_si(info.words_done)}/{_si(info.total_words)} words",
+                 f"epoch {info.epoch}/{info.epochs}",
+                 f"{_si(rate)} words/s",
+                 f"alpha {info.alpha:.5f}"]
+        loss = self._mean_loss(info)
+        if loss is not None:
+            parts.append(f"loss {loss:.4g}")
+        parts.append("ETA " + (_hms(eta) if math.isfinite(eta) else "?"))
+        print(", ".join(parts), file=self.stream, flush=True)
+        self.lines += 1
+
+    def close(self):
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+# --------------------------------------------------------------------------- loading vectors
+def _strip_compression(name):
+    lower = name.lower()
+    for suffix in _COMPRESSED_SUFFIXES:
+        if lower.endswith(suffix):
+            return lower[:-len(suffix)]
+    return lower
+
+
+def _sniff_binary(path):
+    """True (binary), False (text) or None (cannot tell) from the first record of a
+    word2vec file: after ``word<space>`` a text file holds only number characters."""
+    from w2v.corpus import open_binary
+
+    with open_binary(path) as f:
+        header = f.readline(4096).split()
+        if len(header) != 2 or not all(h.isdigit() for h in header):
+            return None
+        dim = int(header[1])
+        if dim == 0:
+            return None
+        head = f.read(min(1 << 16, 4 * dim + (1 << 12)))
+    start = 0
+    while start < len(head) and head[start] in b" \t\r\n":   # word2vec.c writes "\n" between records
+        start += 1
+    space = head.find(b" ", start)
+    if space < 0:
+        return None
+    values = head[space + 1:space + 1 + 4 * dim]
+    if not values:
+        return None
+    return not all(b in _TEXT_VALUE_BYTES for b in values)
+
+
+def detect_format(path):
+    """'native-model' (a saved Word2Vec folder), 'native-kv' (a saved KeyedVectors folder),
+    'bin' or 'text' (word2vec C formats: by content, else by extension)."""
+    path = os.fspath(path)
+    if os.path.isdir(path):
+        if os.path.isfile(os.path.join(path, "model.json")):
+            return "native-model"
+        if os.path.isfile(os.path.join(path, "keyedvectors.json")):
+            return "native-kv"
+        raise CommandError(f"{path}: a folder, but not one saved by w2v "
+                           f"(no model.json or keyedvectors.json)")
+    if not os.path.exists(path):
+        raise FileNotFoundError(errno.ENOENT, "no such file or folder", path)
+    binary = _sniff_binary(path)
+    if binary is None:
+        binary = _strip_compression(os.path.basename(path)).endswith(".bin")
+    return "bin" if binary else "text"
+
+
+FORMAT_NAMES = {"native-model": "w2v Word2Vec model (folder)",
+                "native-kv": "w2v KeyedVectors (folder)",
+                "bin": "word2vec binary", "text": "word2vec text"}
+
+
+def load_vectors(path):
+    """KeyedVectors from `path`: a folder saved by ``Word2Vec.save`` or
+    ``KeyedVectors.save`` (vectors memory-mapped read-only), or a word2vec binary/text
+    file (plain or .gz/.bz2/.xz; binary or text told by content, else by extension;
+    such files hold no word counts, so the result has none). Words that are not valid
+    UTF-8 are kept losslessly (surrogateescape)."""
+    from w2v.keyedvectors import KeyedVectors
+
+    fmt = detect_format(path)
+    if fmt in ("native-model", "native-kv"):
+        # Word2Vec.save stores its vectors as a KeyedVectors folder in the same place.
+        return KeyedVectors.load(path, mmap="r")
+    kv = KeyedVectors.load_word2vec_format(path, binary=(fmt == "bin"),
+                                           unicode_errors="surrogateescape")
+    # A word2vec file holds no counts: the loader makes up decreasing ones. Drop them,
+    # so that nothing downstream (info, projector metadata) presents them as real.
+    kv.expandos.pop("count", None)
+    return kv
 
 
 def _output_format(path, fmt):
     if fmt:
         return fmt
-    lower = path.lower()
+    lower = _strip_compression(os.path.basename(os.path.normpath(path)))
     if lower.endswith((".txt", ".vec")):
         return "text"
     if lower.endswith(".bin"):
@@ -91,47 +524,492 @@ def _output_format(path, fmt):
     return "native"
 
 
+def _check_output(path, fmt):
+    """Fail before a long run, not after it, when the output cannot be written."""
+    path = os.path.abspath(path)
+    parent = os.path.dirname(path)
+    if not os.path.isdir(parent):
+        raise FileNotFoundError(errno.ENOENT, "output folder does not exist", parent)
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise PermissionError(errno.EACCES, "output folder is not writable", parent)
+    if fmt != "native" and os.path.isdir(path):
+        raise IsADirectoryError(errno.EISDIR, "is a folder; give a file name", path)
+
+
+def _save_vectors(kv, path, fmt):
+    if fmt == "native":
+        kv.save(path)
+    else:
+        kv.save_word2vec_format(path, binary=(fmt == "bin"))
+
+
+def _require_words(kv, words):
+    missing = [w for w in words if w not in kv.key_to_index]
+    if missing:
+        hints = []
+        for w in missing:
+            if isinstance(w, str) and w.lower() != w and w.lower() in kv.key_to_index:
+                hints.append(f"{display(w)!r} (did you mean {display(w.lower())!r}?)")
+            else:
+                hints.append(repr(display(w)))
+        raise CommandError(f"not in the vocabulary: {', '.join(hints)}")
+
+
+# --------------------------------------------------------------------------- train
+def _sample_corpus():
+    """Context manager giving a file path to the bundled sample corpus."""
+    import importlib.resources as resources
+
+    resource = resources.files("w2v") / "data" / DEMO_CORPUS
+    if not resource.is_file():
+        raise CommandError(f"the bundled sample corpus ({DEMO_CORPUS}) is missing from this "
+                           f"installation; give a CORPUS")
+    return resources.as_file(resource)
+
+
 def cmd_train(args):
+    demo = not args.corpus
+    if demo:
+        if args.read_vocab:
+            args.parser.error("--read-vocab needs a CORPUS")
+        output = args.output or DEMO_OUTPUT
+        epochs = args.epochs or DEMO_EPOCHS
+        with _sample_corpus() as corpus:
+            return _train(args, os.fspath(corpus), output, epochs, demo=True)
+    if not args.output:
+        args.parser.error("-o/--output is required when a CORPUS is given")
+    corpus = args.corpus if len(args.corpus) > 1 else args.corpus[0]
+    return _train(args, corpus, args.output, args.epochs or 5, demo=False)
+
+
+def _train(args, corpus, output, epochs, demo):
+    from w2v.corpus import Corpus
+    from w2v.vocab import Vocab
     from w2v.word2vec import Word2Vec
 
+    fmt = _output_format(output, args.format)
+    _check_output(output, fmt)
+    corpus = Corpus(corpus)          # a missing file fails here, before anything else
+    for path in corpus.paths:
+        if os.path.exists(output) and os.path.samefile(path, output):
+            raise CommandError(f"the output {output} is a corpus file: it would be overwritten")
     alpha = args.alpha if args.alpha is not None else (0.025 if args.sg else 0.05)
-    corpus = args.corpus if len(args.corpus) > 1 else args.corpus[0]
+    if args.min_alpha > alpha:
+        raise CommandError(f"--min-alpha {args.min_alpha} is larger than the starting "
+                           f"learning rate {alpha}")
+    if not args.hs and args.negative == 0:
+        raise CommandError("--negative 0 without --hs leaves nothing to train: "
+                           "use --hs or --negative N")
     model = Word2Vec(vector_size=args.size, window=args.window, negative=args.negative,
                      hs=int(args.hs), sample=args.sample, min_count=args.min_count,
-                     epochs=args.epochs, workers=args.threads, alpha=alpha,
+                     epochs=epochs, workers=args.threads, alpha=alpha,
                      min_alpha=args.min_alpha, max_vocab_size=args.max_vocab, seed=args.seed,
-                     sg=args.sg)
-    model.build_vocab(corpus_file=corpus)
-    if args.save_vocab:
-        model.vocab.save(args.save_vocab)
-    model.train(corpus_file=corpus, total_words=model.corpus_total_words, epochs=model.epochs)
-    fmt = _output_format(args.output, args.format)
-    if fmt == "native":
-        model.save(args.output)
+                     sg=args.sg, compute_loss=args.loss)
+    t0 = time.perf_counter()
+    if args.read_vocab:
+        loaded = Vocab.load(args.read_vocab)
+        model.build_vocab_from_freq(dict(zip(loaded.index_to_key, loaded.counts.tolist())))
+        source = f"from {args.read_vocab}"
     else:
-        model.wv.save_word2vec_format(args.output, binary=(fmt == "bin"))
-    if not args.quiet:
-        print(f"wrote {len(model.wv)} vectors of size {model.vector_size} to {args.output} ({fmt})",
-              file=sys.stderr)
+        what = "the bundled sample (Jane Austen's novels)" if demo else _corpus_name(corpus)
+        _say(args, f"scanning {what} ...")
+        model.build_vocab(corpus_iterable=corpus)
+        source = f"in {time.perf_counter() - t0:.1f} s"
+    vocab = model.vocab
+    _say(args, f"vocabulary: {len(vocab):,} words with count >= {vocab.effective_min_count}, "
+               f"{vocab.retained_words:,} of {vocab.raw_words:,} tokens "
+               f"({100.0 * vocab.retained_words / max(1, vocab.raw_words):.1f}%) {source}")
+    if args.save_vocab:
+        vocab.save(args.save_vocab)
+        _say(args, f"wrote the vocabulary to {args.save_vocab}")
+
+    _say(args, f"training {'skip-gram' if args.sg else 'CBOW'}, {args.size} dimensions, "
+               f"{epochs} epoch{'s' if epochs != 1 else ''}, {args.threads} "
+               f"thread{'s' if args.threads != 1 else ''} ...")
+    args.interrupt_note = f"{output} was not written"
+    reporter = None if args.quiet else ProgressReporter()
+    t1 = time.perf_counter()
+    try:
+        model.train(corpus_iterable=corpus, total_words=model.corpus_total_words, epochs=epochs,
+                    compute_loss=args.loss, progress=reporter)
+    finally:
+        if reporter is not None:
+            reporter.close()
+    secs = time.perf_counter() - t1
+    rate = model.corpus_total_words * epochs / max(secs, 1e-9)
+    loss = ""
+    if args.loss:
+        loss = f", loss {model.get_latest_training_loss() / max(1, model.words_done):.4g} per word"
+    _say(args, f"trained in {secs:.1f} s ({_si(rate)} words/s){loss}")
+
+    if fmt == "native":
+        model.save(output)
+    else:
+        _save_vectors(model.wv, output, fmt)
+    args.interrupt_note = None
+    _say(args, f"wrote {len(model.wv):,} vectors of size {model.vector_size} to {output} "
+               f"({FORMAT_NAMES['native-model' if fmt == 'native' else fmt]})")
+    if demo:
+        _demo_report(model.wv, output, vocab)
     return EXIT_OK
 
 
-COMMANDS = {"train": cmd_train}
+def _corpus_name(corpus):
+    paths = corpus.paths or []
+    return paths[0] if len(paths) == 1 else f"{len(paths)} files"
+
+
+def _demo_report(kv, output, vocab):
+    print(f"Trained on the bundled sample, Jane Austen's six novels ({vocab.raw_words:,} words).")
+    print(f"Vectors: {output} ({len(kv):,} words, {kv.vector_size} dimensions)\n")
+    print("Nearest neighbours:")
+    probes = [w for w in DEMO_PROBES if w in kv.key_to_index]
+    width = max(len(w) for w in probes) if probes else 0
+    for word in probes:
+        neighbours = kv.most_similar(word, topn=6)
+        shown = ", ".join(f"{display(n)} {s:.2f}" for n, s in neighbours)
+        print(f"  {word:<{width}}  {shown}")
+    out = output if " " not in output else f'"{output}"'
+    print("\nTry next:")
+    print(f"  w2v similar {out} elizabeth marriage")
+    print(f"  w2v analogy {out} he she his        # he is to she as his is to ?")
+    print(f"  w2v plot {out} {' '.join(DEMO_PROBES)} -o austen.png")
+    print("  w2v train YOUR_CORPUS.txt -o vectors.bin   # one sentence or paragraph per line")
+
+
+# --------------------------------------------------------------------------- queries
+def _print_neighbours(results):
+    width = max((len(display(w)) for w, _ in results), default=0)
+    for rank, (word, score) in enumerate(results, 1):
+        print(f"  {rank:>3}  {display(word):<{width}}  {score:.4f}")
+
+
+def cmd_similar(args):
+    kv = load_vectors(args.model)
+    present = [w for w in args.words if w in kv.key_to_index]
+    failed = None
+    if len(present) < len(args.words):
+        try:
+            _require_words(kv, args.words)
+        except CommandError as exc:
+            failed = exc
+    for i, word in enumerate(present):
+        if i:
+            print()
+        print(display(word))
+        _print_neighbours(kv.most_similar(word, topn=args.topn,
+                                          restrict_vocab=args.restrict_vocab))
+    if failed is not None:
+        sys.stdout.flush()
+        raise failed
+    return EXIT_OK
+
+
+def cmd_analogy(args):
+    kv = load_vectors(args.model)
+    _require_words(kv, [args.a, args.b, args.c])
+    a, b, c = (display(w) for w in (args.a, args.b, args.c))
+    print(f"{a} : {b} :: {c} : ?")
+    _print_neighbours(kv.most_similar(positive=[args.b, args.c], negative=[args.a],
+                                      topn=args.topn, restrict_vocab=args.restrict_vocab))
+    return EXIT_OK
+
+
+def _count_questions(path):
+    """Lines holding 4 words (questions) in an analogy file."""
+    from w2v.corpus import open_binary
+
+    n = 0
+    with open_binary(path) as f:
+        for line in f:
+            if not line.startswith(b":") and len(line.split()) == 4:
+                n += 1
+    return n
+
+
+def cmd_eval(args):
+    if not args.analogies and not args.pairs:
+        args.parser.error("give at least one of --analogies FILE and --pairs FILE")
+    for path in args.analogies + args.pairs:
+        if not os.path.isfile(path):
+            raise FileNotFoundError(errno.ENOENT, "no such file", path)
+    kv = load_vectors(args.model)
+    print(f"{args.model}: {len(kv):,} words, {kv.vector_size} dimensions; "
+          f"the first {min(args.restrict_vocab, len(kv)):,} take part")
+    with warnings.catch_warnings():
+        # a question with no candidate left makes numpy warn; it is simply counted wrong
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for path in args.analogies:
+            score, sections = kv.evaluate_word_analogies(path, restrict_vocab=args.restrict_vocab)
+            asked = _count_questions(path)
+            print(f"\nanalogies: {path}")
+            width = max(len(s["section"]) for s in sections)
+            for s in sections:
+                right, wrong = len(s["correct"]), len(s["incorrect"])
+                n = right + wrong
+                if s["section"] == "Total accuracy":
+                    print("  " + "-" * (width + 24))
+                    name = "total"
+                else:
+                    name = s["section"]
+                pct = f"{100.0 * right / n:5.1f}%" if n else "    - "
+                print(f"  {name:<{width}}  {pct}  ({right}/{n})")
+            answered = len(sections[-1]["correct"]) + len(sections[-1]["incorrect"])
+            skipped = asked - answered
+            print(f"  {skipped} of {asked} questions skipped (a word outside the vocabulary)")
+        for path in args.pairs:
+            pearson, spearman, oov = kv.evaluate_word_pairs(path,
+                                                            restrict_vocab=args.restrict_vocab)
+            print(f"\npairs: {path}")
+            print(f"  Pearson   {pearson[0]:.4f}  (p = {pearson[1]:.3g})")
+            print(f"  Spearman  {spearman[0]:.4f}  (p = {spearman[1]:.3g})")
+            print(f"  pairs with a word outside the vocabulary: {oov:.1f}%")
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------- vocab, info
+def cmd_vocab(args):
+    from w2v.corpus import Corpus, count_words
+    from w2v.vocab import Vocab
+
+    corpus = Corpus(args.corpus if len(args.corpus) > 1 else args.corpus[0])
+    t0 = time.perf_counter()
+    counts = count_words(corpus, workers=args.threads, max_vocab_size=args.max_vocab)
+    secs = time.perf_counter() - t0
+    if not counts.words:
+        raise CommandError(f"no words in {_corpus_name(corpus)}")
+    vocab = Vocab.from_counts(counts.words, counts.counts, total_words=counts.total_words,
+                              n_sentences=counts.n_sentences, pruned_words=counts.pruned_words,
+                              pruned_count=counts.pruned_count, min_count=1)
+    kept = vocab.counts >= args.min_count
+    n_kept = int(kept.sum())
+    kept_tokens = int(vocab.counts[kept].sum())
+    top = min(args.top, len(vocab))
+    if top:
+        words = [display(w) for w in vocab.index_to_key[:top]]
+        width = max(4, max(len(w) for w in words))
+        cwidth = max(5, len(f"{int(vocab.counts[0]):,}"))
+        print(f"{'rank':>6}  {'word':<{width}}  {'count':>{cwidth}}")
+        for rank, (word, count) in enumerate(zip(words, vocab.counts[:top].tolist()), 1):
+            print(f"{rank:>6}  {word:<{width}}  {count:>{cwidth},}")
+        print()
+    print(f"tokens:     {counts.total_words:,} in {counts.n_sentences:,} sentences")
+    print(f"distinct:   {len(vocab):,} words"
+          + (f" (+{counts.pruned_words:,} pruned during the scan, --max-vocab)"
+             if counts.pruned_words else ""))
+    print(f"min-count:  {n_kept:,} words with count >= {args.min_count}, covering "
+          f"{100.0 * kept_tokens / max(1, counts.total_words):.2f}% of tokens")
+    _say(args, f"scanned in {secs:.2f} s")
+    if args.output:
+        if n_kept == 0:
+            raise CommandError(f"no word has count >= {args.min_count}: nothing to write")
+        Vocab.from_counts(vocab.index_to_key, vocab.counts, total_words=counts.total_words,
+                          n_sentences=counts.n_sentences,
+                          min_count=args.min_count).save(args.output)
+        _say(args, f"wrote {n_kept:,} words to {args.output}")
+    return EXIT_OK
+
+
+def _read_word2vec_header(path):
+    from w2v.corpus import open_binary
+
+    with open_binary(path) as f:
+        header = f.readline(4096).split()
+    if len(header) != 2 or not all(h.isdigit() for h in header):
+        raise CommandError(f"{path}: not a word2vec file (the first line is not "
+                           f"'<words> <dimensions>')")
+    return int(header[0]), int(header[1])
+
+
+def cmd_info(args):
+    path = args.model
+    fmt = detect_format(path)
+    rows = [("path", path), ("format", FORMAT_NAMES[fmt])]
+    model = None
+    if fmt in ("native-model", "native-kv"):
+        if fmt == "native-model":
+            from w2v.word2vec import Word2Vec
+            model = Word2Vec.load(path, mmap="r")
+            kv = model.wv
+        else:
+            kv = load_vectors(path)
+        counts = kv.expandos.get("count")
+        rows += [("words", f"{len(kv):,}"), ("vector size", kv.vector_size),
+                 ("dtype", kv.vectors.dtype),
+                 ("counts", "yes" if counts is not None else "no")]
+        if len(kv):
+            rows.append(("most frequent", " ".join(display(w) for w in kv.index_to_key[:10])))
+    else:
+        n, dim = _read_word2vec_header(path)
+        rows += [("words", f"{n:,}"), ("vector size", dim), ("dtype", "float32"),
+                 ("file size", f"{os.path.getsize(path):,} bytes")]
+    if model is not None:
+        arch = "skip-gram" if model.sg else f"CBOW ({'mean' if model.cbow_mean else 'sum'})"
+        objective = " + ".join(
+            ([f"negative sampling ({model.negative} noise words, exponent "
+              f"{model.ns_exponent:g})"] if model.negative else [])
+            + (["hierarchical softmax"] if model.hs else []))
+        vocab = model.vocab
+        rows += [
+            ("architecture", arch), ("objective", objective),
+            ("window", model.window), ("epochs", model.epochs),
+            ("learning rate", f"{model.alpha:g} -> {model.min_alpha:g}"),
+            ("min count", vocab.effective_min_count if vocab is not None else model.min_count),
+            ("sample", f"{model.sample:g}"), ("seed", model.seed), ("threads", model.workers),
+            ("corpus", f"{model.corpus_total_words:,} words, {model.corpus_count:,} sentences"),
+            ("words trained", f"{model.words_done:,}"),
+        ]
+        if model.epoch_losses and any(model.epoch_losses):
+            rows.append(("loss per epoch", " ".join(f"{x:.4g}" for x in model.epoch_losses)))
+    width = max(len(k) for k, _ in rows)
+    for key, value in rows:
+        print(f"{key + ':':<{width + 1}}  {value}")
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------- plot, export
+def cmd_plot(args):
+    from w2v import plot
+
+    plot.require_matplotlib()     # before loading a large model
+    if args.method == "tsne":
+        plot.require_sklearn()
+    kv = load_vectors(args.model)
+    _require_words(kv, args.words)
+    plot.plot_neighbourhoods(kv, args.words, args.output, neighbours=args.neighbours,
+                             method=args.method, title=args.title, seed=args.seed,
+                             label=display)
+    _write_stderr(f"wrote {args.output}")
+    return EXIT_OK
+
+
+def _tsv_field(word):
+    # The projector splits on tabs and lines: escape them (words never hold them when they
+    # come from w2v's tokenizer, but a KeyedVectors folder may).
+    return display(word).replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n") \
+        .replace("\r", "\\r")
+
+
+def export_projector(kv, directory, limit=None):
+    """Write ``vectors.tsv`` and ``metadata.tsv`` for the TensorBoard Embedding Projector.
+
+    The projector reads a one-column metadata file as labels with no header, and a
+    several-column one as having a header line; so with counts the file starts with
+    ``word\\tcount``, without counts it is just the words. When `directory` is new or
+    holds nothing else, the pair is replaced in one atomic step; otherwise each file is
+    replaced atomically on its own (the folder's other files are left alone).
+    Returns the number of words written.
+    """
+    import numpy as np
+
+    from w2v._io import atomic_directory, atomic_write
+
+    n = len(kv) if limit is None else min(limit, len(kv))
+    counts = kv.expandos.get("count")
+    names = {"vectors.tsv", "metadata.tsv"}
+
+    def write(vec_path, meta_path):
+        with atomic_write(vec_path, "wb") as f:
+            rows = max(1, (1 << 20) // max(1, 12 * kv.vector_size))
+            for lo in range(0, n, rows):
+                block = np.asarray(kv.vectors[lo:min(n, lo + rows)], dtype=np.float64)
+                text = "\n".join("\t".join(f"{x:.6g}" for x in row) for row in block.tolist())
+                f.write(text.encode("ascii") + b"\n")
+        with atomic_write(meta_path, "wb") as f:
+            words = [_tsv_field(w) for w in kv.index_to_key[:n]]
+            if counts is not None:
+                lines = ["word\tcount"] + [f"{w}\t{c}" for w, c in zip(words, counts[:n].tolist())]
+            else:
+                lines = words
+            f.write(("\n".join(lines) + "\n").encode("utf-8"))
+
+    directory = os.fspath(directory)
+    if not os.path.isdir(directory) or set(os.listdir(directory)) <= names:
+        with atomic_directory(directory) as tmp:
+            write(os.path.join(tmp, "vectors.tsv"), os.path.join(tmp, "metadata.tsv"))
+    else:
+        write(os.path.join(directory, "vectors.tsv"), os.path.join(directory, "metadata.tsv"))
+    return n
+
+
+def cmd_export(args):
+    kv = load_vectors(args.model)
+    if args.projector:
+        parent = os.path.dirname(os.path.abspath(args.projector))
+        if not os.path.isdir(parent):
+            raise FileNotFoundError(errno.ENOENT, "folder does not exist", parent)
+        if os.path.exists(args.projector) and not os.path.isdir(args.projector):
+            raise NotADirectoryError(errno.ENOTDIR, "exists and is not a folder", args.projector)
+        n = export_projector(kv, args.projector, limit=args.limit)
+        _write_stderr(f"wrote {n:,} vectors to {os.path.join(args.projector, 'vectors.tsv')} and "
+                      f"their words to {os.path.join(args.projector, 'metadata.tsv')}; load both "
+                      f"at https://projector.tensorflow.org")
+        return EXIT_OK
+    fmt = _output_format(args.output, args.format)
+    _check_output(args.output, fmt)
+    if args.limit is not None and args.limit < len(kv):
+        from w2v.keyedvectors import KeyedVectors
+        counts = kv.expandos.get("count")
+        kv = KeyedVectors.from_arrays(kv.index_to_key[:args.limit], kv.vectors[:args.limit],
+                                      counts=None if counts is None else counts[:args.limit])
+    _save_vectors(kv, args.output, fmt)
+    _write_stderr(f"wrote {len(kv):,} vectors to {args.output} "
+                  f"({FORMAT_NAMES['native-kv' if fmt == 'native' else fmt]})")
+    return EXIT_OK
+
+
+COMMANDS = {"train": cmd_train, "similar": cmd_similar, "analogy": cmd_analogy,
+            "eval": cmd_eval, "vocab": cmd_vocab, "info": cmd_info, "plot": cmd_plot,
+            "export": cmd_export}
+
+
+# --------------------------------------------------------------------------- main
+@contextlib.contextmanager
+def _cli_logging(verbose, quiet):
+    """Library logs and warnings as single lines on stderr, through tqdm when a bar runs."""
+    root = logging.getLogger("w2v")
+    handler = _StderrHandler()
+    handler.setFormatter(logging.Formatter("%(message)s" if not verbose else
+                                           "%(asctime)s %(name)s: %(message)s", "%H:%M:%S"))
+    old_level, old_propagate = root.level, root.propagate
+    root.addHandler(handler)
+    root.setLevel(logging.INFO if verbose else logging.ERROR if quiet else logging.WARNING)
+    root.propagate = False
+    old_showwarning = warnings.showwarning
+
+    def showwarning(message, category, filename, lineno, file=None, line=None):
+        _write_stderr(f"w2v: warning: {' '.join(str(message).split())}")
+
+    warnings.showwarning = showwarning
+    try:
+        yield
+    finally:
+        warnings.showwarning = old_showwarning
+        root.removeHandler(handler)
+        root.setLevel(old_level)
+        root.propagate = old_propagate
 
 
 def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
-    quiet = getattr(args, "quiet", False)
-    logging.basicConfig(level=logging.WARNING if quiet else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr)
+    _reconfigure_streams()
+    name = f"w2v {args.command}"
     try:
-        return COMMANDS[args.command](args)
+        with _cli_logging(args.verbose, getattr(args, "quiet", False)):
+            return COMMANDS[args.command](args)
     except KeyboardInterrupt:
-        print("w2v: interrupted", file=sys.stderr)
+        note = getattr(args, "interrupt_note", None)
+        _write_stderr(f"{name}: interrupted" + (f"; {note}" if note else ""))
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # the reader went away (`w2v vocab big.txt | head`): stop quietly
+        with contextlib.suppress(OSError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_FAIL
     except Exception as exc:  # one clear line unless --debug
         if args.debug:
             raise
-        print(f"w2v {args.command}: error: {exc}", file=sys.stderr)
+        _write_stderr(f"{name}: error: {_describe(exc)}")
         return EXIT_FAIL
