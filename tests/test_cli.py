@@ -6,7 +6,6 @@ command runs in a temporary working directory.
 """
 import gzip
 import hashlib
-import inspect
 import io
 import os
 import re
@@ -27,14 +26,6 @@ from w2v.word2vec import Word2Vec
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "w2v" / "data" / "austen.txt.xz"
 COMMANDS = ("train", "similar", "analogy", "eval", "vocab", "info", "plot", "export")
-
-# The trainer API the CLI is written against (Word2Vec.save/load, train(progress=),
-# build_vocab_from_freq); tests that need it run once it is there.
-HAS_TRAINER_API = (hasattr(Word2Vec, "save") and hasattr(Word2Vec, "build_vocab_from_freq")
-                   and "progress" in inspect.signature(Word2Vec.train).parameters)
-needs_trainer_api = pytest.mark.skipif(
-    not HAS_TRAINER_API, reason="needs Word2Vec.save/load, train(progress=) and "
-                                "build_vocab_from_freq")
 
 try:
     import matplotlib  # noqa: F401
@@ -204,7 +195,6 @@ def test_demo_honours_output_and_epochs(tmp_path):
 
 
 # ----------------------------------------------------------------------------- train options
-@needs_trainer_api
 def test_progress_lines_when_stderr_is_not_a_terminal(tmp_path):
     res = w2v("train", str(SAMPLE), "-o", "v.bin", "--epochs", "5", "--size", "16", "--loss",
               cwd=tmp_path)
@@ -226,7 +216,6 @@ def test_quiet_prints_nothing_on_stderr(trained):
     assert kv.vector_size == 32 and len(kv) > 5000
 
 
-@needs_trainer_api
 def test_native_model_info_and_queries(tmp_path):
     res = w2v("train", str(SAMPLE), "-o", "model", "--epochs", "1", "--size", "24", "--sg",
               "--window", "3", "--quiet", cwd=tmp_path)
@@ -242,7 +231,6 @@ def test_native_model_info_and_queries(tmp_path):
     assert sim.rc == 0 and len(sim.out.splitlines()) == 4, sim
 
 
-@needs_trainer_api
 def test_read_vocab_uses_the_given_vocabulary(tmp_path):
     # the vocabulary of the first half of the sample, applied to the whole sample
     import lzma
@@ -458,7 +446,6 @@ def test_load_vectors_every_format(tmp_path):
         assert ("count" in got.expandos) == (fmt == "native-kv"), name
 
 
-@needs_trainer_api
 def test_load_vectors_native_model(tmp_path):
     model = Word2Vec([["a", "b", "c"]] * 20, vector_size=4, min_count=1, epochs=1, workers=1)
     model.save(str(tmp_path / "m"))

@@ -162,6 +162,14 @@ def build_parser():
                    help="write the vocabulary (word count per line, word2vec.c format)")
     p.add_argument("--loss", action="store_true",
                    help="compute the training loss and show it with the progress")
+    p.add_argument("--checkpoint", metavar="DIR",
+                   help="save the whole model to DIR after every --checkpoint-every epochs, "
+                        "so that --resume DIR can continue after a crash")
+    p.add_argument("--checkpoint-every", type=_positive_int, default=1, metavar="N",
+                   help="epochs between checkpoints (1)")
+    p.add_argument("--resume", metavar="DIR",
+                   help="continue the run whose checkpoint is DIR (same CORPUS; the training "
+                        "options are those saved in the checkpoint)")
     p.add_argument("--quiet", action="store_true",
                    help="no progress or messages on stderr (errors only)")
 
@@ -606,7 +614,15 @@ def _train(args, corpus, output, epochs, demo):
                      min_alpha=args.min_alpha, max_vocab_size=args.max_vocab, seed=args.seed,
                      sg=args.sg, compute_loss=args.loss)
     t0 = time.perf_counter()
-    if args.read_vocab:
+    if args.resume:
+        model = Word2Vec.load(args.resume)
+        state = model.training_state
+        if state is None:
+            raise CommandError(f"{args.resume} holds no unfinished training to resume")
+        epochs = state["epochs"]
+        args.sg, args.size, args.threads = model.sg, model.vector_size, model.workers
+        source = f"from the checkpoint {args.resume} (after epoch {state['epoch']} of {epochs})"
+    elif args.read_vocab:
         loaded = Vocab.load(args.read_vocab)
         model.build_vocab_from_freq(dict(zip(loaded.index_to_key, loaded.counts.tolist())))
         source = f"from {args.read_vocab}"
@@ -631,7 +647,9 @@ def _train(args, corpus, output, epochs, demo):
     t1 = time.perf_counter()
     try:
         model.train(corpus_iterable=corpus, total_words=model.corpus_total_words, epochs=epochs,
-                    compute_loss=args.loss, progress=reporter)
+                    compute_loss=args.loss, progress=reporter, resume=bool(args.resume),
+                    checkpoint=args.checkpoint or args.resume,
+                    checkpoint_every=args.checkpoint_every)
     finally:
         if reporter is not None:
             reporter.close()
