@@ -167,13 +167,19 @@ class Word2Vec:
         corpus = self._corpus(corpus_iterable, corpus_file, self.max_sentence_length)
         t0 = time.perf_counter()
         counts = count_words(corpus, workers=self.workers, max_vocab_size=self.max_vocab_size)
-        vocab = Vocab.from_counts(
-            counts.words, counts.counts, total_words=counts.total_words,
-            n_sentences=counts.n_sentences, pruned_words=counts.pruned_words,
-            pruned_count=counts.pruned_count, min_count=self.min_count,
-            max_final_vocab=self.max_final_vocab,
-            trim_rule=trim_rule if trim_rule is not None else getattr(self, "_trim_rule", None),
-            sorted_vocab=bool(self.sorted_vocab))
+        name = _corpus_name(corpus)
+        if counts.total_words == 0:
+            raise ValueError(f"{name}: the corpus is empty (no words)")
+        try:
+            vocab = Vocab.from_counts(
+                counts.words, counts.counts, total_words=counts.total_words,
+                n_sentences=counts.n_sentences, pruned_words=counts.pruned_words,
+                pruned_count=counts.pruned_count, min_count=self.min_count,
+                max_final_vocab=self.max_final_vocab,
+                trim_rule=trim_rule if trim_rule is not None else getattr(self, "_trim_rule", None),
+                sorted_vocab=bool(self.sorted_vocab))
+        except ValueError as exc:
+            raise ValueError(f"{name}: {exc}") from None
         self.corpus_count = counts.n_sentences
         self.corpus_total_words = counts.total_words
         logger.info("collected %d word types from %d words and %d sentences in %.2fs; kept %d "
@@ -588,6 +594,14 @@ class TrainingProgress(
     @property
     def words_per_sec(self):
         return self.words_done / self.seconds if self.seconds > 0 else 0.0
+
+
+def _corpus_name(corpus):
+    """How error messages name a corpus: its file, its files, or 'the corpus'."""
+    paths = corpus.paths
+    if not paths:
+        return "the corpus"
+    return paths[0] if len(paths) == 1 else f"{paths[0]} (and {len(paths) - 1} more files)"
 
 
 def _physical_memory():
