@@ -315,3 +315,50 @@ def test_huge_alpha_fails_clearly_or_trains():
         assert "diverged" in str(exc) and "alpha" in str(exc)
     else:
         assert np.isfinite(model.wv.vectors).all()
+
+
+def test_hostile_model_json_only_raises_value_error(tmp_path):
+    """Fuzz: mutated model.json files load or raise ValueError, nothing else."""
+    import json
+    import shutil
+    from hypothesis import HealthCheck, given, settings, strategies as st
+
+    _, sentences = planted_corpus(n_sentences=50)
+    Word2Vec(sentences, vector_size=4, min_count=1, epochs=1, workers=1, hs=1).save(tmp_path / "m")
+    original = (tmp_path / "m" / "model.json").read_bytes()
+    meta = json.loads(original)
+    junk = st.one_of(st.none(), st.booleans(), st.integers(-2**70, 2**70), st.floats(),
+                     st.text(max_size=5), st.lists(st.integers(), max_size=3),
+                     st.dictionaries(st.text(max_size=3), st.integers(), max_size=2))
+    paths = [("params", k) for k in meta["params"]] + [("state", k) for k in meta["state"]] \
+        + [("vocab", k) for k in meta["vocab"]] + [("format_version",)]
+
+    @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.data())
+    def check(data):
+        target = tmp_path / "fuzz"
+        if target.exists():
+            shutil.rmtree(target)
+        shutil.copytree(tmp_path / "m", target)
+        if data.draw(st.booleans()):
+            raw = bytearray(original)
+            cut = data.draw(st.integers(0, len(raw)))
+            raw = raw[:cut] if data.draw(st.booleans()) else raw
+            for _ in range(data.draw(st.integers(0, 4))):
+                if raw:
+                    raw[data.draw(st.integers(0, len(raw) - 1))] = data.draw(st.integers(0, 255))
+            (target / "model.json").write_bytes(bytes(raw))
+        else:
+            m = json.loads(original)
+            where = data.draw(st.sampled_from(paths))
+            node = m
+            for key in where[:-1]:
+                node = node[key]
+            node[where[-1]] = data.draw(junk)
+            (target / "model.json").write_text(json.dumps(m))
+        try:
+            Word2Vec.load(target)
+        except ValueError:
+            pass
+
+    check()

@@ -440,17 +440,22 @@ class Word2Vec:
             raise ValueError(f"{meta_path}: format_version {meta.get('format_version')!r} is not "
                              f"supported (this w2v reads {MODEL_VERSION})")
         try:
-            params, state, stats = meta["params"], meta["state"], meta["vocab"]
-            model = cls(**{name: params[name] for name in _SAVED_PARAMS})
-        except (KeyError, TypeError, ValueError) as e:
-            raise ValueError(f"{meta_path}: bad or missing model parameters: {e}") from e
+            return cls._from_saved(path, meta, mmap)
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError, OverflowError) as e:
+            raise ValueError(f"{path}: damaged or incompatible model: "
+                             f"{type(e).__name__}: {e}") from e
+
+    @classmethod
+    def _from_saved(cls, path, meta, mmap):
+        params, state, stats = meta["params"], meta["state"], meta["vocab"]
+        model = cls(**{name: params[name] for name in _SAVED_PARAMS})
         wv = KeyedVectors.load(path, mmap=mmap)
         if wv.vector_size != model.vector_size:
-            raise ValueError(f"{path}: vectors have size {wv.vector_size}, the parameters say "
+            raise ValueError(f"vectors have size {wv.vector_size}, the parameters say "
                              f"{model.vector_size}")
         counts = wv.expandos.get("count")
         if counts is None:
-            raise ValueError(f"{path}: the word counts are missing")
+            raise ValueError("the word counts are missing")
         model.vocab = Vocab(wv.index_to_key, counts,
                             **{name: stats[name] for name in _SAVED_VOCAB_STATS})
         model.wv = wv
@@ -459,12 +464,14 @@ class Word2Vec:
                 array = np.load(os.path.join(path, name + ".npy"), mmap_mode=mmap,
                                 allow_pickle=False)
                 if array.shape != wv.vectors.shape or array.dtype != np.float32:
-                    raise ValueError(f"{path}: {name}.npy holds {array.dtype} {array.shape}, "
+                    raise ValueError(f"{name}.npy holds {array.dtype} {array.shape}, "
                                      f"expected float32 {wv.vectors.shape}")
                 setattr(model, name, array)
-        for name in ("corpus_count", "corpus_total_words", "train_count", "words_done",
-                     "running_training_loss", "epoch_losses", "training_state"):
-            setattr(model, name, state[name])
+        for name in ("corpus_count", "corpus_total_words", "train_count", "words_done"):
+            setattr(model, name, _nonneg_int(name, state[name]))
+        model.running_training_loss = float(state["running_training_loss"])
+        model.epoch_losses = [float(x) for x in state["epoch_losses"]]
+        model.training_state = _checked_training_state(state["training_state"])
         model._prepare_tables()
         return model
 
@@ -594,6 +601,31 @@ class TrainingProgress(
     @property
     def words_per_sec(self):
         return self.words_done / self.seconds if self.seconds > 0 else 0.0
+
+
+def _nonneg_int(name, value):
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise ValueError(f"{name} must be an integer >= 0, got {value!r}")
+    return value
+
+
+def _checked_training_state(ts):
+    """A checkpoint's schedule position, type-checked (model.json is untrusted input)."""
+    if ts is None:
+        return None
+    if not isinstance(ts, dict):
+        raise TypeError(f"training_state must be an object, got {type(ts).__name__}")
+    epochs, epoch = _nonneg_int("epochs", ts["epochs"]), _nonneg_int("epoch", ts["epoch"])
+    if not 0 < epoch < epochs:
+        raise ValueError(f"training_state: epoch {epoch} is not within 1..{epochs - 1}")
+    _nonneg_int("words_done", ts["words_done"])
+    for key in ("total_words", "start_alpha", "end_alpha"):
+        if not isinstance(ts[key], (int, float)) or not np.isfinite(ts[key]) or ts[key] < 0:
+            raise ValueError(f"training_state: bad {key} {ts[key]!r}")
+    rng = ts.get("rng_states", [])
+    if not isinstance(rng, list) or not all(isinstance(s, int) and 0 <= s < 2**64 for s in rng):
+        raise ValueError("training_state: rng_states must be a list of 64-bit integers")
+    return ts
 
 
 def _corpus_name(corpus):
