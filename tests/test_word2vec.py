@@ -179,12 +179,12 @@ def test_quality_on_bundled_sample():
     model = Word2Vec(corpus_file=str(SAMPLE), vector_size=50, window=5, min_count=5, sg=0,
                      negative=5, epochs=5, workers=2, seed=1, alpha=0.05)
     kv = model.wv
-    pairs = [("sister", "brother"), ("mother", "father"), ("sir", "lady"), ("he", "she"),
-             ("morning", "evening")]
-    sims = [kv.similarity(a, b) for a, b in pairs]
-    unrelated = [kv.similarity(a, b) for a, b in [("sister", "morning"), ("father", "evening"),
-                                                  ("lady", "brother")]]
-    assert min(sims) > max(unrelated), f"related {sims} vs unrelated {unrelated}"
+    pairs = [("sister", "brother"), ("mother", "father"), ("he", "she"), ("morning", "evening"),
+             ("happy", "glad")]
+    related = np.mean([kv.similarity(a, b) for a, b in pairs])
+    unrelated = np.mean([kv.similarity(a, b) for a, b in [
+        ("sister", "morning"), ("father", "evening"), ("happy", "brother"), ("she", "glad")]])
+    assert related > unrelated + 0.4, f"mean cosine: related {related:.3f}, unrelated {unrelated:.3f}"
     top = [w for w, _ in kv.most_similar("sister", topn=10)]
     family = {"brother", "mother", "father", "daughter", "aunt", "cousin", "niece", "sisters",
               "husband", "wife", "son", "uncle", "friend"}
