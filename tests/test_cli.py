@@ -21,7 +21,7 @@ import pytest
 
 from w2v import cli
 from w2v.keyedvectors import KeyedVectors
-from w2v.word2vec import Word2Vec
+from w2v.word2vec import TrainingProgress, Word2Vec
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "w2v" / "data" / "austen.txt.xz"
@@ -455,14 +455,7 @@ def test_load_vectors_native_model(tmp_path):
 
 
 # ----------------------------------------------------------------------------- progress
-class _Info(namedtuple("_Info", "words_done total_words alpha epoch epochs seconds loss")):
-    @property
-    def fraction(self):
-        return min(1.0, self.words_done / max(1, self.total_words))
-
-    @property
-    def words_per_sec(self):
-        return self.words_done / self.seconds if self.seconds > 0 else 0.0
+_Info = TrainingProgress
 
 
 def test_progress_log_lines_every_10_percent_or_5_seconds():
