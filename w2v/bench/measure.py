@@ -11,6 +11,7 @@ RSS of the whole run. A tool that forks workers would be under-reported.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import platform
 import re
@@ -230,13 +231,56 @@ def debian_package_version(name: str) -> Optional[str]:
     return out.stdout.strip() or None
 
 
+def usable_cpus() -> int:
+    """CPUs this process may run on (its affinity mask), not all the machine has."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+def load_average() -> Optional[Tuple[float, float, float]]:
+    """The 1, 5 and 15 minute load averages (runnable processes), None where unknown."""
+    try:
+        return tuple(round(x, 2) for x in os.getloadavg())  # type: ignore[return-value]
+    except (AttributeError, OSError):
+        return None
+
+
+def w2v_info() -> Dict[str, object]:
+    """Version, build flags and (in a git checkout) commit of the w2v being measured."""
+    import w2v
+    info: Dict[str, object] = {"version": w2v.__version__, "path": os.path.dirname(w2v.__file__)}
+    try:
+        from w2v import _buildinfo
+        info["openmp"] = bool(_buildinfo.openmp_enabled())
+        info["compile_flags"] = _buildinfo.compile_flags()
+    except ImportError as exc:  # not built: the suite will say so when w2v runs
+        info["build_error"] = str(exc)
+    head = _first_line(["git", "-C", str(info["path"]), "rev-parse", "--short", "HEAD"])
+    if head and re.fullmatch(r"[0-9a-f]{4,40}", head):
+        dirty = _first_line(["git", "-C", str(info["path"]), "status", "--porcelain",
+                             "--untracked-files=no"])
+        info["git"] = head + ("-dirty" if dirty else "")
+    return info
+
+
+def file_digest(path: str, n_hex: int = 12) -> Optional[str]:
+    """Short sha256 of a file (which exact binary a peer was), None if unreadable."""
+    h = hashlib.sha256()
+    try:
+        with open(path, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
+    except OSError:
+        return None
+    return h.hexdigest()[:n_hex]
+
+
 def machine_info() -> Dict[str, object]:
     """Facts that make timings comparable: CPU, cores, SIMD, memory, software versions."""
     model, flags, phys_cores = _cpuinfo()
-    try:
-        usable = len(os.sched_getaffinity(0))
-    except AttributeError:
-        usable = os.cpu_count()
+    usable = usable_cpus()
     return {
         "cpu_model": model,
         "logical_cpus": os.cpu_count(),
@@ -251,6 +295,7 @@ def machine_info() -> Dict[str, object]:
         "fasttext_cli": debian_package_version("fasttext"),
         "fasttext_py": package_version("fasttext"),
         "cc": _first_line(["cc", "--version"]),
+        "w2v": w2v_info(),
     }
 
 
@@ -269,12 +314,16 @@ def format_machine(info: Mapping[str, object]) -> str:
     simd = ", ".join(k for k, v in dict(info.get("simd", {})).items() if v) or "none"
     versions = ", ".join(f"{k} {info[k]}" for k in ("python", "numpy", "gensim", "fasttext_cli")
                          if info.get(k))
+    w = dict(info.get("w2v") or {})
+    if w:
+        versions = (f"w2v {w.get('version')}{' (' + str(w['git']) + ')' if w.get('git') else ''} "
+                    f"built with `{w.get('compile_flags', '?')}`; " + versions)
     return (f"{info.get('cpu_model')}; {info.get('usable_cpus')} usable of {info.get('logical_cpus')} "
             f"logical CPUs ({info.get('physical_cores')} cores); SIMD: {simd}; "
             f"{info.get('mem_total_gib')} GiB RAM; Linux {info.get('kernel')}; {versions}; {info.get('cc')}")
 
 
-if __name__ == "__main__":
+if __name__ == "__main__":  # python -m w2v.bench.measure [command...]
     import json
     import sys
 
