@@ -31,6 +31,21 @@ def test_run_command_peak_rss_wall_and_marks():
     assert 0 <= res.marks["vocab"][0] <= res.marks["progress"][1] <= res.wall_s + 0.05
 
 
+def test_peak_rss_is_the_tools_own_not_the_parents():
+    # ru_maxrss survives exec: a child of this (now large) process must still
+    # report its own small peak, thanks to the launcher.
+    ballast = np.ones(300 * 2**20 // 8)
+    res = measure.run_command([PY, "-S", "-c", "pass"], line_buffered=False)
+    assert res.ok and res.peak_rss_kib < 100 * 1024, res.peak_rss_kib
+    del ballast
+
+
+def test_run_command_reports_exit_status_and_missing_programs(tmp_path):
+    assert measure.run_command(["sh", "-c", "exit 3"], line_buffered=False).returncode == 3
+    missing = measure.run_command([str(tmp_path / "nope")], line_buffered=False)
+    assert not missing.ok and missing.peak_rss_kib is None
+
+
 def test_run_command_timeout_kills_the_process_group():
     res = measure.run_command([PY, "-c", "import time; time.sleep(30)"], timeout=0.5, line_buffered=False)
     assert res.timed_out and not res.ok
@@ -201,7 +216,7 @@ def test_suite_smoke_on_tiny_zipf_corpus(tmp_path, monkeypatch):
     results = tmp_path / "out" / "RESULTS.md"
     rc = suite.main(["--corpus", "zipf:20K:300", "--tools", ",".join(tools), "--configs", "sg-ns",
                      "--threads", "1", "--repeats", "2", "--eval-dir", str(ev), "--results", str(results),
-                     "--no-plots", "--section", "smoke"], prog="w2v bench")
+                     "--no-plots", "--section", "smoke", "--wait-idle", "0"], prog="w2v bench")
     assert rc == 0
     md = results.read_text()
     header = next(line for line in md.splitlines() if line.startswith("| tool"))
@@ -224,6 +239,7 @@ def test_suite_smoke_on_tiny_zipf_corpus(tmp_path, monkeypatch):
     assert w2v_run["raw_words"] == 20_000 and 0 < w2v_run["effective_words"] <= 20_000
     assert w2v_run["scores"]["analogy_answered"] == 3
     assert "w2v bench --corpus zipf:20K:300" in md
+    assert all(run["others_cpus"] is not None and run["others_cpus"] >= 0 for run in data["runs"])
     # --render rewrites the section from the JSON without running anything.
     results.write_text(md.replace("| **w2v** |", "| edited |"))
     assert suite.main(["--render", str(tmp_path / "out" / "results-smoke.json"), "--results", str(results),

@@ -102,6 +102,7 @@ class PeerResult:
     output: Optional[str] = None
     output_format: Optional[str] = None  # "word2vec-binary" | "word2vec-text"
     vocab_size: Optional[int] = None
+    others_cpus: Optional[float] = None  # CPUs other processes kept busy meanwhile (measure.RunResult)
     cmd: List[str] = field(default_factory=list)
     extra: Dict[str, object] = field(default_factory=dict)
 
@@ -266,6 +267,7 @@ def run_python_child(name: str, cmd: List[str], params: TrainParams, output: str
     res = measure.run_command(cmd, timeout=timeout, line_buffered=False, env=python_child_env())
     result = PeerResult(name, "failed", params=params, wall_s=res.wall_s, peak_rss_kib=res.peak_rss_kib,
                         cmd=cmd[:-1] + ["<spec>"], output=output, output_format="word2vec-binary")
+    result.others_cpus = res.others_cpus
     lines = [ln for ln in res.stdout.splitlines() if ln.startswith(JSON_TAG)]
     if not res.ok or not lines:
         result.reason = f"exit {res.returncode}{' (timeout)' if res.timed_out else ''}: {res.tail(800)}"
@@ -339,6 +341,7 @@ def _cli_result(name: str, res: "measure.RunResult", params: TrainParams, cmd: L
     """Turn a finished CLI run into a PeerResult using its output milestones."""
     result = PeerResult(name, "failed", params=params, wall_s=res.wall_s, peak_rss_kib=res.peak_rss_kib,
                         cmd=cmd, output=output, output_format=output_format)
+    result.others_cpus = res.others_cpus
     if not res.ok:
         result.reason = f"exit {res.returncode}{' (timeout)' if res.timed_out else ''}: {res.tail(800)}"
         return result

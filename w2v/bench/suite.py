@@ -21,10 +21,12 @@ import json
 import os
 import shlex
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Sequence
@@ -163,6 +165,11 @@ def build_parser(prog: str = "w2v bench") -> argparse.ArgumentParser:
     out.add_argument("--workdir", help="where vectors are written (default: a temporary folder)")
     out.add_argument("--keep-vectors", action="store_true", help="keep every run's vectors in --workdir")
     ap.add_argument("--timeout", type=float, help="seconds before a run is killed (counted as failed)")
+    ap.add_argument("--wait-idle", type=float, default=30.0, metavar="SECONDS",
+                    help="before each run, wait up to this long for other processes to leave the "
+                         "CPUs (fewer than --idle-cpus busy over 0.5 s); 0 = do not wait (30)")
+    ap.add_argument("--idle-cpus", type=float, default=0.25,
+                    help="CPUs others may keep busy and the machine still counts as idle (0.25)")
     ap.add_argument("--list", action="store_true", help="show the plan and which tools can run, then exit")
     ap.add_argument("--render", metavar="JSON",
                     help="only rewrite the Markdown section and plots from a saved JSON file")
@@ -264,15 +271,21 @@ def run_suite(args: argparse.Namespace, plan: Dict[str, object], command: str) -
     workdir = args.workdir or tempfile.mkdtemp(prefix="w2v-bench-")
     os.makedirs(workdir, exist_ok=True)
     runs: List[Dict[str, object]] = []
+    interrupted = False
     try:
         for i, (rep, config, n_threads, tool) in enumerate(todo, 1):
             params = train_params(args, config, n_threads, epochs)
             output = os.path.join(workdir, f"{config}-t{n_threads}-r{rep + 1}-{tool}"
                                   + peers.OUTPUT_SUFFIX.get(tool, ".bin"))
+            t_wait = time.perf_counter()
+            busy = (measure.wait_until_idle(args.wait_idle, args.idle_cpus)
+                    if args.wait_idle > 0 else None)
+            waited = time.perf_counter() - t_wait
             load1 = (measure.load_average() or (None,))[0]
             res = peers.PEERS[tool](str(bc.path), output, params, corpus_words=words, timeout=args.timeout)
             run = {"tool": tool, "config": config, "threads": n_threads, "rep": rep + 1,
-                   "load1_before": load1, **res.to_dict()}
+                   "load1_before": load1, "busy_cpus_before": busy,
+                   "waited_s": round(waited, 1), **res.to_dict()}
             run.pop("params", None)
             if res.ok and (questions or wordsim):
                 try:
@@ -285,6 +298,9 @@ def run_suite(args: argparse.Namespace, plan: Dict[str, object], command: str) -
                 os.unlink(output)
             runs.append(run)
             _log(f"[{i:3d}/{len(todo)}] {config:7s} t{n_threads} rep {rep + 1} {_run_line(run)}")
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM: keep (and report) what was measured
+        interrupted = True
+        _log(f"interrupted after {len(runs)} of {len(todo)} runs")
     finally:
         if not args.workdir:
             shutil.rmtree(workdir, ignore_errors=True)
@@ -293,6 +309,7 @@ def run_suite(args: argparse.Namespace, plan: Dict[str, object], command: str) -
         "suite": {"mode": plan["mode"], "command": command, "started": started,
                   "finished": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
                   "wall_s": time.perf_counter() - t_suite, "uptime_start": uptime_start,
+                  "planned_runs": len(todo), "interrupted": interrupted,
                   "uptime_end": _uptime(), "load_start": load_start, "load_end": measure.load_average()},
         "corpus": {"name": bc.name, "path": str(bc.path), "words": words, "lines": lines,
                    "fallback": bc.fallback, "note": bc.note},
@@ -350,6 +367,8 @@ def _median(values: Iterable[Optional[float]]) -> Optional[float]:
     vals = [v for v in values if v is not None]
     return statistics.median(vals) if vals else None
 
+
+SHARED_CPUS = 0.25   # others' CPU use above which a run is listed as having shared the machine
 
 TABLE_COLUMNS = ["tool", "threads", "runs", "end-to-end s", "vocab scan s", "train s",
                  "raw Mwords/s", "effective Mwords/s", "speed-up vs gensim", "peak RSS MiB",
@@ -410,6 +429,12 @@ def config_table(data: Dict[str, object], config: str) -> List[str]:
         if scal:
             lines += ["", "Thread scaling of training (median raw words/s at N threads / at 1 thread): "
                       + "; ".join(scal) + "."]
+    shared = [r for r in runs if r["config"] == config and (r.get("others_cpus") or 0) > SHARED_CPUS]
+    if shared:
+        lines += ["", f"Runs that shared the machine (other processes kept > {SHARED_CPUS} CPUs busy on "
+                  "average while they ran): " + ", ".join(
+                      f"{r['tool']} t{r['threads']} rep {r['rep']} ({r['others_cpus']:.2f})" for r in shared)
+                  + "."]
     failed = [r for r in runs if r["config"] == config and r["status"] == "failed"]
     for r in failed:
         lines += ["", f"Failed: {r['tool']} t{r['threads']} rep {r['rep']}: "
@@ -433,7 +458,9 @@ def render_markdown(data: Dict[str, object], section: str, title: Optional[str] 
     out = [f"## {title}", "",
            f"Command: `{suite['command']}`  ",
            f"Run {suite['started']} to {suite['finished']}: suite wall time {_hms(suite['wall_s'])} "
-           f"({len(data['runs'])} runs).  ",
+           f"({len(data['runs'])} runs"
+           + (f"; **interrupted**, {suite.get('planned_runs')} were planned" if suite.get("interrupted") else "")
+           + ").  ",
            f"Corpus: `{corpus['path']}` ({corpus['name']}): {corpus['words']:,} tokens, "
            f"{corpus['lines']:,} lines." + (f" **{corpus['note']}**" if corpus.get("fallback") else "") + "  ",
            f"Hyperparameters, identical for every tool: dim {params['vector_size']}, window "
@@ -449,8 +476,14 @@ def render_markdown(data: Dict[str, object], section: str, title: Optional[str] 
     if loads:
         out[-1] += "  "
         out.append(f"1-minute load average before each run: median {statistics.median(loads):.2f}, "
-                   f"range {min(loads):.2f}–{max(loads):.2f} (the benchmark itself adds up to the "
-                   f"thread count; more means other processes shared the CPUs).")
+                   f"range {min(loads):.2f}–{max(loads):.2f} (it lags: it still counts the previous "
+                   f"run's threads).  ")
+    others = [r.get("others_cpus") for r in data["runs"] if r.get("others_cpus") is not None]
+    if others:
+        out.append(f"CPUs kept busy by other processes during each run (machine CPU time from "
+                   f"/proc/stat minus the tool's own, over its wall time): median "
+                   f"{statistics.median(others):.2f}, max {max(others):.2f}; "
+                   f"{sum(o > SHARED_CPUS for o in others)} of {len(others)} runs above {SHARED_CPUS}.")
     out += ["", "Tools:"] + [f"* {t}: {v}" for t, v in data["versions"].items()]
     for s in data["skipped"]:
         out.append(f"* {s['tool']} skipped for {s['config']}: {s['reason']}")
@@ -607,6 +640,8 @@ def main(argv: Optional[Sequence[str]] = None, prog: str = "w2v bench") -> int:
              f"{plan['repeats']} repetitions")
         return 0
     command = " ".join([prog] + [shlex.quote(a) for a in argv])
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _sigterm)   # stop like Ctrl-C: the tool killed, results kept
     data = run_suite(args, plan, command)
     json_path = args.json or os.path.join(os.path.dirname(os.path.abspath(args.results)),
                                           f"results-{section}.json")
@@ -617,8 +652,14 @@ def main(argv: Optional[Sequence[str]] = None, prog: str = "w2v bench") -> int:
     _log(f"done in {_hms(data['suite']['wall_s'])}: {args.results} (section {section!r}), {json_path}"
          + (", " + ", ".join(plots) if plots else ""))
     _log(f"end: {data['suite']['uptime_end']}")
+    if data["suite"]["interrupted"]:
+        return 130
     failed = [r for r in data["runs"] if r["status"] == "failed"]
     return 1 if failed else 0
+
+
+def _sigterm(signum, frame):
+    raise KeyboardInterrupt
 
 
 if __name__ == "__main__":
