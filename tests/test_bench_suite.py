@@ -177,6 +177,7 @@ def test_table_medians_ratios_and_scaling():
     assert "Failed: gensim-iter t1 rep 3: `exit 1: boom`" in md
     assert "fasttext skipped for sg-ns: not found" in md
     assert "w2v bench --quick" in md and "load average: 2.0" in md
+    assert rows[("**w2v**", "1")][-1] == "–"                       # others' CPUs unknown here
 
 
 def test_update_results_replaces_only_its_section(tmp_path):

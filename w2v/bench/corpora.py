@@ -120,6 +120,10 @@ def atomic_output(dst: PathLike) -> Iterator[BinaryIO]:
     dst.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=dst.name + ".", suffix=".tmp", dir=dst.parent)
     try:
+        # mkstemp makes the file private (0600); give it the usual umask-based mode.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         with os.fdopen(fd, "wb", buffering=_CHUNK) as out:
             yield out
             out.flush()

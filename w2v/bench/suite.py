@@ -74,6 +74,9 @@ DEFINITIONS = """\
   over the questions whose words are all among them; **WS353 rho**: Spearman
   correlation with WordSim-353 (pairs out of vocabulary skipped). Every tool's
   vectors are read by w2v's word2vec-format reader and scored by the same code.
+* **others' CPUs**: CPUs kept busy by other processes while the tool ran (machine
+  CPU time from /proc/stat minus the tool's own, over its wall time); on a
+  machine with N CPUs, a run with T threads had min(T, N - others) to itself.
 * Cells: median (min-max) over the repeated runs."""
 
 
@@ -165,9 +168,9 @@ def build_parser(prog: str = "w2v bench") -> argparse.ArgumentParser:
     out.add_argument("--workdir", help="where vectors are written (default: a temporary folder)")
     out.add_argument("--keep-vectors", action="store_true", help="keep every run's vectors in --workdir")
     ap.add_argument("--timeout", type=float, help="seconds before a run is killed (counted as failed)")
-    ap.add_argument("--wait-idle", type=float, default=30.0, metavar="SECONDS",
+    ap.add_argument("--wait-idle", type=float, default=10.0, metavar="SECONDS",
                     help="before each run, wait up to this long for other processes to leave the "
-                         "CPUs (fewer than --idle-cpus busy over 0.5 s); 0 = do not wait (30)")
+                         "CPUs (fewer than --idle-cpus busy over 0.5 s); 0 = do not wait (10)")
     ap.add_argument("--idle-cpus", type=float, default=0.25,
                     help="CPUs others may keep busy and the machine still counts as idle (0.25)")
     ap.add_argument("--list", action="store_true", help="show the plan and which tools can run, then exit")
@@ -372,7 +375,7 @@ SHARED_CPUS = 0.25   # others' CPU use above which a run is listed as having sha
 
 TABLE_COLUMNS = ["tool", "threads", "runs", "end-to-end s", "vocab scan s", "train s",
                  "raw Mwords/s", "effective Mwords/s", "speed-up vs gensim", "peak RSS MiB",
-                 "analogy %", "WS353 rho"]
+                 "analogy %", "WS353 rho", "others' CPUs"]
 
 
 def _group(runs: List[Dict[str, object]], config: str, threads: int, tool: str) -> List[Dict[str, object]]:
@@ -412,6 +415,7 @@ def config_table(data: Dict[str, object], config: str) -> List[str]:
                 _cell([r.get("peak_rss_kib") for r in ok], 0, 1 / 1024),
                 _cell([s.get("analogy") for s in sc], 1, 100.0),
                 _cell([s.get("ws353_spearman") for s in sc], 3),
+                _cell([r.get("others_cpus") for r in ok], 2),
             ]) + " |")
     threads = list(plan["threads"])
     if 1 in threads and len(threads) > 1:
