@@ -350,8 +350,9 @@ def w2v_info() -> Dict[str, object]:
         info["build_error"] = str(exc)
     head = _first_line(["git", "-C", str(info["path"]), "rev-parse", "--short", "HEAD"])
     if head and re.fullmatch(r"[0-9a-f]{4,40}", head):
+        # Only the code counts: results files rewritten by the suite are not "dirty".
         dirty = _first_line(["git", "-C", str(info["path"]), "status", "--porcelain",
-                             "--untracked-files=no"])
+                             "--untracked-files=no", "--", ":/w2v", ":/csrc", ":/setup.py"])
         info["git"] = head + ("-dirty" if dirty else "")
     return info
 
