@@ -1,19 +1,14 @@
 """Benchmark corpus plumbing: the N-word slice and the Zipf generator."""
 
 import lzma
-import sys
 from collections import Counter
-from pathlib import Path
 
 import numpy as np
 import pytest
 from hypothesis import given, settings, HealthCheck
 from hypothesis import strategies as st
 
-# bench/ is a folder of scripts, not part of the installed package: import it
-# from the repository root whichever way pytest was started.
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench import corpora  # noqa: E402
+from w2v.bench import corpora
 
 WORD = st.text(alphabet="abcxyz\u00e9", min_size=1, max_size=6)
 SEP = st.sampled_from([" ", "  ", "\t", " \t "])

@@ -9,6 +9,9 @@ skipped with a reason, never downloaded.
 Peers (see bench/README.md for how to install/build them and how their
 semantics differ):
 
+* ``w2v``          this package, ``Word2Vec(corpus_file=...)`` (in a child Python,
+  ``python -m w2v.bench.run_w2v``), so it is measured like every other tool
+* ``w2v-iter``     this package over an iterable of token lists (in a child Python)
 * ``gensim-file``  gensim ``Word2Vec(corpus_file=...)`` (in a child Python)
 * ``gensim-iter``  gensim ``Word2Vec`` over ``LineSentence`` (in a child Python)
 * ``fasttext``     fastText CLI (``fasttext skipgram|cbow``, subwords off)
@@ -16,11 +19,13 @@ semantics differ):
 * ``pword2vec``    Intel's pWord2Vec (skip-gram + negative sampling only),
   binary from ``W2V_PWORD2VEC_BIN``
 
-``python bench/peers.py --help`` runs some or all of them on one corpus.
+``python -m w2v.bench.peers --help`` runs some or all of them once on one corpus;
+``w2v bench`` (:mod:`w2v.bench.suite`) is the full, repeated, evaluated benchmark.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -31,13 +36,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence
 
-try:
-    from . import corpora, measure
-except ImportError:  # run as a script (python bench/peers.py): bench/ is sys.path[0]
-    import corpora  # type: ignore[no-redef]
-    import measure  # type: ignore[no-redef]
+from w2v.bench import corpora, measure
 
-_JSON_TAG = "W2V_BENCH_JSON "
+# Child Pythons print their result as one line: this tag, then JSON.
+JSON_TAG = "W2V_BENCH_JSON "
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,7 @@ class PeerResult:
     output: Optional[str] = None
     output_format: Optional[str] = None  # "word2vec-binary" | "word2vec-text"
     vocab_size: Optional[int] = None
+    others_cpus: Optional[float] = None  # CPUs other processes kept busy meanwhile (measure.RunResult)
     cmd: List[str] = field(default_factory=list)
     extra: Dict[str, object] = field(default_factory=dict)
 
@@ -197,6 +200,7 @@ def _gensim_worker(spec: Dict[str, object]) -> Dict[str, object]:
             "fast_version": gw.FAST_VERSION, "corpusfile_version": getattr(gw, "CORPUSFILE_VERSION", None)}
 
 
+@functools.lru_cache(maxsize=None)  # a child Python importing gensim costs ~1 s
 def gensim_available(mode: str = "corpus_file", python: str = sys.executable) -> Optional[str]:
     """None if gensim (with the compiled routines the mode needs) is importable, else why not."""
     code = ("from gensim.models import word2vec as w; import sys; "
@@ -228,15 +232,10 @@ def train_gensim(corpus: str, output: str, params: TrainParams, *, mode: str = "
     spec = {"corpus": str(corpus), "output": str(output), "mode": mode,
             "params": dict(asdict(params), alpha=params.start_alpha)}
     Path(output).parent.mkdir(parents=True, exist_ok=True)
-    cmd = [python, os.path.abspath(__file__), "--gensim-worker", json.dumps(spec)]
-    res = measure.run_command(cmd, timeout=timeout, line_buffered=False)
-    result = PeerResult(name, "failed", params=params, wall_s=res.wall_s, peak_rss_kib=res.peak_rss_kib,
-                        cmd=cmd[:3] + ["<spec>"], output=str(output), output_format="word2vec-binary")
-    lines = [ln for ln in res.stdout.splitlines() if ln.startswith(_JSON_TAG)]
-    if not res.ok or not lines:
-        result.reason = f"exit {res.returncode}{' (timeout)' if res.timed_out else ''}: {res.tail(800)}"
+    cmd = [python, "-m", "w2v.bench.peers", "--gensim-worker", json.dumps(spec)]
+    result, info = run_python_child(name, cmd, params, str(output), timeout)
+    if info is None:
         return result
-    info = json.loads(lines[-1][len(_JSON_TAG):])
     result.status = "ok"
     result.vocab_s, result.train_s, result.save_s = info["vocab_s"], info["train_s"], info["save_s"]
     # corpus_file mode reports a little more raw words than the file holds
@@ -247,6 +246,77 @@ def train_gensim(corpus: str, output: str, params: TrainParams, *, mode: str = "
     result.vocab_size = info["vocab_size"]
     result.extra = {k: info[k] for k in ("import_s", "raw_words", "corpus_total_words", "gensim",
                                          "fast_version", "corpusfile_version")}
+    return result
+
+
+def python_child_env() -> Dict[str, str]:
+    """Environment for a child Python: it must import the very w2v this process runs
+    (an in-place build is not on the child's path when started from another folder)."""
+    root = str(Path(__file__).resolve().parents[2])
+    old = os.environ.get("PYTHONPATH")
+    return {"PYTHONPATH": root + (os.pathsep + old if old else "")}
+
+
+def run_python_child(name: str, cmd: List[str], params: TrainParams, output: str,
+                     timeout: Optional[float]) -> tuple:
+    """Run a child Python that prints ``JSON_TAG + json``; (PeerResult, its dict or None).
+
+    The result comes back 'failed' with the reason when the child did not finish
+    or printed no tagged line; the caller fills in the rest and marks it 'ok'.
+    """
+    res = measure.run_command(cmd, timeout=timeout, line_buffered=False, env=python_child_env())
+    result = PeerResult(name, "failed", params=params, wall_s=res.wall_s, peak_rss_kib=res.peak_rss_kib,
+                        cmd=cmd[:-1] + ["<spec>"], output=output, output_format="word2vec-binary")
+    result.others_cpus = res.others_cpus
+    lines = [ln for ln in res.stdout.splitlines() if ln.startswith(JSON_TAG)]
+    if not res.ok or not lines:
+        result.reason = f"exit {res.returncode}{' (timeout)' if res.timed_out else ''}: {res.tail(800)}"
+        return result, None
+    return result, json.loads(lines[-1][len(JSON_TAG):])
+
+
+# --------------------------------------------------------------------------- w2v
+
+W2V_MODES = {"corpus_file": "w2v", "iterable": "w2v-iter"}
+
+
+@functools.lru_cache(maxsize=None)
+def w2v_available(python: str = sys.executable) -> Optional[str]:
+    """None if this w2v's compiled trainer imports in a child Python, else why not."""
+    res = measure.run_command([python, "-c", "import w2v.word2vec"], line_buffered=False,
+                              timeout=120, env=python_child_env())
+    return None if res.returncode == 0 else "w2v not importable (not built?): " + res.tail(300)
+
+
+def train_w2v(corpus: str, output: str, params: TrainParams, *, mode: str = "corpus_file",
+              python: str = sys.executable, corpus_words: Optional[int] = None,
+              timeout: Optional[float] = None) -> PeerResult:
+    """This package's Word2Vec in a child Python (``python -m w2v.bench.run_w2v``).
+
+    ``mode`` 'corpus_file' reads the file through w2v's encoded-cache fast path;
+    'iterable' feeds it an iterable of token lists (one per line), as gensim's
+    LineSentence. The child times build_vocab / train / save_word2vec_format;
+    ``train_s`` includes encoding the corpus into the id cache (``extra['encode_s']``).
+    """
+    if mode not in W2V_MODES:
+        raise ValueError(f"mode must be one of {sorted(W2V_MODES)}, not {mode!r}")
+    name = W2V_MODES[mode]
+    spec = {"corpus": str(corpus), "output": str(output), "mode": mode,
+            "params": dict(asdict(params), alpha=params.start_alpha)}
+    Path(output).parent.mkdir(parents=True, exist_ok=True)
+    cmd = [python, "-m", "w2v.bench.run_w2v", json.dumps(spec)]
+    result, info = run_python_child(name, cmd, params, str(output), timeout)
+    if info is None:
+        if "No module named" in result.reason or "ImportError" in result.reason:
+            result.status = "skipped"
+        return result
+    result.status = "ok"
+    result.vocab_s, result.train_s, result.save_s = info["vocab_s"], info["train_s"], info["save_s"]
+    result.raw_words = corpus_words * params.epochs if corpus_words else info["raw_words"]
+    result.effective_words = info["effective_words"]
+    result.vocab_size = info["vocab_size"]
+    result.extra = {k: info.get(k) for k in ("import_s", "encode_s", "raw_words", "corpus_total_words",
+                                             "w2v")}
     return result
 
 
@@ -271,6 +341,7 @@ def _cli_result(name: str, res: "measure.RunResult", params: TrainParams, cmd: L
     """Turn a finished CLI run into a PeerResult using its output milestones."""
     result = PeerResult(name, "failed", params=params, wall_s=res.wall_s, peak_rss_kib=res.peak_rss_kib,
                         cmd=cmd, output=output, output_format=output_format)
+    result.others_cpus = res.others_cpus
     if not res.ok:
         result.reason = f"exit {res.returncode}{' (timeout)' if res.timed_out else ''}: {res.tail(800)}"
         return result
@@ -415,6 +486,8 @@ def _add_tool_words(result: PeerResult, res: "measure.RunResult", mark: str) -> 
 # --------------------------------------------------------------------------- registry
 
 PEERS: Dict[str, Callable[..., PeerResult]] = {
+    "w2v": lambda c, o, p, **kw: train_w2v(c, o, p, mode="corpus_file", **kw),
+    "w2v-iter": lambda c, o, p, **kw: train_w2v(c, o, p, mode="iterable", **kw),
     "gensim-file": lambda c, o, p, **kw: train_gensim(c, o, p, mode="corpus_file", **kw),
     "gensim-iter": lambda c, o, p, **kw: train_gensim(c, o, p, mode="iterable", **kw),
     "fasttext": train_fasttext,
@@ -426,7 +499,10 @@ OUTPUT_SUFFIX = {"fasttext": ".vec"}
 
 def available_peers(params: Optional[TrainParams] = None) -> Dict[str, Optional[str]]:
     """Peer name -> None if it can run (with ``params``, when given), else the reason it cannot."""
+    w2v_why = w2v_available()
     out: Dict[str, Optional[str]] = {
+        "w2v": w2v_why,
+        "w2v-iter": w2v_why,
         "gensim-file": gensim_available("corpus_file"),
         "gensim-iter": gensim_available("iterable"),
         "fasttext": None if _locate(None, "W2V_FASTTEXT_BIN", ["fasttext"]) else "fasttext CLI not found",
@@ -521,8 +597,8 @@ def _main(argv: Optional[Sequence[str]] = None) -> int:
     return 0 if all(r.status != "failed" for r in results) else 1
 
 
-if __name__ == "__main__":
+if __name__ == "__main__":  # python -m w2v.bench.peers
     if len(sys.argv) == 3 and sys.argv[1] == "--gensim-worker":
-        print(_JSON_TAG + json.dumps(_gensim_worker(json.loads(sys.argv[2]))), flush=True)
+        print(JSON_TAG + json.dumps(_gensim_worker(json.loads(sys.argv[2]))), flush=True)
         raise SystemExit(0)
     raise SystemExit(_main())

@@ -1,5 +1,5 @@
 """Benchmark corpora: the shared Wikipedia+Gutenberg text, its 10M-word slice,
-synthetic Zipf text, and the bundled sample as a last resort.
+synthetic Zipf text, and the package's bundled sample as a last resort.
 
 Everything large is produced on demand into a cache folder, streamed (bounded
 memory) and published atomically (temporary file + ``os.replace``), so that two
@@ -7,8 +7,11 @@ benchmark processes racing for the same file both end up reading a complete one.
 
 Locations (environment overrides first):
 
-* shared corpus: ``$W2V_SHARED_DATA`` or ``<repo>/../shared/data/corpus``
-* cache:         ``$W2V_BENCH_DATA`` or ``/tmp/w2v-bench-data``
+* shared corpus: ``$W2V_SHARED_DATA``, else the first existing of
+  ``<checkout>/../shared/data/corpus`` (a source checkout of w2v sitting beside
+  the shared data) and ``./shared/data/corpus``, ``../shared/data/corpus``
+* evaluation files: ``$W2V_EVAL_DATA``, else ``eval/`` beside the corpus folder
+* cache:         ``$W2V_BENCH_DATA`` or ``<temp dir>/w2v-bench-data``
 
 The cache file names match the copies prepared by hand in ``/tmp/w2vdata``
 (``first10M.paragraphs.txt``, ``full.paragraphs.txt``), so
@@ -33,14 +36,19 @@ import numpy as np
 
 PathLike = Union[str, "os.PathLike[str]"]
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_SHARED_DIR = REPO_ROOT.parent / "shared" / "data" / "corpus"
-DEFAULT_CACHE_DIR = Path("/tmp/w2v-bench-data")
+PACKAGE_DIR = Path(__file__).resolve().parents[1]     # the installed w2v/ folder
+# In a source checkout the shared data sits beside the repository; from an
+# installed package the current directory is the only hint left.
+DEFAULT_SHARED_DIR = PACKAGE_DIR.parent.parent / "shared" / "data" / "corpus"
+_SHARED_CANDIDATES = (DEFAULT_SHARED_DIR, Path("shared") / "data" / "corpus",
+                      Path("..") / "shared" / "data" / "corpus")
+DEFAULT_CACHE_DIR = Path(tempfile.gettempdir()) / "w2v-bench-data"
 FULL_XZ_NAME = "en-wiki-gutenberg-109M.paragraphs.txt.xz"
 FULL_NAME = "full.paragraphs.txt"
-# The package's bundled sample corpus; it may not exist yet, hence a constant
-# that callers can override rather than a hard dependency.
-SAMPLE_CORPUS = REPO_ROOT / "w2v" / "data" / "sample.txt.xz"
+QUESTIONS_NAME = "questions-words.txt"
+WORDSIM_NAME = "wordsim353.tsv"
+# Shipped inside the package (package-data), so it exists wherever w2v is installed.
+SAMPLE_CORPUS = PACKAGE_DIR / "data" / "austen.txt.xz"
 TEN_MILLION = 10_000_000
 
 _CHUNK = 1 << 20
@@ -52,8 +60,23 @@ _TOKEN_RE = re.compile(rb"\S+")
 def shared_data_dir() -> Optional[Path]:
     """The shared corpus folder, or None when it is not there."""
     env = os.environ.get("W2V_SHARED_DATA")
-    path = Path(env) if env else DEFAULT_SHARED_DIR
-    return path if path.is_dir() else None
+    for path in ([Path(env)] if env else _SHARED_CANDIDATES):
+        if path.is_dir():
+            return path.resolve()
+    return None
+
+
+def eval_files(eval_dir: Optional[PathLike] = None) -> tuple[Optional[Path], Optional[Path]]:
+    """(questions-words.txt, wordsim353.tsv) from ``eval_dir``, ``$W2V_EVAL_DATA`` or
+    the ``eval`` folder beside the shared corpus; None for each file not found."""
+    if eval_dir is None:
+        env = os.environ.get("W2V_EVAL_DATA")
+        shared = shared_data_dir()
+        eval_dir = Path(env) if env else (shared.parent / "eval" if shared else None)
+    if eval_dir is None:
+        return None, None
+    found = [Path(eval_dir) / name for name in (QUESTIONS_NAME, WORDSIM_NAME)]
+    return tuple(p if p.is_file() else None for p in found)  # type: ignore[return-value]
 
 
 def cache_dir(create: bool = True) -> Path:
@@ -97,6 +120,10 @@ def atomic_output(dst: PathLike) -> Iterator[BinaryIO]:
     dst.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=dst.name + ".", suffix=".tmp", dir=dst.parent)
     try:
+        # mkstemp makes the file private (0600); give it the usual umask-based mode.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         with os.fdopen(fd, "wb", buffering=_CHUNK) as out:
             yield out
             out.flush()
@@ -215,13 +242,28 @@ class BenchCorpus:
 
 def resolve_corpus(name: str = "10M", *, shared: Optional[PathLike] = None,
                    cache: Optional[PathLike] = None, sample: PathLike = SAMPLE_CORPUS) -> BenchCorpus:
-    """Pick a benchmark corpus by name: '10M' (or any '<n>M'/'<n>K'/'<n>'), 'full' or 'sample'.
+    """Pick a benchmark corpus by name.
+
+    * ``'10M'`` (or any ``'<n>M'``/``'<n>K'``/``'<n>'``): the first words of the shared corpus;
+    * ``'full'``: the whole shared corpus; ``'sample'``: the bundled sample;
+    * ``'zipf:<n>[:<vocab>[:<exponent>]]'``: synthetic Zipf text (vocab 100K, exponent 1
+      by default), generated once into the cache;
+    * a path to an existing text file.
 
     When the shared data is absent, falls back to the bundled sample corpus and
     says so in ``fallback``/``note`` (figures on it are not comparable).
     """
     if name == "sample":
         return BenchCorpus(sample_corpus(sample, cache=cache), "sample")
+    if name.lower().startswith("zipf:"):
+        n_words, vocab_size, exponent = _parse_zipf(name)
+        dst = (Path(cache) if cache is not None else cache_dir()) / (
+            f"zipf-{words_label(n_words)}-v{words_label(vocab_size)}-s{exponent:g}.txt")
+        if not dst.is_file():
+            synthetic_zipf(dst, n_words, vocab_size, exponent)
+        return BenchCorpus(dst, name)
+    if not re.fullmatch(r"full|\d+[KkMm]?", name.strip()) and os.path.isfile(name):
+        return BenchCorpus(Path(name), Path(name).name)
     try:
         if name == "full":
             return BenchCorpus(paragraphs_full(shared=shared, cache=cache), "full")
@@ -229,6 +271,16 @@ def resolve_corpus(name: str = "10M", *, shared: Optional[PathLike] = None,
     except FileNotFoundError as exc:
         return BenchCorpus(sample_corpus(sample, cache=cache), "sample", True,
                            f"shared corpus unavailable ({exc}); using the bundled sample")
+
+
+def _parse_zipf(name: str) -> tuple[int, int, float]:
+    parts = name.split(":")[1:]
+    if not 1 <= len(parts) <= 3:
+        raise ValueError(f"bad synthetic corpus {name!r}: expected zipf:<n>[:<vocab>[:<exponent>]]")
+    n_words = _parse_words(parts[0])
+    vocab_size = _parse_words(parts[1]) if len(parts) > 1 else 100_000
+    exponent = float(parts[2]) if len(parts) > 2 else 1.0
+    return n_words, vocab_size, exponent
 
 
 def _parse_words(name: str) -> int:
@@ -281,7 +333,8 @@ def _main(argv: Optional[list] = None) -> int:
     import argparse
 
     ap = argparse.ArgumentParser(description="Prepare benchmark corpora into the cache folder.")
-    ap.add_argument("corpus", nargs="*", default=["10M"], help="'10M', 'full', 'sample', '<n>M' ...")
+    ap.add_argument("corpus", nargs="*", default=["10M"],
+                    help="'10M', 'full', 'sample', '<n>M', 'zipf:<n>[:<vocab>[:<exponent>]]' ...")
     ap.add_argument("--count", action="store_true", help="also count tokens and lines")
     args = ap.parse_args(argv)
     for name in args.corpus:
