@@ -271,6 +271,9 @@ def build_parser():
                    help="format for -o (default: from the extension, as for train)")
     p.add_argument("--limit", type=_positive_int, default=None, metavar="N",
                    help="only the N first (most frequent) words")
+    # listed for --help; `w2v bench ...` is handed to w2v.bench.suite before parsing
+    sub.add_parser("bench", help="benchmark w2v against gensim, fastText and word2vec.c "
+                                 "(w2v bench --help)", add_help=False)
     return parser
 
 
@@ -1009,6 +1012,11 @@ def _cli_logging(verbose, quiet):
 
 
 def main(argv=None):
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["bench"]:
+        # the benchmark suite has its own options and --help
+        from w2v.bench.suite import main as bench_main
+        return bench_main(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     _reconfigure_streams()
