@@ -91,6 +91,49 @@ W2V_INLINE int logistic_step(const w2v_model *m, w2v_worker *w, const real_t *h,
     return 1;
 }
 
+/* The same three steps over a block of n scores at once (the shared-negative
+ * minibatch), labels 1 for k < n_pos and 0 after: written without branches
+ * so that the compiler can vectorize them. */
+
+/* 1 when every x[k] is finite (x - x is 0 for a finite x, NaN otherwise). */
+W2V_INLINE int all_finite(const real_t *x, int n) {
+    int ok = 1;
+    for (int k = 0; k < n; k++)
+        ok &= (x[k] - x[k]) == 0;
+    return ok;
+}
+
+/* Sum of -log sigmoid(+-score) (logistic_step's loss) over the block. */
+W2V_INLINE double logistic_loss(int kind, const real_t *score, int n, int n_pos) {
+    double loss = 0;
+    for (int k = 0; k < n; k++) {
+        const real_t p_label = sigmoid(kind, k < n_pos ? score[k] : -score[k]);
+        loss -= (double)logf(p_label > W2V_LOSS_MIN_PROB ? p_label : W2V_LOSS_MIN_PROB);
+    }
+    return loss;
+}
+
+/* g[k] = (label_k - sigmoid(g[k])) * alpha for finite scores; the table
+ * sigmoid here gives exactly sigmoid_tabulated's values. */
+W2V_INLINE void logistic_gradients(int kind, real_t *restrict g, int n, int n_pos, real_t alpha) {
+    if (kind == W2V_SIGMOID_EXACT) {
+        for (int k = 0; k < n; k++)
+            g[k] = ((real_t)(k < n_pos) - sigmoid_exact(g[k])) * alpha;
+        return;
+    }
+    const real_t hi = (real_t)W2V_MAX_EXP, lo = -(real_t)W2V_MAX_EXP;
+    for (int k = 0; k < n; k++) {
+        const real_t x = g[k];
+        const real_t clipped = x < hi ? (x > lo ? x : lo) : hi;
+        int i = (int)((clipped + hi) * W2V_TABLE_SCALE);
+        i = i < W2V_SIGMOID_TABLE_SIZE - 1 ? i : W2V_SIGMOID_TABLE_SIZE - 1;
+        real_t p = sigmoid_table[i];
+        p = x >= hi ? 1 : p;
+        p = x <= lo ? 0 : p;
+        g[k] = ((real_t)(k < n_pos) - p) * alpha;
+    }
+}
+
 /* Rows of syn1neg / syn0 are spread over megabytes; a row's first touch is a
  * cache miss that dominates a d=100 step.  Fetching all of a row early lets the
  * misses of several rows overlap with useful work. */
@@ -276,38 +319,30 @@ W2V_INLINE int train_batch_sg(int simd, const w2v_model *m, w2v_worker *w, int n
     const int n_out = count + 1;
     real_t *const *in = w->batch_in;
     real_t **out = w->batch_out;
-    real_t *g = w->batch_g;                       /* [n_in x n_out], row b: input b */
+    /* [n_out x n_in], output-major: row 0 (the centre, label 1) is the first
+     * n_in entries, so a label is a comparison of the flat index */
+    real_t *g = w->batch_g;
     out[0] = m->syn1neg + (int64_t)centre * d;
     for (int k = 0; k < count; k++)
         out[1 + k] = m->syn1neg + (int64_t)noise[k] * d;
 
-    int finite = 1;
-    for (int b = 0; b < n_in; b++) {
-        w2v_dot_rows(vec8, in[b], out, n_out, d, g + b * n_out);
-        for (int o = 0; o < n_out; o++)
-            finite &= isfinite(g[b * n_out + o]) != 0;
-    }
-    if (!finite)
+    for (int o = 0; o < n_out; o++)
+        w2v_dot_rows(vec8, out[o], in, n_in, d, g + o * n_in);
+    const int n_g = n_out * n_in;
+    if (!all_finite(g, n_g))
         return 0;
-    for (int b = 0; b < n_in; b++) {
-        for (int o = 0; o < n_out; o++) {
-            const real_t score = g[b * n_out + o];
-            const real_t label = o == 0;
-            g[b * n_out + o] = (label - sigmoid(m->sigmoid, score)) * alpha;
-            if (m->compute_loss) {
-                real_t p_label = sigmoid(m->sigmoid, o == 0 ? score : -score);
-                w->loss -= (double)logf(p_label > W2V_LOSS_MIN_PROB ? p_label : W2V_LOSS_MIN_PROB);
-            }
-        }
-    }
+    if (m->compute_loss)
+        w->loss += logistic_loss(m->sigmoid, g, n_g, n_in);
+    logistic_gradients(m->sigmoid, g, n_g, n_in, alpha);
     /* dIn first (it reads the outputs before their update), then the outputs
      * in place (they read the inputs before theirs), then the inputs. */
+    real_t *grad = w->batch_grad;
     for (int b = 0; b < n_in; b++)
-        w2v_combine_rows(vec8, w->batch_grad + (int64_t)b * d, 1, out, g + b * n_out, 1, n_out, d);
+        w2v_combine_rows(vec8, grad + (int64_t)b * d, 1, out, g + b, n_in, n_out, d);
     for (int o = 0; o < n_out; o++)
-        w2v_combine_rows(vec8, out[o], 0, in, g + o, n_out, n_in, d);
+        w2v_combine_rows(vec8, out[o], 0, in, g + o * n_in, 1, n_in, d);
     for (int b = 0; b < n_in; b++)
-        w2v_add(w->batch_grad + (int64_t)b * d, in[b], d);
+        w2v_add(grad + (int64_t)b * d, in[b], d);
     return 1;
 }
 

@@ -106,6 +106,14 @@ W2V_INLINE void w2v_store4(real_t *p, w2v_v4 v) {
     __builtin_memcpy(p, &v, sizeof(v));
 }
 
+/* Lanes of two 4-float vectors a (0-3) and b (4-7). */
+#if defined(__clang__)
+#define W2V_SHUFFLE4(a, b, i, j, k, l) __builtin_shufflevector(a, b, i, j, k, l)
+#else
+typedef int32_t w2v_i4 __attribute__((vector_size(4 * sizeof(int32_t))));
+#define W2V_SHUFFLE4(a, b, i, j, k, l) __builtin_shuffle(a, b, (w2v_i4){i, j, k, l})
+#endif
+
 /* Dots of one row x against R rows at once, R a compile-time constant after
  * inlining (1..4): x is loaded once for all R products and the R accumulation
  * chains overlap instead of each waiting on its own adder latency.  Every
@@ -144,18 +152,29 @@ W2V_INLINE void w2v_dot_block(int vec8, const real_t *restrict x, real_t *const 
             }
         }
     }
+    w2v_v4 sum[4];
+    real_t tail[4] = {0, 0, 0, 0};
     for (int r = 0; r < R; r++) {
         int j = i;
         if (j + 4 <= n) {            /* the leftover group of 4 goes to accumulator 0 */
             lo[r] += w2v_load4(x + j) * w2v_load4(rows[r] + j);
             j += 4;
         }
-        lo[r] += hi[r];
-        real_t tail = 0;
+        sum[r] = lo[r] + hi[r];
         for (; j < n; j++)
-            tail += x[j] * rows[r][j];
-        out[r] = ((lo[r][0] + lo[r][2]) + (lo[r][1] + lo[r][3])) + tail;
+            tail[r] += x[j] * rows[r][j];
     }
+    for (int r = R; r < 4; r++)
+        sum[r] = (w2v_v4){0};
+    /* The last fold of the R dots at once: lane r of the result is
+     * ((sum_r[0] + sum_r[2]) + (sum_r[1] + sum_r[3])) + tail_r, w2v_dot's order
+     * (float addition is commutative, so only the grouping matters). */
+    const w2v_v4 a = W2V_SHUFFLE4(sum[0], sum[1], 0, 4, 1, 5) + W2V_SHUFFLE4(sum[0], sum[1], 2, 6, 3, 7);
+    const w2v_v4 b = W2V_SHUFFLE4(sum[2], sum[3], 0, 4, 1, 5) + W2V_SHUFFLE4(sum[2], sum[3], 2, 6, 3, 7);
+    const w2v_v4 res = (W2V_SHUFFLE4(a, b, 0, 1, 4, 5) + W2V_SHUFFLE4(a, b, 2, 3, 6, 7)) +
+                       (w2v_v4){tail[0], tail[1], tail[2], tail[3]};
+    for (int r = 0; r < R; r++)
+        out[r] = res[r];
 }
 
 /* out[r] = w2v_dot(x, rows[r], n) for r < count, in blocks of up to 4 rows. */
@@ -172,41 +191,72 @@ W2V_INLINE void w2v_dot_rows(int vec8, const real_t *restrict x, real_t *const *
     }
 }
 
-/* One sweep of w2v_combine_rows over blocks of U vectors of type V (W floats):
- * the U accumulators stay in registers while every row streams past. */
-#define W2V_COMBINE_SWEEP(V, W, LOAD, STORE, U)                              \
-    for (; k + (U) * (W) <= n; k += (U) * (W)) {                              \
-        V acc_[U];                                                            \
-        for (int u = 0; u < (U); u++)                                         \
-            acc_[u] = from_zero ? (V){0} : LOAD(y + k + u * (W));             \
-        for (int c = 0; c < count; c++) {                                     \
-            const real_t g_ = coef[c * stride];                               \
-            const real_t *restrict row_ = rows[c] + k;                        \
-            for (int u = 0; u < (U); u++)                                     \
-                acc_[u] += g_ * LOAD(row_ + u * (W));                         \
-        }                                                                     \
-        for (int u = 0; u < (U); u++)                                         \
-            STORE(y + k + u * (W), acc_[u]);                                  \
+/* One pass of w2v_combine_rows over y[k, k + 8*U8 + 4*U4): U8 8-float and
+ * U4 4-float accumulators (compile-time constants after inlining) stay in
+ * registers while every row streams past, one load per multiply-add. */
+W2V_INLINE void w2v_combine_block(real_t *restrict y, int from_zero, real_t *const *rows,
+                                  const real_t *coef, int stride, int count, int k, int U8,
+                                  int U4) {
+    w2v_v8 a8[7];
+    w2v_v4 a4[8];
+    real_t *y4 = y + k + 8 * U8;
+    for (int u = 0; u < U8; u++)
+        a8[u] = from_zero ? (w2v_v8){0} : w2v_load8(y + k + 8 * u);
+    for (int u = 0; u < U4; u++)
+        a4[u] = from_zero ? (w2v_v4){0} : w2v_load4(y4 + 4 * u);
+    for (int c = 0; c < count; c++) {
+        const real_t g = coef[c * stride];
+        const real_t *restrict row = rows[c] + k;
+        for (int u = 0; u < U8; u++)
+            a8[u] += g * w2v_load8(row + 8 * u);
+        for (int u = 0; u < U4; u++)
+            a4[u] += g * w2v_load4(row + 8 * U8 + 4 * u);
     }
+    for (int u = 0; u < U8; u++)
+        w2v_store8(y + k + 8 * u, a8[u]);
+    for (int u = 0; u < U4; u++)
+        w2v_store4(y4 + 4 * u, a4[u]);
+}
 
 /* A linear combination of rows added to y, in one pass over y:
  *   y[k] = (from_zero ? 0 : y[k]) + sum_{c < count} coef[c * stride] * rows[c][k]
  * summed in the order c = 0, 1, ... for every k (each step a*b+c, fused where
- * the target has FMA), so the result does not depend on the vector width.
- * 32 floats of y stay in registers while all the rows stream past: one load
- * per multiply-add, where count axpy passes would also load and store y for
- * every row.  `from_zero` and `vec8` are compile-time constants after inlining. */
+ * the target has FMA), so the result does not depend on the vector width or
+ * the blocking.  Blocks of 32 floats, the last one widened to take the rest
+ * (up to 60 floats), so that a row's loop overhead is paid once per block:
+ * d=100 is 32 + 32 + 36, d=300 is 8 x 32 + 44.  count axpy passes would also
+ * load and store y for every row.  `from_zero` and `vec8` are compile-time
+ * constants after inlining. */
 W2V_INLINE void w2v_combine_rows(int vec8, real_t *restrict y, int from_zero, real_t *const *rows,
                                  const real_t *coef, int stride, int count, int n) {
+    const int n4 = n & ~3;           /* whole groups of 4; n % 4 floats go one by one */
     int k = 0;
+#define W2V_BLOCK_CASE(w4, U8, U4) \
+    case w4: w2v_combine_block(y, from_zero, rows, coef, stride, count, k, U8, U4); break;
     if (vec8) {
-        W2V_COMBINE_SWEEP(w2v_v8, 8, w2v_load8, w2v_store8, 4)
-        W2V_COMBINE_SWEEP(w2v_v8, 8, w2v_load8, w2v_store8, 1)
-    } else {
-        W2V_COMBINE_SWEEP(w2v_v4, 4, w2v_load4, w2v_store4, 8)
+        const int last = n4 >= 32 ? 32 + n4 % 32 : n4;    /* floats in the last block */
+        for (; k + last < n4; k += 32)
+            w2v_combine_block(y, from_zero, rows, coef, stride, count, k, 4, 0);
+        switch (last / 4) {
+        W2V_BLOCK_CASE(1, 0, 1) W2V_BLOCK_CASE(2, 1, 0) W2V_BLOCK_CASE(3, 1, 1)
+        W2V_BLOCK_CASE(4, 2, 0) W2V_BLOCK_CASE(5, 2, 1) W2V_BLOCK_CASE(6, 3, 0)
+        W2V_BLOCK_CASE(7, 3, 1) W2V_BLOCK_CASE(8, 4, 0) W2V_BLOCK_CASE(9, 4, 1)
+        W2V_BLOCK_CASE(10, 5, 0) W2V_BLOCK_CASE(11, 5, 1) W2V_BLOCK_CASE(12, 6, 0)
+        W2V_BLOCK_CASE(13, 6, 1) W2V_BLOCK_CASE(14, 7, 0) W2V_BLOCK_CASE(15, 7, 1)
+        default: break;
+        }
+    } else {                          /* 4-float vectors: 16 SSE registers hold 8 of them */
+        for (; k + 32 <= n4; k += 32)
+            w2v_combine_block(y, from_zero, rows, coef, stride, count, k, 0, 8);
+        switch ((n4 - k) / 4) {
+        W2V_BLOCK_CASE(1, 0, 1) W2V_BLOCK_CASE(2, 0, 2) W2V_BLOCK_CASE(3, 0, 3)
+        W2V_BLOCK_CASE(4, 0, 4) W2V_BLOCK_CASE(5, 0, 5) W2V_BLOCK_CASE(6, 0, 6)
+        W2V_BLOCK_CASE(7, 0, 7)
+        default: break;
+        }
     }
-    W2V_COMBINE_SWEEP(w2v_v4, 4, w2v_load4, w2v_store4, 1)
-    for (; k < n; k++) {
+#undef W2V_BLOCK_CASE
+    for (k = n4; k < n; k++) {
         real_t a = from_zero ? 0 : y[k];
         for (int c = 0; c < count; c++)
             a += coef[c * stride] * rows[c][k];

@@ -204,8 +204,8 @@ def shared_batch(m, w, context, centre, noise, alpha):
     if not np.isfinite(S).all():
         raise NonFinite
     G = np.empty_like(S)
-    for b in range(len(context)):
-        for o, label in enumerate(labels):
+    for o, label in enumerate(labels):          # the kernel's order (output-major)
+        for b in range(len(context)):
             G[b, o] = (f32(label) - sigmoid(m.sigmoid, S[b, o])) * alpha
             if m.compute_loss:
                 p_label = sigmoid(m.sigmoid, S[b, o] if label else -S[b, o])
