@@ -1,7 +1,9 @@
 /* word2vec SGD kernels (Mikolov et al. 2013), composed from small parts:
  *   one sigmoid (table or exact), one logistic step on an output row, one loss
  *   per objective (negative sampling, hierarchical softmax), and the input built
- *   per architecture (skip-gram: one context row; CBOW: sum/mean of the context).
+ *   per architecture (skip-gram: one context row; CBOW: sum/mean of the context);
+ *   plus the skip-gram minibatch with shared negatives (Ji et al. 2016), which
+ *   reuses the sigmoid, the noise draw and the row prefetch.
  * See train.h for the structs and the order of random draws. */
 #include <math.h>
 #include <stdlib.h>
@@ -14,17 +16,21 @@
 #include "train.h"
 #include "vecops.h"
 
-/* Function multi-versioning: the entry points below are compiled twice, for
- * baseline x86-64 and for x86-64-v3 (AVX2 + FMA), and glibc's ifunc picks one
- * when the library loads.  Users get the fast path without -march=native; the
- * helpers are forced inline (W2V_INLINE), so each copy gets its own inner loops.
- * The v3 copy contracts a*b+c into FMA (GCC's default -ffp-contract=fast):
- * w2v_fused_multiply_add() says which copy runs, for tests/reference.py. */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__) && \
-    defined(__GLIBC__) && !defined(W2V_NO_CLONES)
-#define W2V_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+/* Function multi-versioning: each entry point is compiled three times, for
+ * baseline x86-64, x86-64-v3 (AVX2 + FMA) and x86-64-v4 (AVX-512), and
+ * dispatched on first use (W2V_MULTIVERSION below).  Users get the fast path
+ * without -march=native; the helpers are forced inline (W2V_INLINE), so each
+ * copy gets its own inner loops.  Our own dispatch rather than GCC's
+ * target_clones: it can say which copy runs (w2v_simd_path) and tests can
+ * select each one to check it against tests/reference.py.  The v3/v4 copies
+ * contract a*b+c into FMA (GCC's default -ffp-contract=fast), the only
+ * arithmetic difference between the copies. */
+#if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__) && !defined(W2V_NO_CLONES)
+#define W2V_HAVE_CLONES 1
+#define W2V_TARGET_V3 __attribute__((target("arch=x86-64-v3")))
+#define W2V_TARGET_V4 __attribute__((target("arch=x86-64-v4")))
 #else
-#define W2V_CLONES
+#define W2V_HAVE_CLONES 0
 #endif
 
 /* Bin i holds sigmoid at the centre of [-MAX_EXP + i*w, -MAX_EXP + (i+1)*w),
@@ -83,6 +89,49 @@ W2V_INLINE int logistic_step(const w2v_model *m, w2v_worker *w, const real_t *h,
         w->loss -= (double)logf(p_label > W2V_LOSS_MIN_PROB ? p_label : W2V_LOSS_MIN_PROB);
     }
     return 1;
+}
+
+/* The same three steps over a block of n scores at once (the shared-negative
+ * minibatch), labels 1 for k < n_pos and 0 after: written without branches
+ * so that the compiler can vectorize them. */
+
+/* 1 when every x[k] is finite (x - x is 0 for a finite x, NaN otherwise). */
+W2V_INLINE int all_finite(const real_t *x, int n) {
+    int ok = 1;
+    for (int k = 0; k < n; k++)
+        ok &= (x[k] - x[k]) == 0;
+    return ok;
+}
+
+/* Sum of -log sigmoid(+-score) (logistic_step's loss) over the block. */
+W2V_INLINE double logistic_loss(int kind, const real_t *score, int n, int n_pos) {
+    double loss = 0;
+    for (int k = 0; k < n; k++) {
+        const real_t p_label = sigmoid(kind, k < n_pos ? score[k] : -score[k]);
+        loss -= (double)logf(p_label > W2V_LOSS_MIN_PROB ? p_label : W2V_LOSS_MIN_PROB);
+    }
+    return loss;
+}
+
+/* g[k] = (label_k - sigmoid(g[k])) * alpha for finite scores; the table
+ * sigmoid here gives exactly sigmoid_tabulated's values. */
+W2V_INLINE void logistic_gradients(int kind, real_t *restrict g, int n, int n_pos, real_t alpha) {
+    if (kind == W2V_SIGMOID_EXACT) {
+        for (int k = 0; k < n; k++)
+            g[k] = ((real_t)(k < n_pos) - sigmoid_exact(g[k])) * alpha;
+        return;
+    }
+    const real_t hi = (real_t)W2V_MAX_EXP, lo = -(real_t)W2V_MAX_EXP;
+    for (int k = 0; k < n; k++) {
+        const real_t x = g[k];
+        const real_t clipped = x < hi ? (x > lo ? x : lo) : hi;
+        int i = (int)((clipped + hi) * W2V_TABLE_SCALE);
+        i = i < W2V_SIGMOID_TABLE_SIZE - 1 ? i : W2V_SIGMOID_TABLE_SIZE - 1;
+        real_t p = sigmoid_table[i];
+        p = x >= hi ? 1 : p;
+        p = x <= lo ? 0 : p;
+        g[k] = ((real_t)(k < n_pos) - p) * alpha;
+    }
 }
 
 /* Rows of syn1neg / syn0 are spread over megabytes; a row's first touch is a
@@ -254,6 +303,92 @@ W2V_INLINE int train_chunk_cbow(const w2v_model *m, w2v_worker *w, const w2v_pro
     return W2V_OK;
 }
 
+/* Skip-gram minibatch with shared negatives (Ji et al. 2016): for one centre,
+ * S = In Out^T, G = (label - sigmoid(S)) * alpha, In += G Out, Out += G^T In,
+ * both steps from the rows as they were before the minibatch.  In = the n_in
+ * context rows (w->batch_in), Out = the centre's and the count noise words'
+ * rows of syn1neg.  Three small dense products instead of n_in * (count + 1)
+ * logistic steps: the score block shares its loads (w2v_dot_rows), each
+ * update row is built in registers in one pass (w2v_combine_rows), and the
+ * noise rows are drawn, fetched and updated once per centre instead of once
+ * per context word.  Returns 0 on a non-finite score, with nothing updated. */
+W2V_INLINE int train_batch_sg(int simd, const w2v_model *m, w2v_worker *w, int n_in,
+                              index_t centre, const index_t *noise, int count, real_t alpha) {
+    const int vec8 = simd != W2V_SIMD_BASELINE;
+    const int d = m->dim;
+    const int n_out = count + 1;
+    real_t *const *in = w->batch_in;
+    real_t **out = w->batch_out;
+    /* [n_out x n_in], output-major: row 0 (the centre, label 1) is the first
+     * n_in entries, so a label is a comparison of the flat index */
+    real_t *g = w->batch_g;
+    out[0] = m->syn1neg + (int64_t)centre * d;
+    for (int k = 0; k < count; k++)
+        out[1 + k] = m->syn1neg + (int64_t)noise[k] * d;
+
+    for (int o = 0; o < n_out; o++)
+        w2v_dot_rows(vec8, out[o], in, n_in, d, g + o * n_in);
+    const int n_g = n_out * n_in;
+    if (!all_finite(g, n_g))
+        return 0;
+    if (m->compute_loss)
+        w->loss += logistic_loss(m->sigmoid, g, n_g, n_in);
+    logistic_gradients(m->sigmoid, g, n_g, n_in, alpha);
+    /* dIn first (it reads the outputs before their update), then the outputs
+     * in place (they read the inputs before theirs), then the inputs. */
+    real_t *grad = w->batch_grad;
+    for (int b = 0; b < n_in; b++)
+        w2v_combine_rows(vec8, grad + (int64_t)b * d, 1, out, g + b, n_in, n_out, d);
+    for (int o = 0; o < n_out; o++)
+        w2v_combine_rows(vec8, out[o], 0, in, g + o * n_in, 1, n_in, d);
+    for (int b = 0; b < n_in; b++)
+        w2v_add(grad + (int64_t)b * d, in[b], d);
+    return 1;
+}
+
+/* Skip-gram with shared negatives: one minibatch per centre word (train.h
+ * gives the order of the draws).  The next centre's window and noise are drawn
+ * before this centre trains, so that their rows arrive in cache meanwhile. */
+W2V_INLINE int train_chunk_sg_shared(int simd, const w2v_model *m, w2v_worker *w,
+                                     const w2v_progress *p, const index_t *sent, int64_t len,
+                                     real_t alpha) {
+    const int d = m->dim;
+    const int has_context = len > 1;     /* every window is >= 1 word wide */
+    index_t *noise = w->noise, *next_noise = w->noise + m->negative;
+    if (len == 0)
+        return W2V_OK;
+    int64_t win = centre_window(m, w);
+    int count = has_context ? draw_noise(m, w, sent[0], noise) : 0;
+    for (int64_t i = 0; i < len; i++) {
+        if (halted(p))
+            return W2V_STOPPED;
+        int64_t next_win = 0;
+        int next_count = 0;
+        if (i + 1 < len) {
+            next_win = centre_window(m, w);
+            next_count = draw_noise(m, w, sent[i + 1], next_noise);
+        }
+        prefetch_next_centre(m, sent, len, i);
+        const int64_t lo = i - win > 0 ? i - win : 0;
+        const int64_t hi = i + win < len - 1 ? i + win : len - 1;
+        int n_in = 0;
+        for (int64_t j = lo; j <= hi; j++)
+            if (j != i)
+                w->batch_in[n_in++] = m->syn0 + (int64_t)sent[j] * d;
+        if (n_in > 0) {
+            if (!train_batch_sg(simd, m, w, n_in, sent[i], noise, count, alpha))
+                return W2V_NONFINITE;
+            w->examples += n_in;
+        }
+        index_t *t = noise;
+        noise = next_noise;
+        next_noise = t;
+        count = next_count;
+        win = next_win;
+    }
+    return W2V_OK;
+}
+
 double w2v_alpha_at(const w2v_progress *p, int64_t words_done) {
     if (p->total_words <= 0)
         return p->start_alpha;
@@ -300,10 +435,11 @@ static void free_lines(void *ptr) {
 #endif
 }
 
-int w2v_worker_init(w2v_worker *w, int dim, int negative, int64_t max_sentence_length,
+int w2v_worker_init(w2v_worker *w, const w2v_model *m, int64_t max_sentence_length,
                     uint64_t seed) {
     memset(w, 0, sizeof(*w));
     w2v_init_tables();
+    const int dim = m->dim, negative = m->negative > 0 ? m->negative : 1;
     w->rng = seed;
     w->dim = dim;
     w->max_sentence_length = max_sentence_length;
@@ -311,8 +447,17 @@ int w2v_worker_init(w2v_worker *w, int dim, int negative, int64_t max_sentence_l
     w->h = alloc_lines((size_t)dim * sizeof(real_t));
     w->grad = alloc_lines((size_t)dim * sizeof(real_t));
     w->sentence = alloc_lines((size_t)max_sentence_length * sizeof(index_t));
-    w->noise = alloc_lines((size_t)(2 * (negative > 0 ? negative : 1)) * sizeof(index_t));
-    if (!w->h || !w->grad || !w->sentence || !w->noise) {
+    w->noise = alloc_lines((size_t)(2 * negative) * sizeof(index_t));
+    int ok = w->h && w->grad && w->sentence && w->noise;
+    if (ok && m->shared_negatives) {
+        const size_t n_in = 2 * (size_t)m->window, n_out = (size_t)negative + 1;
+        w->batch_in = alloc_lines(n_in * sizeof(real_t *));
+        w->batch_out = alloc_lines(n_out * sizeof(real_t *));
+        w->batch_g = alloc_lines(n_in * n_out * sizeof(real_t));
+        w->batch_grad = alloc_lines(n_in * (size_t)dim * sizeof(real_t));
+        ok = w->batch_in && w->batch_out && w->batch_g && w->batch_grad;
+    }
+    if (!ok) {
         w2v_worker_free(w);
         return -1;
     }
@@ -324,14 +469,20 @@ void w2v_worker_free(w2v_worker *w) {
     free_lines(w->grad);
     free_lines(w->sentence);
     free_lines(w->noise);
-    w->h = w->grad = NULL;
+    free_lines(w->batch_in);
+    free_lines(w->batch_out);
+    free_lines(w->batch_g);
+    free_lines(w->batch_grad);
+    w->h = w->grad = w->batch_g = w->batch_grad = NULL;
     w->sentence = w->noise = NULL;
+    w->batch_in = w->batch_out = NULL;
 }
 
-W2V_CLONES
-int w2v_train_stream(const w2v_model *shared_model, w2v_worker *worker, w2v_progress *p,
-                     const index_t *ids, int64_t n,
-                     int64_t *raw_words, int64_t *effective_words) {
+/* `simd` (enum w2v_simd) is a constant in each instruction-set copy: it picks
+ * vector widths where the compiler would pick badly (csrc/vecops.h). */
+W2V_INLINE int train_stream(int simd, const w2v_model *shared_model, w2v_worker *worker,
+                            w2v_progress *p, const index_t *ids, int64_t n,
+                            int64_t *raw_words, int64_t *effective_words) {
     /* Private copies for the duration of the call: the model struct lives in a
      * Python object whose reference count other threads write (a cache line
      * that would bounce), and a local worker lets the compiler keep the RNG
@@ -382,8 +533,9 @@ int w2v_train_stream(const w2v_model *shared_model, w2v_worker *worker, w2v_prog
             pending = 0;
             alpha = (real_t)w2v_alpha_at(p, done);
         }
-        status = m->sg ? train_chunk_sg(m, w, p, sent, len, alpha)
-                       : train_chunk_cbow(m, w, p, sent, len, alpha);
+        status = m->shared_negatives ? train_chunk_sg_shared(simd, m, w, p, sent, len, alpha)
+                 : m->sg ? train_chunk_sg(m, w, p, sent, len, alpha)
+                         : train_chunk_cbow(m, w, p, sent, len, alpha);
         if (status != W2V_OK)
             break;
     }
@@ -397,9 +549,9 @@ int w2v_train_stream(const w2v_model *shared_model, w2v_worker *worker, w2v_prog
     return status;
 }
 
-W2V_CLONES
-double w2v_train_example(const w2v_model *m, w2v_worker *w, const real_t *h,
-                         index_t target, real_t alpha) {
+W2V_INLINE double train_example_hook(int simd, const w2v_model *m, w2v_worker *w,
+                                     const real_t *h, index_t target, real_t alpha) {
+    (void)simd;
     w2v_model with_loss = *m;
     with_loss.compute_loss = 1;
     const double saved = w->loss;
@@ -411,11 +563,123 @@ double w2v_train_example(const w2v_model *m, w2v_worker *w, const real_t *h,
     return ok ? loss : NAN;
 }
 
-W2V_CLONES
-int w2v_fused_multiply_add(void) {
+W2V_INLINE double train_centre_hook(int simd, const w2v_model *m, w2v_worker *w,
+                                    const index_t *context, int n_context, index_t centre,
+                                    real_t alpha) {
+    w2v_model with_loss = *m;
+    with_loss.compute_loss = 1;
+    const double saved = w->loss;
+    w->loss = 0;
+    for (int b = 0; b < n_context; b++)
+        w->batch_in[b] = m->syn0 + (int64_t)context[b] * m->dim;
+    const int count = draw_noise(m, w, centre, w->noise);
+    const int ok = train_batch_sg(simd, &with_loss, w, n_context, centre, w->noise, count, alpha);
+    const double loss = w->loss;
+    w->loss = saved + (m->compute_loss ? loss : 0);
+    return ok ? loss : NAN;
+}
+
+W2V_INLINE int fused_multiply_add(int simd) {
+    (void)simd;
     /* (1 + 2^-12)^2 - 1 = 2^-11 + 2^-24: the 2^-24 survives only without the
      * intermediate rounding of the product; volatile keeps this from folding */
     volatile real_t a = 1.0f + 0x1p-12f, c = -1.0f;
     real_t x = a, y = a;
     return x * y + c != 0x1p-11f;
 }
+
+/* ------------------------------------------------------- path dispatch */
+
+static int simd_cpu_supports(int path) {
+#if W2V_HAVE_CLONES
+    __builtin_cpu_init();
+    /* the features GCC/Clang may use under arch=x86-64-v3 / -v4 (libgcc also
+     * checks that the OS saves the AVX / AVX-512 registers) */
+    const int v3 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+                   __builtin_cpu_supports("avx") && __builtin_cpu_supports("bmi") &&
+                   __builtin_cpu_supports("bmi2") && __builtin_cpu_supports("f16c") &&
+                   __builtin_cpu_supports("movbe");
+    const int v4 = v3 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                   __builtin_cpu_supports("avx512cd") && __builtin_cpu_supports("avx512dq") &&
+                   __builtin_cpu_supports("avx512vl");
+    switch (path) {
+    case W2V_SIMD_BASELINE: return 1;
+    case W2V_SIMD_AVX2: return v3;
+    case W2V_SIMD_AVX512: return v4;
+    default: return 0;
+    }
+#else
+    return path == W2V_SIMD_BASELINE;
+#endif
+}
+
+static int simd_selected = -1;     /* -1: not chosen yet */
+
+int w2v_simd_supported(int path) {
+    return simd_cpu_supports(path);
+}
+
+int w2v_simd_path(void) {
+    int path = __atomic_load_n(&simd_selected, __ATOMIC_RELAXED);
+    if (path >= 0)
+        return path;
+    path = simd_cpu_supports(W2V_SIMD_AVX512) ? W2V_SIMD_AVX512
+         : simd_cpu_supports(W2V_SIMD_AVX2)   ? W2V_SIMD_AVX2
+                                              : W2V_SIMD_BASELINE;
+    /* racing first calls all compute the same answer */
+    __atomic_store_n(&simd_selected, path, __ATOMIC_RELAXED);
+    return path;
+}
+
+int w2v_simd_select(int path) {
+    if (!simd_cpu_supports(path))
+        return -1;
+    const int previous = w2v_simd_path();
+    __atomic_store_n(&simd_selected, path, __ATOMIC_RELAXED);
+    return previous;
+}
+
+/* The baseline copy inlines vecops.h's 8-float helpers (dead code there, as
+ * vec8 == 0): no value with the AVX calling convention ever crosses a call. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wpsabi"
+#endif
+
+/* One public entry point over three copies of an inline body: the body (and
+ * every W2V_INLINE helper under it) is compiled once per target attribute,
+ * and receives its path as a constant first argument. */
+#if W2V_HAVE_CLONES
+#define W2V_MULTIVERSION(ret, name, body, params, ...)                                  \
+    W2V_TARGET_V4 static ret name##_avx512 params {                                     \
+        return body(W2V_SIMD_AVX512, ##__VA_ARGS__);                                    \
+    }                                                                                   \
+    W2V_TARGET_V3 static ret name##_avx2 params { return body(W2V_SIMD_AVX2, ##__VA_ARGS__); } \
+    static ret name##_baseline params { return body(W2V_SIMD_BASELINE, ##__VA_ARGS__); } \
+    ret name params {                                                                   \
+        switch (w2v_simd_path()) {                                                      \
+        case W2V_SIMD_AVX512: return name##_avx512(__VA_ARGS__);                        \
+        case W2V_SIMD_AVX2: return name##_avx2(__VA_ARGS__);                            \
+        default: return name##_baseline(__VA_ARGS__);                                   \
+        }                                                                               \
+    }
+#else
+#define W2V_MULTIVERSION(ret, name, body, params, ...) \
+    ret name params { return body(W2V_SIMD_BASELINE, ##__VA_ARGS__); }
+#endif
+
+W2V_MULTIVERSION(int, w2v_train_stream, train_stream,
+                 (const w2v_model *m, w2v_worker *w, w2v_progress *p, const index_t *ids,
+                  int64_t n, int64_t *raw_words, int64_t *effective_words),
+                 m, w, p, ids, n, raw_words, effective_words)
+
+W2V_MULTIVERSION(double, w2v_train_example, train_example_hook,
+                 (const w2v_model *m, w2v_worker *w, const real_t *h, index_t target,
+                  real_t alpha),
+                 m, w, h, target, alpha)
+
+W2V_MULTIVERSION(double, w2v_train_centre, train_centre_hook,
+                 (const w2v_model *m, w2v_worker *w, const index_t *context, int n_context,
+                  index_t centre, real_t alpha),
+                 m, w, context, n_context, centre, alpha)
+
+W2V_MULTIVERSION(int, w2v_fused_multiply_add, fused_multiply_add, (void))

@@ -1,6 +1,8 @@
 /* word2vec training kernels: skip-gram / CBOW x negative sampling / hierarchical
  * softmax, Hogwild SGD (Mikolov et al. 2013, "Efficient Estimation of Word
- * Representations" and "Distributed Representations of Words and Phrases").
+ * Representations" and "Distributed Representations of Words and Phrases"),
+ * and skip-gram with negatives shared by the whole window of a centre word
+ * (Ji et al. 2016, "Parallelizing Word2Vec in Shared and Distributed Memory").
  *
  * Three structs, one per sharing pattern:
  *   w2v_model     read-mostly, shared by all threads: weight matrices (updated
@@ -22,6 +24,24 @@
  * only relative to float arithmetic, never relative to other draws.
  * Examples of one centre go left to right over its context; within an example
  * hierarchical softmax runs before negative sampling (word2vec.c's order).
+ *
+ * Shared negatives (w2v_model.shared_negatives, skip-gram + negative sampling
+ * only) replace the per-example noise: per centre position, left to right, the
+ * window draw (when shrink_windows) and then, when the chunk holds at least 2
+ * tokens (so every centre has a context word), `negative` alias draws shared by
+ * all of that centre's context words, a draw equal to the centre dropped (not
+ * replaced) and duplicates kept (a word drawn twice counts twice).  The window
+ * and noise of the next centre are drawn before the current one trains, to
+ * prefetch their rows (again order-preserving).  One centre is one minibatch:
+ * inputs In = the context rows of syn0 in window order (j < i, then j > i),
+ * outputs Out = (centre, noise_1, ..., noise_K) rows of syn1neg, labels
+ * (1, 0, ..., 0); with the rows as they were before the minibatch,
+ *   S = In Out^T,  G = (label - sigmoid(S)) * alpha,
+ *   dIn = G Out (dIn[b] summed over outputs in order, from 0),
+ *   then Out[o] += G[:,o]^T In for o in order (each row summed over the inputs
+ *   in order, starting from the row), then In[b] += dIn[b] for b in order.
+ * A word repeated among the inputs or among the outputs receives every one of
+ * its updates (summed, all computed from the pre-minibatch rows).
  *
  * Learning rate: a worker adds its word count to progress->words_done once it
  * has read report_every words (checked after reading each chunk) and then
@@ -77,6 +97,7 @@ typedef struct {
     int shrink_windows;               /* word2vec.c's dynamic window */
     int compute_loss;                 /* accumulate -log sigmoid into worker->loss */
     int sigmoid;                      /* enum w2v_sigmoid_kind */
+    int shared_negatives;             /* skip-gram NS: one noise set per centre (Ji et al. 2016); needs sg, negative > 0, !hs */
 } w2v_model;
 
 typedef struct {
@@ -100,18 +121,23 @@ typedef struct {
     double loss;             /* sum of -log sigmoid over all logistic steps (compute_loss) */
     int64_t examples;        /* (input, target) examples trained: SG pairs, CBOW centres */
     int64_t bad_pos;         /* W2V_BAD_ID: position of the offending id in the stream */
-    /* A later shared-negative minibatch kernel (Ji et al. 2016) would add here:
-     * the batch's input rows [B x dim] (or their ids) and their gradients
-     * [B x dim], the K shared noise ids, a score/gradient matrix [B x (K+1)],
-     * and per-output gradient rows [(K+1) x dim] applied once per batch. */
+    /* Shared-negative minibatch scratch (NULL unless the model has
+     * shared_negatives), B = 2 * window inputs at most, K + 1 = negative + 1
+     * outputs: */
+    real_t **batch_in;       /* [B] input rows (syn0) of the current centre */
+    real_t **batch_out;      /* [K+1] output rows (syn1neg): centre, then noise */
+    real_t *batch_g;         /* [B x (K+1)] scores, then their gradient coefficients */
+    real_t *batch_grad;      /* [B x dim] input steps dIn */
 } w2v_worker;
 
 /* Fills the sigmoid table; idempotent and thread-safe in practice (every call
  * writes the same values), called by w2v_worker_init. */
 void w2v_init_tables(void);
 
-/* 0 on success, -1 when out of memory (nothing left allocated). */
-int w2v_worker_init(w2v_worker *w, int dim, int negative, int64_t max_sentence_length,
+/* Sized for model m (dim, negative, window, shared_negatives): a worker trains
+ * only the model it was made for.  0 on success, -1 when out of memory
+ * (nothing left allocated). */
+int w2v_worker_init(w2v_worker *w, const w2v_model *m, int64_t max_sentence_length,
                     uint64_t seed);
 void w2v_worker_free(w2v_worker *w);
 
@@ -140,8 +166,33 @@ int w2v_train_stream(const w2v_model *m, w2v_worker *w, w2v_progress *p,
 double w2v_train_example(const w2v_model *m, w2v_worker *w, const real_t *h,
                          index_t target, real_t alpha);
 
+/* Test hook for shared negatives: one minibatch with the given context words
+ * (n_context <= 2 * window) around `centre`: draws the `negative` shared noise
+ * words from w->rng, updates syn0 and syn1neg, returns the minibatch's loss
+ * (computed even when !m->compute_loss), NaN after a non-finite score (then
+ * nothing was updated). */
+double w2v_train_centre(const w2v_model *m, w2v_worker *w, const index_t *context,
+                        int n_context, index_t centre, real_t alpha);
+
 /* 1 when the running copy of the kernels fuses a*b+c into one rounding (FMA):
  * lets tests/reference.py follow the kernel's arithmetic bit for bit. */
 int w2v_fused_multiply_add(void);
+
+/* Instruction-set paths.  The kernels are compiled once per path in the same
+ * library (no -march=native needed); the best one the CPU and OS support is
+ * picked on first use.  Results differ between paths only by FMA contraction
+ * (baseline: none); the vector width never changes the arithmetic. */
+enum w2v_simd {
+    W2V_SIMD_BASELINE = 0,   /* x86-64 SSE2, or any other architecture */
+    W2V_SIMD_AVX2 = 1,       /* x86-64-v3: AVX2 + FMA */
+    W2V_SIMD_AVX512 = 2,     /* x86-64-v4: AVX-512 F/BW/CD/DQ/VL */
+};
+/* The path the kernels run now. */
+int w2v_simd_path(void);
+/* 1 when this build has the path and this machine can run it. */
+int w2v_simd_supported(int path);
+/* Selects a supported path for all later calls (tests and benchmarks compare
+ * them); returns the previous path, or -1 (nothing changed) when unsupported. */
+int w2v_simd_select(int path);
 
 #endif

@@ -81,6 +81,211 @@ W2V_INLINE real_t w2v_dot(const real_t *restrict x, const real_t *restrict y, in
 }
 #endif
 
+#if defined(__GNUC__) || defined(__clang__)
+/* 8 floats: one AVX register.  Where AVX is missing the compiler splits it
+ * into SSE halves through the stack, so the batched helpers below take a
+ * `vec8` flag (a compile-time constant in each instruction-set copy of the
+ * kernels, see csrc/train.c) and use 4-float vectors on the baseline copy.
+ * -Wpsabi would warn that these helpers pass AVX values without AVX: they are
+ * always inlined, so no call with that ABI exists. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wpsabi"
+typedef real_t w2v_v8 __attribute__((vector_size(8 * sizeof(real_t))));
+
+W2V_INLINE w2v_v8 w2v_load8(const real_t *p) {
+    w2v_v8 v;
+    __builtin_memcpy(&v, p, sizeof(v));
+    return v;
+}
+
+W2V_INLINE void w2v_store8(real_t *p, w2v_v8 v) {
+    __builtin_memcpy(p, &v, sizeof(v));
+}
+
+W2V_INLINE void w2v_store4(real_t *p, w2v_v4 v) {
+    __builtin_memcpy(p, &v, sizeof(v));
+}
+
+/* Lanes of two 4-float vectors a (0-3) and b (4-7). */
+#if defined(__clang__)
+#define W2V_SHUFFLE4(a, b, i, j, k, l) __builtin_shufflevector(a, b, i, j, k, l)
+#else
+typedef int32_t w2v_i4 __attribute__((vector_size(4 * sizeof(int32_t))));
+#define W2V_SHUFFLE4(a, b, i, j, k, l) __builtin_shuffle(a, b, (w2v_i4){i, j, k, l})
+#endif
+
+/* Dots of one row x against R rows at once, R a compile-time constant after
+ * inlining (1..4): x is loaded once for all R products and the R accumulation
+ * chains overlap instead of each waiting on its own adder latency.  Every
+ * out[r] has exactly w2v_dot(x, rows[r], n)'s arithmetic: with W2V_LANES == 8
+ * its two 4-float accumulators are the two halves of one 8-float vector. */
+W2V_INLINE void w2v_dot_block(int vec8, const real_t *restrict x, real_t *const *rows, int R,
+                              int n, real_t *restrict out) {
+    w2v_v4 lo[4], hi[4];
+    int i = 0;
+    if (vec8 && W2V_LANES == 8) {
+        w2v_v8 acc[4];
+        for (int r = 0; r < R; r++)
+            acc[r] = (w2v_v8){0};
+        for (; i + 8 <= n; i += 8) {
+            const w2v_v8 xv = w2v_load8(x + i);
+            for (int r = 0; r < R; r++)
+                acc[r] += xv * w2v_load8(rows[r] + i);
+        }
+        for (int r = 0; r < R; r++) {
+            lo[r] = (w2v_v4){acc[r][0], acc[r][1], acc[r][2], acc[r][3]};
+            hi[r] = (w2v_v4){acc[r][4], acc[r][5], acc[r][6], acc[r][7]};
+        }
+    } else {
+        if (W2V_LANES != 8) {       /* other lane counts: one w2v_dot at a time */
+            for (int r = 0; r < R; r++)
+                out[r] = w2v_dot(x, rows[r], n);
+            return;
+        }
+        for (int r = 0; r < R; r++)
+            lo[r] = hi[r] = (w2v_v4){0};
+        for (; i + 8 <= n; i += 8) {
+            const w2v_v4 x0 = w2v_load4(x + i), x1 = w2v_load4(x + i + 4);
+            for (int r = 0; r < R; r++) {
+                lo[r] += x0 * w2v_load4(rows[r] + i);
+                hi[r] += x1 * w2v_load4(rows[r] + i + 4);
+            }
+        }
+    }
+    w2v_v4 sum[4];
+    real_t tail[4] = {0, 0, 0, 0};
+    for (int r = 0; r < R; r++) {
+        int j = i;
+        if (j + 4 <= n) {            /* the leftover group of 4 goes to accumulator 0 */
+            lo[r] += w2v_load4(x + j) * w2v_load4(rows[r] + j);
+            j += 4;
+        }
+        sum[r] = lo[r] + hi[r];
+        for (; j < n; j++)
+            tail[r] += x[j] * rows[r][j];
+    }
+    for (int r = R; r < 4; r++)
+        sum[r] = (w2v_v4){0};
+    /* The last fold of the R dots at once: lane r of the result is
+     * ((sum_r[0] + sum_r[2]) + (sum_r[1] + sum_r[3])) + tail_r, w2v_dot's order
+     * (float addition is commutative, so only the grouping matters). */
+    const w2v_v4 a = W2V_SHUFFLE4(sum[0], sum[1], 0, 4, 1, 5) + W2V_SHUFFLE4(sum[0], sum[1], 2, 6, 3, 7);
+    const w2v_v4 b = W2V_SHUFFLE4(sum[2], sum[3], 0, 4, 1, 5) + W2V_SHUFFLE4(sum[2], sum[3], 2, 6, 3, 7);
+    const w2v_v4 res = (W2V_SHUFFLE4(a, b, 0, 1, 4, 5) + W2V_SHUFFLE4(a, b, 2, 3, 6, 7)) +
+                       (w2v_v4){tail[0], tail[1], tail[2], tail[3]};
+    for (int r = 0; r < R; r++)
+        out[r] = res[r];
+}
+
+/* out[r] = w2v_dot(x, rows[r], n) for r < count, in blocks of up to 4 rows. */
+W2V_INLINE void w2v_dot_rows(int vec8, const real_t *restrict x, real_t *const *rows, int count,
+                             int n, real_t *restrict out) {
+    int r = 0;
+    for (; r + 4 <= count; r += 4)
+        w2v_dot_block(vec8, x, rows + r, 4, n, out + r);
+    switch (count - r) {
+    case 3: w2v_dot_block(vec8, x, rows + r, 3, n, out + r); break;
+    case 2: w2v_dot_block(vec8, x, rows + r, 2, n, out + r); break;
+    case 1: w2v_dot_block(vec8, x, rows + r, 1, n, out + r); break;
+    default: break;
+    }
+}
+
+/* One pass of w2v_combine_rows over y[k, k + 8*U8 + 4*U4): U8 8-float and
+ * U4 4-float accumulators (compile-time constants after inlining) stay in
+ * registers while every row streams past, one load per multiply-add. */
+W2V_INLINE void w2v_combine_block(real_t *restrict y, int from_zero, real_t *const *rows,
+                                  const real_t *coef, int stride, int count, int k, int U8,
+                                  int U4) {
+    w2v_v8 a8[7];
+    w2v_v4 a4[8];
+    real_t *y4 = y + k + 8 * U8;
+    for (int u = 0; u < U8; u++)
+        a8[u] = from_zero ? (w2v_v8){0} : w2v_load8(y + k + 8 * u);
+    for (int u = 0; u < U4; u++)
+        a4[u] = from_zero ? (w2v_v4){0} : w2v_load4(y4 + 4 * u);
+    for (int c = 0; c < count; c++) {
+        const real_t g = coef[c * stride];
+        const real_t *restrict row = rows[c] + k;
+        for (int u = 0; u < U8; u++)
+            a8[u] += g * w2v_load8(row + 8 * u);
+        for (int u = 0; u < U4; u++)
+            a4[u] += g * w2v_load4(row + 8 * U8 + 4 * u);
+    }
+    for (int u = 0; u < U8; u++)
+        w2v_store8(y + k + 8 * u, a8[u]);
+    for (int u = 0; u < U4; u++)
+        w2v_store4(y4 + 4 * u, a4[u]);
+}
+
+/* A linear combination of rows added to y, in one pass over y:
+ *   y[k] = (from_zero ? 0 : y[k]) + sum_{c < count} coef[c * stride] * rows[c][k]
+ * summed in the order c = 0, 1, ... for every k (each step a*b+c, fused where
+ * the target has FMA), so the result does not depend on the vector width or
+ * the blocking.  Blocks of 32 floats, the last one widened to take the rest
+ * (up to 60 floats), so that a row's loop overhead is paid once per block:
+ * d=100 is 32 + 32 + 36, d=300 is 8 x 32 + 44.  count axpy passes would also
+ * load and store y for every row.  `from_zero` and `vec8` are compile-time
+ * constants after inlining. */
+W2V_INLINE void w2v_combine_rows(int vec8, real_t *restrict y, int from_zero, real_t *const *rows,
+                                 const real_t *coef, int stride, int count, int n) {
+    const int n4 = n & ~3;           /* whole groups of 4; n % 4 floats go one by one */
+    int k = 0;
+#define W2V_BLOCK_CASE(w4, U8, U4) \
+    case w4: w2v_combine_block(y, from_zero, rows, coef, stride, count, k, U8, U4); break;
+    if (vec8) {
+        const int last = n4 >= 32 ? 32 + n4 % 32 : n4;    /* floats in the last block */
+        for (; k + last < n4; k += 32)
+            w2v_combine_block(y, from_zero, rows, coef, stride, count, k, 4, 0);
+        switch (last / 4) {
+        W2V_BLOCK_CASE(1, 0, 1) W2V_BLOCK_CASE(2, 1, 0) W2V_BLOCK_CASE(3, 1, 1)
+        W2V_BLOCK_CASE(4, 2, 0) W2V_BLOCK_CASE(5, 2, 1) W2V_BLOCK_CASE(6, 3, 0)
+        W2V_BLOCK_CASE(7, 3, 1) W2V_BLOCK_CASE(8, 4, 0) W2V_BLOCK_CASE(9, 4, 1)
+        W2V_BLOCK_CASE(10, 5, 0) W2V_BLOCK_CASE(11, 5, 1) W2V_BLOCK_CASE(12, 6, 0)
+        W2V_BLOCK_CASE(13, 6, 1) W2V_BLOCK_CASE(14, 7, 0) W2V_BLOCK_CASE(15, 7, 1)
+        default: break;
+        }
+    } else {                          /* 4-float vectors: 16 SSE registers hold 8 of them */
+        for (; k + 32 <= n4; k += 32)
+            w2v_combine_block(y, from_zero, rows, coef, stride, count, k, 0, 8);
+        switch ((n4 - k) / 4) {
+        W2V_BLOCK_CASE(1, 0, 1) W2V_BLOCK_CASE(2, 0, 2) W2V_BLOCK_CASE(3, 0, 3)
+        W2V_BLOCK_CASE(4, 0, 4) W2V_BLOCK_CASE(5, 0, 5) W2V_BLOCK_CASE(6, 0, 6)
+        W2V_BLOCK_CASE(7, 0, 7)
+        default: break;
+        }
+    }
+#undef W2V_BLOCK_CASE
+    for (k = n4; k < n; k++) {
+        real_t a = from_zero ? 0 : y[k];
+        for (int c = 0; c < count; c++)
+            a += coef[c * stride] * rows[c][k];
+        y[k] = a;
+    }
+}
+#pragma GCC diagnostic pop
+
+#else
+/* Portable versions: the same arithmetic, one element at a time. */
+W2V_INLINE void w2v_dot_rows(int vec8, const real_t *restrict x, real_t *const *rows, int count,
+                             int n, real_t *restrict out) {
+    (void)vec8;
+    for (int r = 0; r < count; r++)
+        out[r] = w2v_dot(x, rows[r], n);
+}
+
+W2V_INLINE void w2v_combine_rows(int vec8, real_t *restrict y, int from_zero, real_t *const *rows,
+                                 const real_t *coef, int stride, int count, int n) {
+    (void)vec8;
+    for (int k = 0; k < n; k++) {
+        real_t a = from_zero ? 0 : y[k];
+        for (int c = 0; c < count; c++)
+            a += coef[c * stride] * rows[c][k];
+        y[k] = a;
+    }
+}
+#endif
+
 /* The two halves of one logistic step on an output row, fused in one pass:
  * grad += g * out (with the row's value before this step), out += g * h. */
 W2V_INLINE void w2v_update_row(real_t g, const real_t *restrict h, real_t *restrict out,

@@ -2,9 +2,9 @@
 
 It follows the kernel step by step: the same splitmix64 stream consumed in the
 same order (subsampling while reading a sentence, one window draw per centre,
-negatives per example), the same float32 arithmetic (including the 8-lane dot
-product of csrc/vecops.h), the same learning-rate updates.  Slow; meant for
-corpora of a few hundred tokens.
+negatives per example, or per centre with shared negatives), the same float32
+arithmetic (including the 8-lane dot product of csrc/vecops.h), the same
+learning-rate updates.  Slow; meant for corpora of a few hundred tokens.
 
 Also small builders for the kernel's inputs (Huffman arrays, alias table, keep
 thresholds) so the kernel tests do not depend on w2v.huffman / w2v.sampling.
@@ -119,6 +119,7 @@ class RefModel:
     shrink_windows: bool = True
     compute_loss: bool = False
     sigmoid: str = "table"
+    shared_negatives: bool = False
     fma: bool = False       # follow the kernel's FMA copy (w2v._train.fused_multiply_add())
 
 
@@ -172,16 +173,56 @@ def loss_hs(m, w, h, target, grad, alpha):
         logistic_step(m, w, h, m.syn1[m.hs_points[k]], grad, 1 - int(m.hs_codes[k]), alpha)
 
 
-def loss_ns(m, w, h, target, grad, alpha):
+def draw_noise(m, w, target):
+    """`negative` alias draws; a draw equal to the target is dropped (not redrawn)."""
     V = len(m.syn0)
-    logistic_step(m, w, h, m.syn1neg[target], grad, 1, alpha)
+    out = []
     for _ in range(m.negative):
         r = w.rng.next()
         col = ((r >> 32) * V) >> 32
         noise = col if (r & UINT32_MAX) < int(m.alias_prob[col]) else int(m.alias_index[col])
-        if noise == target:
-            continue
-        logistic_step(m, w, h, m.syn1neg[noise], grad, 0, alpha)
+        if noise != target:
+            out.append(noise)
+    return out
+
+
+def loss_ns(m, w, h, target, grad, alpha):
+    noise = draw_noise(m, w, target)
+    logistic_step(m, w, h, m.syn1neg[target], grad, 1, alpha)
+    for n in noise:
+        logistic_step(m, w, h, m.syn1neg[n], grad, 0, alpha)
+
+
+def shared_batch(m, w, context, centre, noise, alpha):
+    """Ji et al. 2016 minibatch (csrc/train.h): S = In Out^T, G = (label - sigmoid(S)) * alpha,
+    dIn = G Out, Out += G^T In (row by row, in place), In += dIn; all from the rows as
+    they were before the minibatch.  Raises NonFinite (nothing updated) on a bad score."""
+    outputs = [centre] + list(noise)
+    labels = [1] + [0] * len(noise)
+    S = np.array([[dot_lanes(m.syn0[c], m.syn1neg[o], m.fma) for o in outputs] for c in context],
+                 dtype=f32)
+    if not np.isfinite(S).all():
+        raise NonFinite
+    G = np.empty_like(S)
+    for o, label in enumerate(labels):          # the kernel's order (output-major)
+        for b in range(len(context)):
+            G[b, o] = (f32(label) - sigmoid(m.sigmoid, S[b, o])) * alpha
+            if m.compute_loss:
+                p_label = sigmoid(m.sigmoid, S[b, o] if label else -S[b, o])
+                w.loss -= float(np.log(max(p_label, LOSS_MIN_PROB)))
+    d_in = []
+    for b in range(len(context)):
+        acc = np.zeros(m.syn0.shape[1], dtype=f32)
+        for o, word in enumerate(outputs):
+            acc = mul_add(G[b, o], m.syn1neg[word], acc, m.fma)
+        d_in.append(acc)
+    for o, word in enumerate(outputs):
+        row = m.syn1neg[word].copy()       # includes the updates of an earlier duplicate
+        for b, c in enumerate(context):
+            row = mul_add(G[b, o], m.syn0[c], row, m.fma)
+        m.syn1neg[word] = row
+    for b, c in enumerate(context):
+        m.syn0[c] += d_in[b]
 
 
 def train_example(m, w, h, target, alpha):
@@ -199,7 +240,23 @@ def centre_window(m, w):
     return m.window - w.rng.next() % m.window
 
 
+def train_chunk_shared(m, w, sent, alpha):
+    """Skip-gram with shared negatives: per centre, the window draw, then (when the
+    chunk has >= 2 tokens) its `negative` shared noise draws; one minibatch per centre."""
+    n = len(sent)
+    for i in range(n):
+        win = centre_window(m, w)
+        noise = draw_noise(m, w, sent[i]) if n > 1 else []
+        lo, hi = max(0, i - win), min(n - 1, i + win)
+        context = [sent[j] for j in range(lo, hi + 1) if j != i]
+        if context:
+            shared_batch(m, w, context, sent[i], noise, alpha)
+            w.examples += len(context)
+
+
 def train_chunk(m, w, sent, alpha):
+    if m.shared_negatives:
+        return train_chunk_shared(m, w, sent, alpha)
     n = len(sent)
     for i in range(n):
         win = centre_window(m, w)
@@ -260,6 +317,22 @@ def train_stream(m, w, progress, ids):
 
 
 # ---------------------------------------------------------------- float64 maths
+
+def shared_batch_f64(syn0, syn1neg, context, centre, noise, alpha):
+    """The exact minibatch step in float64: (loss, new syn0, new syn1neg), the updates
+    being alpha * -dloss/d(row) at the rows before the step, summed over repeats."""
+    syn0, syn1neg = syn0.astype(np.float64), syn1neg.astype(np.float64)
+    outputs = [centre] + list(noise)
+    labels = np.array([1.0] + [0.0] * len(noise))
+    In, Out = syn0[context], syn1neg[outputs]
+    S = In @ Out.T
+    loss = float(np.sum(np.where(labels > 0, np.logaddexp(0, -S), np.logaddexp(0, S))))
+    G = (labels - 1 / (1 + np.exp(-S))) * alpha
+    new0, new1 = syn0.copy(), syn1neg.copy()
+    np.add.at(new0, context, G @ Out)
+    np.add.at(new1, outputs, G.T @ In)
+    return loss, new0, new1
+
 
 def example_loss_f64(h, target, outputs):
     """-sum log sigmoid(+-h.row) in float64 for a list of (row, label) pairs."""

@@ -14,6 +14,19 @@ import reference as ref
 
 ARCHS = {"sg": dict(sg=1), "cbow_mean": dict(sg=0, cbow_mean=1), "cbow_sum": dict(sg=0, cbow_mean=0)}
 OBJECTIVES = {"ns": dict(hs=0, negative=3), "hs": dict(hs=1, negative=0), "both": dict(hs=1, negative=2)}
+SHARED = dict(sg=1, hs=0, shared_negatives=True)
+SIMD_PATHS = ["baseline", "avx2+fma", "avx512"]
+
+
+@pytest.fixture(params=SIMD_PATHS)
+def simd(request):
+    """Run the test on one instruction-set copy of the kernels (skipped where the
+    CPU lacks it); the reference follows its FMA rounding."""
+    if request.param not in _train.simd_paths():
+        pytest.skip(f"this machine cannot run the {request.param} kernels")
+    previous = _train.set_simd_path(request.param)
+    yield request.param
+    _train.set_simd_path(previous)
 
 
 def make_inputs(V, d, seed, sample=0.0):
@@ -121,6 +134,71 @@ def test_matches_reference_property(V, d, window, negative, hs, sg, cbow_mean, s
     kern, refr = run_both(arrays, params, ids, seed=seed, progress=(len(ids), 0.05, 0.0),
                           max_sentence_length=max_len, report_every=20)
     assert_same(kern, refr)
+
+
+@pytest.mark.parametrize("arch", ARCHS)
+@pytest.mark.parametrize("objective", OBJECTIVES)
+def test_every_simd_path_matches_reference(simd, arch, objective):
+    arrays, counts = make_inputs(V=40, d=37, seed=21, sample=0.01)   # d % 8 == 5: every tail path
+    ids = make_corpus(counts, 12, seed=22)
+    params = dict(**ARCHS[arch], **OBJECTIVES[objective], window=4, compute_loss=True)
+    kern, refr = run_both(arrays, params, ids, progress=(len(ids), 0.05, 0.001), report_every=40)
+    assert_same(kern, refr)
+
+
+@pytest.mark.parametrize("sample", [0.0, 0.02])
+@pytest.mark.parametrize("shrink", [True, False])
+@pytest.mark.parametrize("sigmoid", ["table", "exact"])
+def test_shared_negatives_match_reference(simd, sample, shrink, sigmoid):
+    arrays, counts = make_inputs(V=30, d=21, seed=31, sample=sample)
+    ids = make_corpus(counts, 14, seed=32, trailing_eos=False)
+    params = dict(**SHARED, negative=4, window=3, shrink_windows=shrink, compute_loss=True,
+                  sigmoid=sigmoid)
+    kern, refr = run_both(arrays, params, ids, progress=(2 * len(ids), 0.05, 0.001),
+                          max_sentence_length=11, report_every=37, calls=2)
+    assert_same(kern, refr)
+    assert kern[1].loss > 0
+    assert not np.array_equal(kern[0]["syn0"], arrays["syn0"])
+    assert not np.array_equal(kern[0]["syn1neg"], arrays["syn1neg"])
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(V=st.integers(1, 40), d=st.integers(1, 70), window=st.integers(1, 6),
+       negative=st.integers(1, 7), sample=st.sampled_from([0.0, 1e-2, 0.1]),
+       seed=st.integers(0, 2 ** 64 - 1), sigmoid=st.sampled_from(["table", "exact"]),
+       shrink=st.booleans(), max_len=st.integers(1, 40))
+def test_shared_negatives_match_reference_property(V, d, window, negative, sample, seed, sigmoid,
+                                                   shrink, max_len):
+    # tiny V: noise words repeat and equal the centre; max_len 1: contextless chunks;
+    # d up to 70: every blocking of csrc/vecops.h w2v_combine_rows
+    arrays, counts = make_inputs(V, d, seed=seed % 1000, sample=sample)
+    ids = make_corpus(counts, 5, seed=seed % 997, max_len=25)
+    params = dict(**SHARED, negative=negative, window=window, shrink_windows=shrink,
+                  compute_loss=True, sigmoid=sigmoid)
+    kern, refr = run_both(arrays, params, ids, seed=seed, progress=(len(ids), 0.05, 0.0),
+                          max_sentence_length=max_len, report_every=20)
+    assert_same(kern, refr)
+
+
+def test_simd_paths():
+    paths = _train.simd_paths()
+    assert paths[0] == "baseline" and set(paths) <= set(SIMD_PATHS)
+    assert _train.simd_path() in paths
+    current = _train.simd_path()
+    try:
+        for path in paths:
+            assert _train.set_simd_path(path) in paths
+            assert _train.simd_path() == path
+            # the only arithmetic difference between the copies
+            assert _train.fused_multiply_add() == (path != "baseline")
+    finally:
+        _train.set_simd_path(current)
+    assert _train.simd_path() == current
+    with pytest.raises(ValueError, match="unknown SIMD path"):
+        _train.set_simd_path("sse9")
+    for path in set(SIMD_PATHS) - set(paths):
+        with pytest.raises(ValueError, match="cannot run"):
+            _train.set_simd_path(path)
 
 
 @pytest.mark.parametrize("objective", OBJECTIVES)

@@ -38,6 +38,7 @@ cdef extern from "train.h" nogil:
         int shrink_windows
         int compute_loss
         int sigmoid
+        int shared_negatives
 
     ctypedef struct w2v_progress:
         int64_t words_done
@@ -59,9 +60,13 @@ cdef extern from "train.h" nogil:
         double loss
         int64_t examples
         int64_t bad_pos
+        real_t **batch_in
+        real_t **batch_out
+        real_t *batch_g
+        real_t *batch_grad
 
     void w2v_init_tables()
-    int w2v_worker_init(w2v_worker *w, int dim, int negative, int64_t max_sentence_length,
+    int w2v_worker_init(w2v_worker *w, const w2v_model *m, int64_t max_sentence_length,
                         uint64_t seed)
     void w2v_worker_free(w2v_worker *w)
     double w2v_alpha_at(const w2v_progress *p, int64_t words_done)
@@ -74,4 +79,15 @@ cdef extern from "train.h" nogil:
                          int64_t *raw_words, int64_t *effective_words)
     double w2v_train_example(const w2v_model *m, w2v_worker *w, const real_t *h,
                              index_t target, real_t alpha)
+    double w2v_train_centre(const w2v_model *m, w2v_worker *w, const index_t *context,
+                            int n_context, index_t centre, real_t alpha)
     int w2v_fused_multiply_add()
+
+    enum w2v_simd:
+        W2V_SIMD_BASELINE
+        W2V_SIMD_AVX2
+        W2V_SIMD_AVX512
+
+    int w2v_simd_path()
+    int w2v_simd_supported(int path)
+    int w2v_simd_select(int path)

@@ -28,9 +28,37 @@ LOSS_MIN_PROB = W2V_LOSS_MIN_PROB
 
 
 def fused_multiply_add():
-    """True when the kernels run the AVX2+FMA copy, where a*b+c is one rounding
-    (results then differ in the last bits from the baseline copy)."""
+    """True when the kernels run a copy with FMA (AVX2+FMA or AVX-512), where a*b+c
+    is one rounding (results then differ in the last bits from the baseline copy)."""
     return bool(w2v_fused_multiply_add())
+
+
+_SIMD_NAMES = {W2V_SIMD_BASELINE: "baseline", W2V_SIMD_AVX2: "avx2+fma", W2V_SIMD_AVX512: "avx512"}
+_SIMD_CODES = {name: code for code, name in _SIMD_NAMES.items()}
+
+
+def simd_path():
+    """The instruction-set copy of the training kernels in use: 'avx512',
+    'avx2+fma' or 'baseline' (the best one this CPU supports unless
+    set_simd_path chose another).  No -march=native is needed for any of them."""
+    return _SIMD_NAMES[w2v_simd_path()]
+
+
+def simd_paths():
+    """The copies this machine can run, best last."""
+    return [name for code, name in sorted(_SIMD_NAMES.items()) if w2v_simd_supported(code)]
+
+
+def set_simd_path(name):
+    """Run the kernels' `name` copy from now on (for benchmarks and tests: every
+    copy computes the same thing, up to FMA rounding).  Returns the previous name;
+    ValueError when this CPU or build lacks it."""
+    if name not in _SIMD_CODES:
+        raise ValueError(f"unknown SIMD path {name!r}; one of {sorted(_SIMD_CODES)}")
+    previous = w2v_simd_select(_SIMD_CODES[name])
+    if previous < 0:
+        raise ValueError(f"this machine cannot run the {name!r} kernels; it can run {simd_paths()}")
+    return _SIMD_NAMES[previous]
 
 
 def _require(name, a, dtype, shape=None, writable=False):
@@ -65,16 +93,22 @@ cdef class Model:
     hs_offsets int64 [V+1] (None allowed when hs == 0): ARCHITECTURE.md formats.
     The arrays are referenced, not copied; training updates the weights in place.
     sigmoid: 'table' (word2vec.c's 1000-entry table over [-6, 6]) or 'exact'.
+    shared_negatives: skip-gram negative sampling as minibatches (Ji et al. 2016):
+    one set of `negative` noise words per centre word, shared by its whole window,
+    and the window's updates computed together from the rows before the update
+    (needs sg=1, hs=0, negative > 0).  Fewer random rows touched per word: faster,
+    for a comparable quality (bench/bench_batch.py).
     """
     cdef w2v_model c
     cdef readonly object syn0, syn1neg, syn1, keep_thresholds, alias_prob, alias_index
     cdef readonly object hs_codes, hs_points, hs_offsets
     cdef readonly str sigmoid
+    cdef readonly bint shared_negatives
 
     def __init__(self, syn0, syn1neg, syn1, keep_thresholds, alias_prob, alias_index,
                  hs_codes, hs_points, hs_offsets, *, sg, hs, negative, window,
                  cbow_mean=1, shrink_windows=True, compute_loss=False,
-                 sigmoid=DEFAULT_SIGMOID):
+                 sigmoid=DEFAULT_SIGMOID, shared_negatives=False):
         _require("syn0", syn0, np.float32, (None, None), writable=True)
         cdef int64_t V = syn0.shape[0]
         cdef int64_t d = syn0.shape[1]
@@ -93,6 +127,11 @@ cdef class Model:
             raise ValueError("nothing to train: enable hs or set negative > 0")
         if sigmoid not in _SIGMOIDS:
             raise ValueError(f"sigmoid must be one of {sorted(_SIGMOIDS)}, got {sigmoid!r}")
+        shared_negatives = bool(shared_negatives)
+        if shared_negatives and not (sg and negative > 0 and not hs):
+            raise ValueError("shared_negatives=True needs skip-gram with negative sampling only "
+                             f"(sg=1, hs=0, negative > 0); got sg={int(bool(sg))}, hs={int(hs)}, "
+                             f"negative={negative}")
 
         _require("keep_thresholds", keep_thresholds, np.uint32, (V,))
         if negative > 0:
@@ -150,6 +189,8 @@ cdef class Model:
         self.c.shrink_windows = bool(shrink_windows)
         self.c.compute_loss = bool(compute_loss)
         self.c.sigmoid = _SIGMOIDS[sigmoid]
+        self.c.shared_negatives = shared_negatives
+        self.shared_negatives = shared_negatives
 
     @property
     def vocab_size(self):
@@ -266,8 +307,7 @@ cdef class Worker:
         if report_every < 1:
             raise ValueError(f"report_every must be >= 1, got {report_every}")
         w2v_worker_free(&self.c)
-        if w2v_worker_init(&self.c, model.c.dim, model.c.negative, max_sentence_length,
-                           <uint64_t>seed) != 0:
+        if w2v_worker_init(&self.c, &model.c, max_sentence_length, <uint64_t>seed) != 0:
             raise MemoryError("cannot allocate the worker's buffers")
         self.c.report_every = report_every
         self.model = model
@@ -345,3 +385,20 @@ cdef class Worker:
         for i in range(self.model.c.dim):
             gv[i] = self.c.grad[i]
         return loss, grad
+
+    def _train_centre(self, context, centre, alpha):
+        """Test hook (shared_negatives models): one minibatch of the given context word
+        ids around `centre`, noise drawn from this worker's RNG; updates syn0 and
+        syn1neg in place and returns the minibatch's loss (NaN after a non-finite score,
+        nothing updated then)."""
+        if not self.model.c.shared_negatives:
+            raise ValueError("_train_centre needs a model with shared_negatives=True")
+        ctx = np.ascontiguousarray(context, dtype=np.int32)
+        V = self.model.c.vocab_size
+        if ctx.ndim != 1 or not 1 <= len(ctx) <= 2 * self.model.c.window:
+            raise ValueError(f"context must hold 1 to {2 * self.model.c.window} word ids")
+        if ctx.min() < 0 or ctx.max() >= V or not 0 <= centre < V:
+            raise ValueError("word id out of range")
+        cdef const index_t[::1] cv = ctx
+        return w2v_train_centre(&self.model.c, &self.c, &cv[0], <int>len(ctx), <index_t>centre,
+                                <real_t>alpha)
