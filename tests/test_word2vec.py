@@ -37,12 +37,14 @@ def topic_separation(model, topics):
     return np.mean(within) - np.mean(across)
 
 
-@pytest.mark.parametrize("sg,hs,negative", [(1, 0, 5), (0, 0, 5), (1, 1, 0), (0, 1, 0), (1, 1, 3)])
-def test_planted_topics_recovered_multithreaded(sg, hs, negative):
+@pytest.mark.parametrize("sg,hs,negative,shared", [
+    (1, 0, 5, False), (0, 0, 5, False), (1, 1, 0, False), (0, 1, 0, False), (1, 1, 3, False),
+    (1, 0, 5, True)])
+def test_planted_topics_recovered_multithreaded(sg, hs, negative, shared):
     topics, sentences = planted_corpus()
     model = Word2Vec(sentences, vector_size=16, window=3, min_count=1, sg=sg, hs=hs,
                      negative=negative, workers=2, epochs=5, sample=0, seed=3,
-                     alpha=0.025 if sg else 0.05)
+                     alpha=0.025 if sg else 0.05, shared_negatives=shared)
     sep = topic_separation(model, topics)
     assert sep > 0.3, f"topics not separated: within-minus-across cosine {sep:.3f}"
 
@@ -156,6 +158,8 @@ def test_train_requires_corpus_size_and_vocab():
     (dict(alpha=0), "alpha"), (dict(min_alpha=1.0), "min_alpha"), (dict(sample=-1), "sample"),
     (dict(epochs=0), "epochs"), (dict(workers=0), "workers"),
     (dict(ns_exponent=float("nan")), "ns_exponent"), (dict(sigmoid="fast"), "sigmoid"),
+    (dict(shared_negatives=True, sg=0), "shared_negatives"),
+    (dict(shared_negatives=True, sg=1, hs=1), "shared_negatives"),
 ])
 def test_bad_parameters_rejected(kwargs, match):
     with pytest.raises(ValueError, match=match):

@@ -15,12 +15,14 @@ def show_config(file=None):
     """Print version, OpenMP status, default thread count and compile flags."""
     file = file or sys.stdout
     import numpy
+    from w2v._train import simd_path, simd_paths
     lines = [
         f"w2v {__version__}",
         f"python {sys.version.split()[0]}, numpy {numpy.__version__}",
         f"openmp: {'on' if _buildinfo.openmp_enabled() else 'off'}",
         f"threads: {_buildinfo.max_threads()} (OpenMP default), {os.cpu_count()} CPUs visible",
         f"compile flags: {_buildinfo.compile_flags()}",
+        f"SIMD path: {simd_path()} (chosen at run time; available: {', '.join(simd_paths())})",
     ]
     print("\n".join(lines), file=file)
 

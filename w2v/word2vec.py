@@ -49,7 +49,8 @@ _MODEL_FILE = "model.json"
 _SAVED_PARAMS = ("vector_size", "alpha", "window", "min_count", "max_vocab_size", "sample",
                  "seed", "workers", "min_alpha", "sg", "hs", "negative", "ns_exponent",
                  "cbow_mean", "epochs", "sorted_vocab", "batch_words", "compute_loss",
-                 "max_final_vocab", "shrink_windows", "max_sentence_length", "sigmoid")
+                 "max_final_vocab", "shrink_windows", "max_sentence_length", "sigmoid",
+                 "shared_negatives")
 _SAVED_VOCAB_STATS = ("raw_words", "n_sentences", "min_count", "effective_min_count",
                       "max_final_vocab", "sorted_vocab", "pruned_words", "pruned_count",
                       "discarded_words", "discarded_count")
@@ -61,7 +62,9 @@ class Word2Vec:
     The constructor takes gensim 4's arguments; when a corpus is given it
     builds the vocabulary and trains right away, as gensim does.  Extra
     arguments: ``max_sentence_length`` (longer sentences are split, never
-    truncated) and ``sigmoid`` ("table" or "exact").
+    truncated), ``sigmoid`` ("table" or "exact") and ``shared_negatives``
+    (skip-gram negative sampling with one set of noise words per window, as
+    small dense matrix products: Ji et al. 2016).
     """
 
     def __init__(self, sentences=None, corpus_file=None, vector_size=100, alpha=0.025, window=5,
@@ -69,7 +72,7 @@ class Word2Vec:
                  min_alpha=0.0001, sg=0, hs=0, negative=5, ns_exponent=0.75, cbow_mean=1,
                  epochs=5, trim_rule=None, sorted_vocab=1, batch_words=10000, compute_loss=False,
                  callbacks=(), max_final_vocab=None, shrink_windows=True,
-                 max_sentence_length=10000, sigmoid="table"):
+                 max_sentence_length=10000, sigmoid="table", shared_negatives=False):
         self.vector_size = int(vector_size)
         self.alpha = float(alpha)
         self.min_alpha = float(min_alpha)
@@ -93,6 +96,7 @@ class Word2Vec:
         self.shrink_windows = bool(shrink_windows)
         self.max_sentence_length = int(max_sentence_length)
         self.sigmoid = sigmoid
+        self.shared_negatives = bool(shared_negatives)
         self._validate_params()
 
         self.vocab = None
@@ -146,6 +150,8 @@ class Word2Vec:
         need(self.max_final_vocab is None or int(self.max_final_vocab) > 0,
              f"max_final_vocab must be None or > 0, got {self.max_final_vocab}")
         need(self.sigmoid in ("table", "exact"), f"sigmoid must be 'table' or 'exact', got {self.sigmoid!r}")
+        need(not self.shared_negatives or (self.sg and self.negative and not self.hs),
+             "shared_negatives=True needs skip-gram with negative sampling only (sg=1, negative > 0, hs=0)")
 
     @staticmethod
     def _corpus(corpus_iterable, corpus_file, max_sentence_length):
@@ -241,7 +247,8 @@ class Word2Vec:
                      tree.offsets if tree else None,
                      sg=self.sg, hs=self.hs, negative=self.negative, window=self.window,
                      cbow_mean=self.cbow_mean, shrink_windows=self.shrink_windows,
-                     compute_loss=compute_loss, sigmoid=self.sigmoid)
+                     compute_loss=compute_loss, sigmoid=self.sigmoid,
+                     shared_negatives=self.shared_negatives)
 
     # ---------------------------------------------------------------- training
     def train(self, corpus_iterable=None, corpus_file=None, total_examples=None, total_words=None,
