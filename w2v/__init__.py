@@ -1,14 +1,9 @@
 """w2v: fast word2vec training with multithreaded nogil C kernels."""
 import os
 import sys
-import warnings
 
 from w2v._version import __version__
 from w2v import _buildinfo
-
-if not _buildinfo.openmp_enabled():
-    warnings.warn("w2v was built without OpenMP: the parallel corpus scan runs on one thread "
-                  "(rebuild with an OpenMP-capable compiler for full speed)", RuntimeWarning)
 
 
 def show_config(file=None):
