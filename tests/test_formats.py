@@ -273,7 +273,7 @@ def _mutate(raw, op):
     return raw[:pos] + raw[pos + op[2]:]
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=int(os.environ.get("W2V_FUZZ_EXAMPLES", "300")), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(name=st.sampled_from(["v.bin", "v.txt", "v.bin.gz", "v.txt.gz"]), ops=st.lists(mutation, min_size=1, max_size=3),
        decompressed_first=st.booleans())
 def test_mutated_files_load_or_raise_valueerror(valid_files, tmp_path_factory, name, ops, decompressed_first):

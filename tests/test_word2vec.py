@@ -337,7 +337,7 @@ def test_hostile_model_json_only_raises_value_error(tmp_path):
     paths = [("params", k) for k in meta["params"]] + [("state", k) for k in meta["state"]] \
         + [("vocab", k) for k in meta["vocab"]] + [("format_version",)]
 
-    @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+    @settings(max_examples=int(os.environ.get("W2V_FUZZ_EXAMPLES", "150")), deadline=None, suppress_health_check=list(HealthCheck))
     @given(st.data())
     def check(data):
         target = tmp_path / "fuzz"
