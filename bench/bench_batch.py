@@ -3,7 +3,7 @@
     python bench/bench_batch.py speed     [--dims 100,300] [--repeats 5] [--words 10000000]
     python bench/bench_batch.py callgrind [--slice 200000] [--dims 100]
     python bench/bench_batch.py quality   [--epochs 3] [--workers 2] [--seeds 1]
-    python bench/bench_batch.py pword2vec [--binary /tmp/peers/pWord2Vec/pWord2Vec] [--epochs 3]
+    python bench/bench_batch.py pword2vec [--binary PATH[,PATH...]] [--epochs 3]
     python bench/bench_batch.py all       (the four, in that order)
 
 Corpus: the first 10M words (--corpus, default /tmp/w2vdata/first10M.paragraphs.txt),
@@ -21,7 +21,7 @@ callgrind  instructions executed inside w2v_train_stream per word on a --slice o
 quality    Word2Vec (workers threads) for --epochs epochs with each kernel, then
            questions-words analogy accuracy (restrict_vocab=30000) and WordSim-353
            Spearman from /work/shared/data/eval (--eval-dir).
-pword2vec  Intel's pWord2Vec binary on the same text: its training CPU time for one
+pword2vec  Intel's pWord2Vec binaries (default: the OpenBLAS and the no-BLAS build) on the same text: its training CPU time for one
            epoch (user+sys of a 2-epoch run minus a 1-epoch run, one thread) and its
            quality after --epochs epochs (--workers threads), same settings.
 
@@ -49,7 +49,7 @@ from w2v._train import Model, Progress, Worker  # noqa: E402
 
 DEFAULT_CORPUS = "/tmp/w2vdata/first10M.paragraphs.txt"
 DEFAULT_EVAL = "/work/shared/data/eval"
-DEFAULT_PWORD2VEC = "/tmp/peers/pWord2Vec/pWord2Vec"
+DEFAULT_PWORD2VEC = "/tmp/peers/pWord2Vec/pWord2Vec,/tmp/peers/pWord2Vec/pWord2Vec-noblas"
 SETTINGS = dict(window=5, negative=5, min_count=5, sample=1e-3, alpha=0.025, min_alpha=0.0001,
                 ns_exponent=0.75)
 
@@ -248,35 +248,37 @@ def _run_pword2vec(binary, corpus, out, epochs, threads, dim):
 
 def run_pword2vec(args):
     from w2v.keyedvectors import KeyedVectors
-    if not os.access(args.binary, os.X_OK):
-        print(f"## pword2vec: {args.binary} not found; skipped")
-        return {}
     ids, vocab = prepare(args.corpus)
     words = int(np.count_nonzero(np.asarray(ids) >= 0))
-    print(f"## pword2vec: {args.binary}; {load()}")
     out = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        for d in args.dims:
-            per_epoch = []
-            for _ in range(args.pw_repeats):
-                c1, _, cmd = _run_pword2vec(args.binary, args.corpus, f"{tmp}/v1.bin", 1, 1, d)
-                c2, _, _ = _run_pword2vec(args.binary, args.corpus, f"{tmp}/v2.bin", 2, 1, d)
-                per_epoch.append(c2 - c1)
-            secs = statistics.median(per_epoch)
-            out[("speed", d)] = words / secs
-            print(f"d={d} pWord2Vec one thread: {words / secs:,.0f} words/s (CPU of epoch 2 = "
-                  f"2-epoch run minus 1-epoch run, median of {len(per_epoch)}: "
-                  f"{', '.join(f'{s:.2f}s' for s in per_epoch)}; {load()})")
-        print(f"command: {cmd}")
-        cpu, wall, cmd = _run_pword2vec(args.binary, args.corpus, f"{tmp}/q.bin", args.epochs,
-                                        args.workers, args.quality_dim)
-        kv = KeyedVectors.load_word2vec_format(f"{tmp}/q.bin", binary=True)
-        analogy, spearman = evaluate(kv, args.eval_dir)
-        out["quality"] = (analogy, spearman)
-        print(f"pWord2Vec {args.epochs} epochs {args.workers} threads d={args.quality_dim}: "
-              f"analogy {100 * analogy:6.2f}%  WS353 Spearman {spearman:.4f}  ({wall:.1f}s wall, "
-              f"{cpu:.1f}s CPU incl. vocabulary; {load()})")
-        print(f"command: {cmd}")
+    for binary in args.binary.split(","):
+        if not os.access(binary, os.X_OK):
+            print(f"## pword2vec: {binary} not found; skipped")
+            continue
+        name = os.path.basename(binary)
+        print(f"## pword2vec: {binary}; {load()}")
+        with tempfile.TemporaryDirectory() as tmp:
+            for d in args.dims:
+                per_epoch = []
+                for _ in range(args.pw_repeats):
+                    c1, _, cmd = _run_pword2vec(binary, args.corpus, f"{tmp}/v1.bin", 1, 1, d)
+                    c2, _, _ = _run_pword2vec(binary, args.corpus, f"{tmp}/v2.bin", 2, 1, d)
+                    per_epoch.append(c2 - c1)
+                secs = statistics.median(per_epoch)
+                out[(name, "speed", d)] = words / secs
+                print(f"d={d} {name} one thread: {words / secs:,.0f} words/s (CPU of one epoch = "
+                      f"2-epoch run minus 1-epoch run, median of {len(per_epoch)}: "
+                      f"{', '.join(f'{s:.2f}s' for s in per_epoch)}; {load()})")
+            print(f"command: {cmd}")
+            cpu, wall, cmd = _run_pword2vec(binary, args.corpus, f"{tmp}/q.bin", args.epochs,
+                                            args.workers, args.quality_dim)
+            kv = KeyedVectors.load_word2vec_format(f"{tmp}/q.bin", binary=True)
+            analogy, spearman = evaluate(kv, args.eval_dir)
+            out[(name, "quality")] = (analogy, spearman)
+            print(f"{name} {args.epochs} epochs {args.workers} threads d={args.quality_dim}: "
+                  f"analogy {100 * analogy:6.2f}%  WS353 Spearman {spearman:.4f}  ({wall:.1f}s wall, "
+                  f"{cpu:.1f}s CPU incl. vocabulary; {load()})")
+            print(f"command: {cmd}")
     return out
 
 
