@@ -25,7 +25,9 @@
  * select each one to check it against tests/reference.py.  The v3/v4 copies
  * contract a*b+c into FMA (GCC's default -ffp-contract=fast), the only
  * arithmetic difference between the copies. */
-#if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__) && !defined(W2V_NO_CLONES)
+/* arch=x86-64-v3/v4 target attributes need GCC 11 or Clang 12. */
+#if defined(__x86_64__) && !defined(W2V_NO_CLONES) && \
+    ((defined(__clang__) && __clang_major__ >= 12) || (!defined(__clang__) && __GNUC__ >= 11))
 #define W2V_HAVE_CLONES 1
 #define W2V_TARGET_V3 __attribute__((target("arch=x86-64-v3")))
 #define W2V_TARGET_V4 __attribute__((target("arch=x86-64-v4")))
@@ -593,15 +595,20 @@ W2V_INLINE int fused_multiply_add(int simd) {
 static int simd_cpu_supports(int path) {
 #if W2V_HAVE_CLONES
     __builtin_cpu_init();
-    /* the features GCC/Clang may use under arch=x86-64-v3 / -v4 (libgcc also
-     * checks that the OS saves the AVX / AVX-512 registers) */
+    /* The runtime also checks that the OS saves the AVX / AVX-512 registers. */
+#if !defined(__clang__) && __GNUC__ >= 12
+    /* the whole ISA level, as GCC's own target_clones resolver tests it */
+    const int v3 = __builtin_cpu_supports("x86-64-v3");
+    const int v4 = v3 && __builtin_cpu_supports("x86-64-v4");
+#else
+    /* the level's defining features (every AVX2 + FMA + BMI2 CPU also has the
+     * level's F16C, LZCNT and MOVBE) */
     const int v3 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
-                   __builtin_cpu_supports("avx") && __builtin_cpu_supports("bmi") &&
-                   __builtin_cpu_supports("bmi2") && __builtin_cpu_supports("f16c") &&
-                   __builtin_cpu_supports("movbe");
+                   __builtin_cpu_supports("bmi") && __builtin_cpu_supports("bmi2");
     const int v4 = v3 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
                    __builtin_cpu_supports("avx512cd") && __builtin_cpu_supports("avx512dq") &&
                    __builtin_cpu_supports("avx512vl");
+#endif
     switch (path) {
     case W2V_SIMD_BASELINE: return 1;
     case W2V_SIMD_AVX2: return v3;

@@ -115,16 +115,16 @@ typedef int32_t w2v_i4 __attribute__((vector_size(4 * sizeof(int32_t))));
 #endif
 
 /* Dots of one row x against R rows at once, R a compile-time constant after
- * inlining (1..4): x is loaded once for all R products and the R accumulation
+ * inlining (1..8): x is loaded once for all R products and the R accumulation
  * chains overlap instead of each waiting on its own adder latency.  Every
  * out[r] has exactly w2v_dot(x, rows[r], n)'s arithmetic: with W2V_LANES == 8
  * its two 4-float accumulators are the two halves of one 8-float vector. */
 W2V_INLINE void w2v_dot_block(int vec8, const real_t *restrict x, real_t *const *rows, int R,
                               int n, real_t *restrict out) {
-    w2v_v4 lo[4], hi[4];
+    w2v_v4 lo[8], hi[8];
     int i = 0;
     if (vec8 && W2V_LANES == 8) {
-        w2v_v8 acc[4];
+        w2v_v8 acc[8];
         for (int r = 0; r < R; r++)
             acc[r] = (w2v_v8){0};
         for (; i + 8 <= n; i += 8) {
@@ -152,8 +152,8 @@ W2V_INLINE void w2v_dot_block(int vec8, const real_t *restrict x, real_t *const 
             }
         }
     }
-    w2v_v4 sum[4];
-    real_t tail[4] = {0, 0, 0, 0};
+    w2v_v4 sum[8];
+    real_t tail[8] = {0, 0, 0, 0, 0, 0, 0, 0};
     for (int r = 0; r < R; r++) {
         int j = i;
         if (j + 4 <= n) {            /* the leftover group of 4 goes to accumulator 0 */
@@ -164,31 +164,46 @@ W2V_INLINE void w2v_dot_block(int vec8, const real_t *restrict x, real_t *const 
         for (; j < n; j++)
             tail[r] += x[j] * rows[r][j];
     }
-    for (int r = R; r < 4; r++)
+    for (int r = R; r < 8; r++)
         sum[r] = (w2v_v4){0};
-    /* The last fold of the R dots at once: lane r of the result is
+    /* The last folds, 4 dots at a time: lane r of the result is
      * ((sum_r[0] + sum_r[2]) + (sum_r[1] + sum_r[3])) + tail_r, w2v_dot's order
      * (float addition is commutative, so only the grouping matters). */
-    const w2v_v4 a = W2V_SHUFFLE4(sum[0], sum[1], 0, 4, 1, 5) + W2V_SHUFFLE4(sum[0], sum[1], 2, 6, 3, 7);
-    const w2v_v4 b = W2V_SHUFFLE4(sum[2], sum[3], 0, 4, 1, 5) + W2V_SHUFFLE4(sum[2], sum[3], 2, 6, 3, 7);
-    const w2v_v4 res = (W2V_SHUFFLE4(a, b, 0, 1, 4, 5) + W2V_SHUFFLE4(a, b, 2, 3, 6, 7)) +
-                       (w2v_v4){tail[0], tail[1], tail[2], tail[3]};
-    for (int r = 0; r < R; r++)
-        out[r] = res[r];
+    for (int q = 0; q < R; q += 4) {
+        const w2v_v4 *s4 = sum + q;
+        const w2v_v4 a = W2V_SHUFFLE4(s4[0], s4[1], 0, 4, 1, 5) + W2V_SHUFFLE4(s4[0], s4[1], 2, 6, 3, 7);
+        const w2v_v4 b = W2V_SHUFFLE4(s4[2], s4[3], 0, 4, 1, 5) + W2V_SHUFFLE4(s4[2], s4[3], 2, 6, 3, 7);
+        const w2v_v4 res = (W2V_SHUFFLE4(a, b, 0, 1, 4, 5) + W2V_SHUFFLE4(a, b, 2, 3, 6, 7)) +
+                           (w2v_v4){tail[q], tail[q + 1], tail[q + 2], tail[q + 3]};
+        for (int r = q; r < R && r < q + 4; r++)
+            out[r] = res[r - q];
+    }
 }
 
-/* out[r] = w2v_dot(x, rows[r], n) for r < count, in blocks of up to 4 rows. */
+/* out[r] = w2v_dot(x, rows[r], n) for r < count, in blocks of up to 8 rows
+ * (4 with 4-float vectors: 16 SSE registers hold 2 x 4 accumulators + x). */
 W2V_INLINE void w2v_dot_rows(int vec8, const real_t *restrict x, real_t *const *rows, int count,
                              int n, real_t *restrict out) {
     int r = 0;
-    for (; r + 4 <= count; r += 4)
-        w2v_dot_block(vec8, x, rows + r, 4, n, out + r);
-    switch (count - r) {
-    case 3: w2v_dot_block(vec8, x, rows + r, 3, n, out + r); break;
-    case 2: w2v_dot_block(vec8, x, rows + r, 2, n, out + r); break;
-    case 1: w2v_dot_block(vec8, x, rows + r, 1, n, out + r); break;
-    default: break;
+#define W2V_DOT_CASE(R) \
+    case R: w2v_dot_block(vec8, x, rows + r, R, n, out + r); break;
+    if (vec8) {
+        for (; r + 8 <= count; r += 8)
+            w2v_dot_block(vec8, x, rows + r, 8, n, out + r);
+        switch (count - r) {
+        W2V_DOT_CASE(7) W2V_DOT_CASE(6) W2V_DOT_CASE(5) W2V_DOT_CASE(4)
+        W2V_DOT_CASE(3) W2V_DOT_CASE(2) W2V_DOT_CASE(1)
+        default: break;
+        }
+    } else {
+        for (; r + 4 <= count; r += 4)
+            w2v_dot_block(vec8, x, rows + r, 4, n, out + r);
+        switch (count - r) {
+        W2V_DOT_CASE(3) W2V_DOT_CASE(2) W2V_DOT_CASE(1)
+        default: break;
+        }
     }
+#undef W2V_DOT_CASE
 }
 
 /* One pass of w2v_combine_rows over y[k, k + 8*U8 + 4*U4): U8 8-float and
@@ -197,7 +212,7 @@ W2V_INLINE void w2v_dot_rows(int vec8, const real_t *restrict x, real_t *const *
 W2V_INLINE void w2v_combine_block(real_t *restrict y, int from_zero, real_t *const *rows,
                                   const real_t *coef, int stride, int count, int k, int U8,
                                   int U4) {
-    w2v_v8 a8[7];
+    w2v_v8 a8[8];
     w2v_v4 a4[8];
     real_t *y4 = y + k + 8 * U8;
     for (int u = 0; u < U8; u++)
@@ -235,8 +250,12 @@ W2V_INLINE void w2v_combine_rows(int vec8, real_t *restrict y, int from_zero, re
     case w4: w2v_combine_block(y, from_zero, rows, coef, stride, count, k, U8, U4); break;
     if (vec8) {
         const int last = n4 >= 32 ? 32 + n4 % 32 : n4;    /* floats in the last block */
-        for (; k + last < n4; k += 32)
+        for (; k + 64 + last <= n4; k += 64)
+            w2v_combine_block(y, from_zero, rows, coef, stride, count, k, 8, 0);
+        if (k + 32 + last <= n4) {
             w2v_combine_block(y, from_zero, rows, coef, stride, count, k, 4, 0);
+            k += 32;
+        }
         switch (last / 4) {
         W2V_BLOCK_CASE(1, 0, 1) W2V_BLOCK_CASE(2, 1, 0) W2V_BLOCK_CASE(3, 1, 1)
         W2V_BLOCK_CASE(4, 2, 0) W2V_BLOCK_CASE(5, 2, 1) W2V_BLOCK_CASE(6, 3, 0)
