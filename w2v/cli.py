@@ -785,8 +785,10 @@ def cmd_eval(args):
             pearson, spearman, oov = kv.evaluate_word_pairs(path,
                                                             restrict_vocab=args.restrict_vocab)
             print(f"\npairs: {path}")
-            print(f"  Pearson   {pearson[0]:.4f}  (p = {pearson[1]:.3g})")
-            print(f"  Spearman  {spearman[0]:.4f}  (p = {spearman[1]:.3g})")
+            for name, (stat, pvalue) in (("Pearson ", pearson), ("Spearman", spearman)):
+                # p-values need scipy, which is optional
+                p = f"  (p = {pvalue:.3g})" if pvalue is not None else ""
+                print(f"  {name}  {stat:.4f}{p}")
             print(f"  pairs with a word outside the vocabulary: {oov:.1f}%")
     return EXIT_OK
 

@@ -708,9 +708,9 @@ def _run_threads(work, workers, progress, report=None, report_every=0.5):
 
     threads = [threading.Thread(target=target, args=(i,), name=f"w2v-worker-{i}", daemon=True)
                for i in range(len(workers))]
-    for t in threads:
-        t.start()
     try:
+        for t in threads:
+            t.start()
         last = time.monotonic()
         for t in threads:
             while t.is_alive():
@@ -721,7 +721,8 @@ def _run_threads(work, workers, progress, report=None, report_every=0.5):
     except KeyboardInterrupt:
         progress.request_stop()
         for t in threads:
-            t.join()
+            if t.ident is not None:     # started
+                t.join()
         raise
     if errors:
         raise errors[0]
