@@ -211,7 +211,7 @@ def gensim_available(mode: str = "corpus_file", python: str = sys.executable) ->
         return None
     if res.returncode == 3:
         return f"gensim lacks its compiled routines for mode {mode!r}"
-    return "gensim not importable: " + res.tail(300)
+    return "gensim not importable: " + _last_line(res.tail(300))
 
 
 def train_gensim(corpus: str, output: str, params: TrainParams, *, mode: str = "corpus_file",
@@ -247,6 +247,12 @@ def train_gensim(corpus: str, output: str, params: TrainParams, *, mode: str = "
     result.extra = {k: info[k] for k in ("import_s", "raw_words", "corpus_total_words", "gensim",
                                          "fast_version", "corpusfile_version")}
     return result
+
+
+def _last_line(text: str) -> str:
+    """The last non-empty line (of a traceback: the exception itself)."""
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    return lines[-1] if lines else "(no output)"
 
 
 def python_child_env() -> Dict[str, str]:
@@ -285,7 +291,7 @@ def w2v_available(python: str = sys.executable) -> Optional[str]:
     """None if this w2v's compiled trainer imports in a child Python, else why not."""
     res = measure.run_command([python, "-c", "import w2v.word2vec"], line_buffered=False,
                               timeout=120, env=python_child_env())
-    return None if res.returncode == 0 else "w2v not importable (not built?): " + res.tail(300)
+    return None if res.returncode == 0 else "w2v not importable (not built?): " + _last_line(res.tail(300))
 
 
 def train_w2v(corpus: str, output: str, params: TrainParams, *, mode: str = "corpus_file",
