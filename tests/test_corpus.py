@@ -402,7 +402,7 @@ def test_large_single_line_file_streams_in_bounded_memory(tmp_path):
             f.write(unit)                      # no newline anywhere
     size = os.path.getsize(path)
     out = subprocess.run([sys.executable, "-c", LARGE_SCRIPT, str(path)], capture_output=True,
-                         text=True, check=True, cwd=os.path.dirname(os.path.dirname(__file__)))
+                         text=True, check=True)
     n_tokens, n_sent, longest, total, n_sent_c, n_words, grow_iter, grow_count = map(
         int, out.stdout.split())
     assert n_tokens == total == reps * 100000

@@ -17,9 +17,16 @@ TRAIN = ["--sg", "--size", "16", "--window", "3", "--negative", "3", "--threads"
          "--min-count", "3"]
 
 
+def _default_sigint():
+    # a shell running this suite in the background may have set SIGINT to
+    # "ignore", which children inherit: give the child the default back
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _start(args, cwd):
     return subprocess.Popen([sys.executable, "-m", "w2v", *args], cwd=cwd, env=ENV,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            preexec_fn=_default_sigint)
 
 
 def _wait_for(path, proc, timeout=60):
