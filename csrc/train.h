@@ -39,7 +39,8 @@
  *   S = In Out^T,  G = (label - sigmoid(S)) * alpha,
  *   dIn = G Out (dIn[b] summed over outputs in order, from 0),
  *   then Out[o] += G[:,o]^T In for o in order (each row summed over the inputs
- *   in order, starting from the row), then In[b] += dIn[b] for b in order.
+ *   in order, starting from the row), then In[b] += dIn[b] for b in order;
+ * the loss (compute_loss) adds the pairs output by output, input by input.
  * A word repeated among the inputs or among the outputs receives every one of
  * its updates (summed, all computed from the pre-minibatch rows).
  *
@@ -126,7 +127,7 @@ typedef struct {
      * outputs: */
     real_t **batch_in;       /* [B] input rows (syn0) of the current centre */
     real_t **batch_out;      /* [K+1] output rows (syn1neg): centre, then noise */
-    real_t *batch_g;         /* [B x (K+1)] scores, then their gradient coefficients */
+    real_t *batch_g;         /* [(K+1) x B] scores, then their gradient coefficients */
     real_t *batch_grad;      /* [B x dim] input steps dIn */
 } w2v_worker;
 
