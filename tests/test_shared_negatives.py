@@ -98,8 +98,10 @@ def test_validation():
     assert model.shared_negatives
     assert not Model(*arrays.values(), sg=1, hs=0, negative=3, window=2).shared_negatives
     worker = Worker(model, 1)
-    with pytest.raises(ValueError, match="context must hold"):
+    with pytest.raises(ValueError, match="context must hold 1 to 6"):
         worker._train_centre(list(range(7)), 0, 0.025)        # > 2 * window
+    with pytest.raises(ValueError, match="context must hold 1 to 3"):
+        Worker(model, 1, max_sentence_length=4)._train_centre(list(range(4)), 0, 0.025)
     with pytest.raises(ValueError, match="out of range"):
         worker._train_centre([1, 20], 0, 0.025)
     classic = Worker(Model(*arrays.values(), sg=1, hs=0, negative=3, window=2), 1)
