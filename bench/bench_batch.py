@@ -4,7 +4,8 @@
     python bench/bench_batch.py callgrind [--slice 200000] [--dims 100]
     python bench/bench_batch.py quality   [--epochs 3] [--workers 2] [--seeds 1]
     python bench/bench_batch.py pword2vec [--binary PATH[,PATH...]] [--epochs 3]
-    python bench/bench_batch.py all       (the four, in that order)
+    python bench/bench_batch.py blas      (needs cc, cblas.h and -lopenblas)
+    python bench/bench_batch.py all       (speed, callgrind, quality, pword2vec)
 
 Corpus: the first 10M words (--corpus, default /tmp/w2vdata/first10M.paragraphs.txt),
 vocabulary and encoding built with w2v.corpus / w2v.vocab / w2v.sampling as
@@ -21,6 +22,9 @@ callgrind  instructions executed inside w2v_train_stream per word on a --slice o
 quality    Word2Vec (workers threads) for --epochs epochs with each kernel, then
            questions-words analogy accuracy (restrict_vocab=30000) and WordSim-353
            Spearman from /work/shared/data/eval (--eval-dir).
+blas       one minibatch in isolation (rows in cache), csrc/vecops.h loops vs gathering
+           the rows and three cblas_sgemm calls as pWord2Vec does (OpenBLAS, one
+           thread): is a BLAS worth depending on for these sizes?
 pword2vec  Intel's pWord2Vec binaries (default: the OpenBLAS and the no-BLAS build) on the same text: its training CPU time for one
            epoch (user+sys of a 2-epoch run minus a 1-epoch run, one thread) and its
            quality after --epochs epochs (--workers threads), same settings.
@@ -282,9 +286,85 @@ def run_pword2vec(args):
     return out
 
 
+BLAS_SOURCE = r"""
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <cblas.h>
+#include "vecops.h"
+static double now(void) { struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t); return t.tv_sec + 1e-9 * t.tv_nsec; }
+static float sig(float x) { return 1.0f / (1.0f + __builtin_expf(-x)); }
+int main(int argc, char **argv) {
+    int B = atoi(argv[1]), O = atoi(argv[2]), d = atoi(argv[3]), iters = atoi(argv[4]);
+    float *syn0 = malloc(sizeof(float) * 64 * d), *syn1 = malloc(sizeof(float) * 64 * d);
+    for (int i = 0; i < 64 * d; i++) {
+        syn0[i] = (rand() / (float)RAND_MAX - 0.5f) / d;
+        syn1[i] = (rand() / (float)RAND_MAX - 0.5f) / d;
+    }
+    float *in[32], *out[32];
+    for (int b = 0; b < B; b++) in[b] = syn0 + (b * 7 % 64) * d;
+    for (int o = 0; o < O; o++) out[o] = syn1 + (o * 5 % 64) * d;
+    float *g = malloc(sizeof(float) * B * O), *grad = malloc(sizeof(float) * B * d);
+    float *inM = malloc(sizeof(float) * B * d), *outM = malloc(sizeof(float) * O * d);
+    float *outD = malloc(sizeof(float) * O * d);
+    double t0 = now();
+    for (int it = 0; it < iters; it++) {
+        for (int o = 0; o < O; o++) w2v_dot_rows(1, out[o], in, B, d, g + o * B);
+        for (int k = 0; k < B * O; k++) g[k] = ((k < B) - sig(g[k])) * 1e-6f;
+        for (int b = 0; b < B; b++) w2v_combine_rows(1, grad + b * d, 1, out, g + b, B, O, d);
+        for (int o = 0; o < O; o++) w2v_combine_rows(1, out[o], 0, in, g + o * B, 1, B, d);
+        for (int b = 0; b < B; b++) w2v_add(grad + b * d, in[b], d);
+    }
+    double t1 = now();
+    for (int it = 0; it < iters; it++) {
+        for (int b = 0; b < B; b++) __builtin_memcpy(inM + b * d, in[b], d * sizeof(float));
+        for (int o = 0; o < O; o++) __builtin_memcpy(outM + o * d, out[o], d * sizeof(float));
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, O, B, d, 1.0f, outM, d, inM, d, 0.0f, g, B);
+        for (int k = 0; k < B * O; k++) g[k] = ((k < B) - sig(g[k])) * 1e-6f;
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, O, d, B, 1.0f, g, B, inM, d, 0.0f, outD, d);
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, B, d, O, 1.0f, g, B, outM, d, 0.0f, inM, d);
+        for (int b = 0; b < B; b++) w2v_add(inM + b * d, in[b], d);
+        for (int o = 0; o < O; o++) w2v_add(outD + o * d, out[o], d);
+    }
+    double t2 = now();
+    printf("%.1f %.1f\n", (t1 - t0) / iters * 1e9, (t2 - t1) / iters * 1e9);
+    return 0;
+}
+"""
+
+
+def run_blas(args):
+    """csrc/vecops.h minibatch loops vs OpenBLAS sgemm on gathered rows, in a small C program."""
+    csrc = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "csrc")
+    print(f"## blas: one minibatch (B inputs x O outputs x d), rows in cache, AVX2+FMA build; {load()}")
+    with tempfile.TemporaryDirectory() as tmp:
+        src, exe = os.path.join(tmp, "mb.c"), os.path.join(tmp, "mb")
+        with open(src, "w") as f:
+            f.write(BLAS_SOURCE)
+        cmd = ["cc", "-O3", "-march=x86-64-v3", "-I", csrc, "-I", "/usr/include/x86_64-linux-gnu",
+               src, "-o", exe, "-lopenblas", "-lm"]
+        res = subprocess.run(cmd, capture_output=True, text=True)
+        if res.returncode:
+            print(f"cannot build the BLAS comparison ({' '.join(cmd)}): {res.stderr[-500:]}")
+            return {}
+        out = {}
+        for d in args.dims:
+            for B in (6, 10):
+                runs = [subprocess.run([exe, str(B), "6", str(d), "100000"], capture_output=True,
+                                       text=True, check=True, env=dict(os.environ, OPENBLAS_NUM_THREADS="1")
+                                       ).stdout.split() for _ in range(3)]
+                ours = statistics.median(float(r[0]) for r in runs)
+                blas = statistics.median(float(r[1]) for r in runs)
+                out[(d, B)] = (ours, blas)
+                print(f"d={d} B={B} O=6: vecops loops {ours:,.0f} ns, gather + 3 x cblas_sgemm "
+                      f"{blas:,.0f} ns per minibatch (BLAS {blas / ours:.2f}x slower; {load()})")
+        print(f"build: {' '.join(cmd)}")
+    return out
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("what", choices=["speed", "callgrind", "quality", "pword2vec", "all",
+    ap.add_argument("what", choices=["speed", "callgrind", "quality", "pword2vec", "blas", "all",
                                      "_callgrind_child"])
     ap.add_argument("--corpus", default=DEFAULT_CORPUS)
     ap.add_argument("--words", type=int, default=0, help="speed: first N encoded ids only")

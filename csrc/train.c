@@ -452,7 +452,9 @@ int w2v_worker_init(w2v_worker *w, const w2v_model *m, int64_t max_sentence_leng
     w->noise = alloc_lines((size_t)(2 * negative) * sizeof(index_t));
     int ok = w->h && w->grad && w->sentence && w->noise;
     if (ok && m->shared_negatives) {
-        const size_t n_in = 2 * (size_t)m->window, n_out = (size_t)negative + 1;
+        const int64_t context = max_sentence_length - 1 > 1 ? max_sentence_length - 1 : 1;
+        w->batch_capacity = (int)(2 * (int64_t)m->window < context ? 2 * (int64_t)m->window : context);
+        const size_t n_in = (size_t)w->batch_capacity, n_out = (size_t)negative + 1;
         w->batch_in = alloc_lines(n_in * sizeof(real_t *));
         w->batch_out = alloc_lines(n_out * sizeof(real_t *));
         w->batch_g = alloc_lines(n_in * n_out * sizeof(real_t));

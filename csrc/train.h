@@ -39,7 +39,8 @@
  *   S = In Out^T,  G = (label - sigmoid(S)) * alpha,
  *   dIn = G Out (dIn[b] summed over outputs in order, from 0),
  *   then Out[o] += G[:,o]^T In for o in order (each row summed over the inputs
- *   in order, starting from the row), then In[b] += dIn[b] for b in order.
+ *   in order, starting from the row), then In[b] += dIn[b] for b in order;
+ * the loss (compute_loss) adds the pairs output by output, input by input.
  * A word repeated among the inputs or among the outputs receives every one of
  * its updates (summed, all computed from the pre-minibatch rows).
  *
@@ -122,11 +123,13 @@ typedef struct {
     int64_t examples;        /* (input, target) examples trained: SG pairs, CBOW centres */
     int64_t bad_pos;         /* W2V_BAD_ID: position of the offending id in the stream */
     /* Shared-negative minibatch scratch (NULL unless the model has
-     * shared_negatives), B = 2 * window inputs at most, K + 1 = negative + 1
-     * outputs: */
+     * shared_negatives) for B = batch_capacity inputs at most (2 * window, or
+     * fewer when a sentence chunk cannot hold that many context words) and
+     * K + 1 = negative + 1 outputs: */
+    int batch_capacity;
     real_t **batch_in;       /* [B] input rows (syn0) of the current centre */
     real_t **batch_out;      /* [K+1] output rows (syn1neg): centre, then noise */
-    real_t *batch_g;         /* [B x (K+1)] scores, then their gradient coefficients */
+    real_t *batch_g;         /* [(K+1) x B] scores, then their gradient coefficients */
     real_t *batch_grad;      /* [B x dim] input steps dIn */
 } w2v_worker;
 
@@ -167,7 +170,7 @@ double w2v_train_example(const w2v_model *m, w2v_worker *w, const real_t *h,
                          index_t target, real_t alpha);
 
 /* Test hook for shared negatives: one minibatch with the given context words
- * (n_context <= 2 * window) around `centre`: draws the `negative` shared noise
+ * (n_context <= w->batch_capacity) around `centre`: draws the `negative` shared noise
  * words from w->rng, updates syn0 and syn1neg, returns the minibatch's loss
  * (computed even when !m->compute_loss), NaN after a non-finite score (then
  * nothing was updated). */

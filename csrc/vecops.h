@@ -88,8 +88,10 @@ W2V_INLINE real_t w2v_dot(const real_t *restrict x, const real_t *restrict y, in
  * kernels, see csrc/train.c) and use 4-float vectors on the baseline copy.
  * -Wpsabi would warn that these helpers pass AVX values without AVX: they are
  * always inlined, so no call with that ABI exists. */
+#if !defined(__clang__)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wpsabi"
+#endif
 typedef real_t w2v_v8 __attribute__((vector_size(8 * sizeof(real_t))));
 
 W2V_INLINE w2v_v8 w2v_load8(const real_t *p) {
@@ -237,11 +239,11 @@ W2V_INLINE void w2v_combine_block(real_t *restrict y, int from_zero, real_t *con
  *   y[k] = (from_zero ? 0 : y[k]) + sum_{c < count} coef[c * stride] * rows[c][k]
  * summed in the order c = 0, 1, ... for every k (each step a*b+c, fused where
  * the target has FMA), so the result does not depend on the vector width or
- * the blocking.  Blocks of 32 floats, the last one widened to take the rest
- * (up to 60 floats), so that a row's loop overhead is paid once per block:
- * d=100 is 32 + 32 + 36, d=300 is 8 x 32 + 44.  count axpy passes would also
- * load and store y for every row.  `from_zero` and `vec8` are compile-time
- * constants after inlining. */
+ * the blocking.  Blocks of 64 and 32 floats (8 or 4 independent accumulation
+ * chains), the last one widened to take the rest (up to 60 floats), so that a
+ * row's loop overhead is paid once per block: d=100 is 64 + 36, d=300 is
+ * 4 x 64 + 44.  count axpy passes would also load and store y for every row.
+ * `from_zero` and `vec8` are compile-time constants after inlining. */
 W2V_INLINE void w2v_combine_rows(int vec8, real_t *restrict y, int from_zero, real_t *const *rows,
                                  const real_t *coef, int stride, int count, int n) {
     const int n4 = n & ~3;           /* whole groups of 4; n % 4 floats go one by one */
@@ -282,7 +284,9 @@ W2V_INLINE void w2v_combine_rows(int vec8, real_t *restrict y, int from_zero, re
         y[k] = a;
     }
 }
+#if !defined(__clang__)
 #pragma GCC diagnostic pop
+#endif
 
 #else
 /* Portable versions: the same arithmetic, one element at a time. */

@@ -4,6 +4,7 @@ against the classic kernel on a planted-structure corpus.  The step-by-step matc
 with tests/reference.py is in test_kernels.py (test_shared_negatives_match_*)."""
 import inspect
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -97,8 +98,10 @@ def test_validation():
     assert model.shared_negatives
     assert not Model(*arrays.values(), sg=1, hs=0, negative=3, window=2).shared_negatives
     worker = Worker(model, 1)
-    with pytest.raises(ValueError, match="context must hold"):
+    with pytest.raises(ValueError, match="context must hold 1 to 6"):
         worker._train_centre(list(range(7)), 0, 0.025)        # > 2 * window
+    with pytest.raises(ValueError, match="context must hold 1 to 3"):
+        Worker(model, 1, max_sentence_length=4)._train_centre(list(range(4)), 0, 0.025)
     with pytest.raises(ValueError, match="out of range"):
         worker._train_centre([1, 20], 0, 0.025)
     classic = Worker(Model(*arrays.values(), sg=1, hs=0, negative=3, window=2), 1)
@@ -119,6 +122,30 @@ def test_nonfinite_score_stops_before_updating():
     with pytest.raises(FloatingPointError):
         Worker(model, 1).train(ids, p)
     assert p.nonfinite
+
+
+def test_stop_requests_are_honoured():
+    arrays, counts = make_inputs(V=20, d=8, seed=50)
+    before = copies(arrays)
+    model = _model(arrays, window=10, negative=20)
+    p = Progress(100, 0.025, 0.0001)
+    p.request_stop()
+    assert Worker(model, 1).train(make_corpus(counts, 10, 1), p) == (0, 0)
+    for k in before:
+        np.testing.assert_array_equal(arrays[k], before[k])
+    ids = np.tile(make_corpus(counts, 1000, 2), 100)      # minutes of work if not stopped
+    p = Progress(len(ids), 0.025, 0.0001)
+    worker = Worker(model, 1, report_every=100)
+    result = {}
+    t = threading.Thread(target=lambda: result.setdefault("counts", worker.train(ids, p)))
+    t.start()
+    deadline = time.monotonic() + 60
+    while p.words_done == 0 and time.monotonic() < deadline:
+        time.sleep(0.001)
+    p.request_stop()
+    t.join(timeout=60)
+    assert not t.is_alive()
+    assert 0 < result["counts"][0] < len(ids)
 
 
 def test_examples_counted_like_skip_gram_pairs():

@@ -60,6 +60,7 @@ cdef extern from "train.h" nogil:
         double loss
         int64_t examples
         int64_t bad_pos
+        int batch_capacity
         real_t **batch_in
         real_t **batch_out
         real_t *batch_g

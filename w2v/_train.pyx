@@ -395,8 +395,9 @@ cdef class Worker:
             raise ValueError("_train_centre needs a model with shared_negatives=True")
         ctx = np.ascontiguousarray(context, dtype=np.int32)
         V = self.model.c.vocab_size
-        if ctx.ndim != 1 or not 1 <= len(ctx) <= 2 * self.model.c.window:
-            raise ValueError(f"context must hold 1 to {2 * self.model.c.window} word ids")
+        if ctx.ndim != 1 or not 1 <= len(ctx) <= self.c.batch_capacity:
+            raise ValueError(f"context must hold 1 to {self.c.batch_capacity} word ids "
+                             f"(2 * window, at most max_sentence_length - 1)")
         if ctx.min() < 0 or ctx.max() >= V or not 0 <= centre < V:
             raise ValueError("word id out of range")
         cdef const index_t[::1] cv = ctx
