@@ -39,8 +39,13 @@ from w2v.vocab import Vocab
 logger = logging.getLogger(__name__)
 
 # Encoded-cache chunks claimed by worker threads: big enough that claiming one
-# (a GIL round trip) is noise, small enough that threads finish an epoch together.
+# (a GIL round trip, ~10 us) is noise, small enough that the threads finish an
+# epoch together: about 64 chunks per worker, 16Ki to 1Mi tokens each.  (With
+# fixed 1Mi-token chunks a 2M-word corpus gave each of 2 threads one chunk or
+# none, and 10M words left up to a tenth of an epoch to one thread.)
 _CHUNK_TOKENS = 1 << 20
+_MIN_CHUNK_TOKENS = 1 << 14
+_CHUNKS_PER_WORKER = 64
 
 MODEL_FORMAT = "w2v.Word2Vec"
 MODEL_VERSION = 1
@@ -500,19 +505,20 @@ class Word2Vec:
                                      os.path.join(self._cache_dir, "ids.i32"), workers=self.workers)
         logger.info("encoded %d tokens (%d sentences) into the id cache in %.2fs",
                     encoded.n_tokens, encoded.n_sentences, time.perf_counter() - t0)
-        chunks = _sentence_chunks(encoded.ids, _CHUNK_TOKENS, self.max_sentence_length)
-        self._cache = (key, (encoded, chunks))
-        return self._cache[1]
+        self._cache = (key, encoded)
+        return encoded
 
-    def _run_epoch_cache(self, encoded, workers, progress, report):
-        cache, chunks = encoded
-        chunks = list(chunks)
+    def _run_epoch_cache(self, cache, workers, progress, report):
+        target = -(-len(cache.ids) // (_CHUNKS_PER_WORKER * len(workers)))
+        target = min(_CHUNK_TOKENS, max(_MIN_CHUNK_TOKENS, target))
+        chunks = _sentence_chunks(cache.ids, target, self.max_sentence_length)
         longest = max((b - a for a, b in chunks), default=0)
         lock = threading.Lock()
+        pending = iter(chunks)
 
         def claim():
             with lock:
-                return chunks.pop(0) if chunks else None
+                return next(pending, None)
 
         def work(worker):
             # Each chunk is read into a private buffer instead of slicing a memory
