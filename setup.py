@@ -54,10 +54,12 @@ def compiler_supports_openmp():
 
 OPENMP = compiler_supports_openmp()
 if not OPENMP:
-    # w2v's worker threads are Python threads around nogil C calls, so nothing
-    # is lost today; the flag is recorded for w2v.show_config().
-    print("note: building w2v without OpenMP (the compiler has none); training and the corpus "
-          "scan still use all worker threads", file=sys.stderr)
+    # Training on a corpus file runs its epochs on an OpenMP team
+    # (csrc/epoch.c); without OpenMP that path trains on one thread.
+    print("WARNING: building w2v without OpenMP (the compiler has none, or W2V_NO_OPENMP=1): "
+          "training on a corpus file will run on ONE thread whatever `workers` says; "
+          "iterable corpora and the vocabulary scan still use all worker threads",
+          file=sys.stderr)
 
 cflags = ["-O0", "-g"] if DEBUG else ["-O3"]
 cflags += ["-Wno-unused-function"]

@@ -5,12 +5,16 @@ Progress the learning-rate schedule and stop flags shared by the workers of one 
 Worker   one thread's RNG and scratch; ``Worker.train`` releases the GIL once per call
 
 Several Workers (one per Python thread) may train the same Model at once,
-Hogwild: weight rows are updated without locks.
+Hogwild: weight rows are updated without locks.  train_epoch_file runs them
+all at once on an OpenMP team (csrc/epoch.h), one nogil call per epoch.
 """
+import os
+
 import numpy as np
 
 cimport numpy as cnp
 from libc.stdint cimport int64_t, uint64_t, INT32_MAX
+from libc.stdlib cimport malloc, free
 from libc.string cimport memset
 
 from w2v._types cimport real_t, index_t
@@ -403,3 +407,79 @@ cdef class Worker:
         cdef const index_t[::1] cv = ctx
         return w2v_train_centre(&self.model.c, &self.c, &cv[0], <int>len(ctx), <index_t>centre,
                                 <real_t>alpha)
+
+
+def epoch_parallel():
+    """True when train_epoch_file runs its workers on a team of threads (this
+    build has OpenMP); False when workers[0] alone trains the whole epoch."""
+    return bool(w2v_epoch_parallel())
+
+
+def train_epoch_file(workers, Progress progress not None, fd, bounds, path="the id cache"):
+    """One epoch over an id cache file (int32 ids, -1 ending each sentence) with
+    every Worker at once: a team of OpenMP threads, thread t training with
+    workers[t] on chunks [bounds[k], bounds[k+1]) claimed one at a time and read
+    from the open file descriptor fd (csrc/epoch.h).  The GIL is released for
+    the whole epoch; progress.request_stop() from another thread ends it early.
+
+    Returns (raw_words, effective_words, threads): as Worker.train, summed, and
+    how many threads trained.  Raises as Worker.train for a bad id (its
+    position in the file) or a non-finite score, OSError when the file cannot
+    be read (`path` names it in the message), MemoryError."""
+    workers = list(workers)
+    cdef int n = len(workers)
+    if n < 1:
+        raise ValueError("train_epoch_file needs at least one Worker")
+    cdef Worker first = workers[0]
+    cdef Worker w
+    for w in workers:
+        if w.model is not first.model:
+            raise ValueError("all workers must train the same Model")
+        if w.busy:
+            raise RuntimeError("a Worker is already training in another thread")
+    b = np.ascontiguousarray(bounds, dtype=np.int64)
+    if b.ndim != 1 or len(b) < 1 or (len(b) > 1 and (b[0] < 0 or np.any(np.diff(b) < 0))):
+        raise ValueError("bounds must be a non-decreasing int64 array of chunk offsets")
+    cdef const int64_t[::1] bv = b
+    cdef int64_t n_chunks = len(b) - 1
+    cdef int cfd = fd
+    cdef w2v_worker **ptrs = <w2v_worker **>malloc(n * sizeof(w2v_worker *))
+    cdef w2v_epoch_result *results = <w2v_epoch_result *>malloc(n * sizeof(w2v_epoch_result))
+    cdef int i, team
+    if ptrs == NULL or results == NULL:
+        free(ptrs)
+        free(results)
+        raise MemoryError()
+    try:
+        for i in range(n):
+            w = workers[i]
+            ptrs[i] = &w.c
+            w.busy = True
+        with nogil:
+            team = w2v_train_epoch_file(&first.model.c, ptrs, n, &progress.c, cfd, &bv[0],
+                                        n_chunks, results)
+        raw = sum(results[i].raw_words for i in range(n))
+        eff = sum(results[i].effective_words for i in range(n))
+        for i in range(n):
+            status = results[i].status
+            if status == W2V_BAD_ID:
+                pos = results[i].bad_pos
+                raise ValueError(f"{path}: the id at position {pos} is outside "
+                                 f"[0, {first.model.c.vocab_size}) and is not the end-of-sentence -1")
+            if status == W2V_IO_ERROR:
+                err = results[i].io_errno
+                if err:
+                    raise OSError(err, f"{path}: {os.strerror(err)}")
+                raise OSError(f"{path}: the id cache ended early (was it changed while training?)")
+            if status == W2V_NO_MEMORY:
+                raise MemoryError("cannot allocate a chunk buffer for training")
+        for i in range(n):
+            if results[i].status == W2V_NONFINITE:
+                raise FloatingPointError("a training score became NaN or infinite "
+                                         "(learning rate too high?); training stopped")
+        return raw, eff, team
+    finally:
+        for w in workers:
+            w.busy = False
+        free(ptrs)
+        free(results)

@@ -4,16 +4,17 @@ A training run has two input paths, both feeding the same C kernel
 (`w2v._train.Worker.train`, which releases the GIL for a whole batch):
 
 * ``corpus_file=`` (or a file-backed :class:`w2v.corpus.Corpus`): the corpus is
-  encoded once into an on-disk int32 cache; every epoch the cache is cut into
-  sentence-aligned chunks that worker threads claim one at a time, so no Python
-  producer sits on the critical path.
+  encoded once into an on-disk int32 cache; every epoch is one nogil call
+  (`w2v._train.train_epoch_file`) in which an OpenMP team of ``workers``
+  threads claims sentence-aligned chunks of the cache with an atomic counter:
+  no Python and no lock on the critical path.  A build without OpenMP trains
+  this path on one thread, with a warning.
 * ``sentences=`` / ``corpus_iterable=`` (any re-iterable of token lists): one
   producer thread encodes batches of about ``batch_words`` tokens into a bounded
-  queue that the worker threads drain.
+  queue that ``workers`` Python threads drain, each in nogil kernel calls.
 
-Threads are Python threads running nogil kernels: the work is the same as an
-OpenMP ``prange`` would do, and the main thread stays free to report progress,
-run callbacks and turn Ctrl-C into a clean stop between sentences.
+Either way the calling thread stays free to report progress, run callbacks and
+turn Ctrl-C into a clean stop between sentences.
 """
 import json
 import logging
@@ -23,13 +24,14 @@ import shutil
 import tempfile
 import threading
 import time
+import warnings
 import weakref
 from collections import namedtuple
 
 import numpy as np
 
 from w2v._io import atomic_directory
-from w2v._train import Model, Progress, Worker
+from w2v._train import Model, Progress, Worker, epoch_parallel, train_epoch_file
 from w2v.corpus import Corpus, count_words, encode_file_corpus, encode_sentences
 from w2v.huffman import build_huffman
 from w2v.keyedvectors import KeyedVectors
@@ -38,8 +40,8 @@ from w2v.vocab import Vocab
 
 logger = logging.getLogger(__name__)
 
-# Encoded-cache chunks claimed by worker threads: big enough that claiming one
-# (a GIL round trip, ~10 us) is noise, small enough that the threads finish an
+# Encoded-cache chunks claimed by the OpenMP threads: big enough that claiming
+# and reading one is noise, small enough that the threads finish an
 # epoch together: about 64 chunks per worker, 16Ki to 1Mi tokens each.  (With
 # fixed 1Mi-token chunks a 2M-word corpus gave each of 2 threads one chunk or
 # none, and 10M words left up to a tenth of an epoch to one thread.)
@@ -322,6 +324,12 @@ class Word2Vec:
             for worker, rng_state in zip(workers, self.training_state["rng_states"]):
                 worker.rng_state = rng_state
         encoded = self._encoded(corpus) if corpus.paths else None
+        if encoded is not None and len(workers) > 1 and not epoch_parallel():
+            msg = (f"w2v was built without OpenMP: training on a corpus file runs on 1 thread, "
+                   f"not workers={len(workers)} (reinstall with a compiler that supports "
+                   f"OpenMP, e.g. gcc; see w2v.show_config())")
+            warnings.warn(msg, RuntimeWarning, stacklevel=2)
+            logger.warning(msg)
         t_start = time.perf_counter()
 
         def reporter(epoch):
@@ -512,36 +520,18 @@ class Word2Vec:
         target = -(-len(cache.ids) // (_CHUNKS_PER_WORKER * len(workers)))
         target = min(_CHUNK_TOKENS, max(_MIN_CHUNK_TOKENS, target))
         chunks = _sentence_chunks(cache.ids, target, self.max_sentence_length)
-        longest = max((b - a for a, b in chunks), default=0)
-        lock = threading.Lock()
-        pending = iter(chunks)
-
-        def claim():
-            with lock:
-                return next(pending, None)
-
-        def work(worker):
-            # Each chunk is read into a private buffer instead of slicing a memory
-            # map of the whole cache: resident memory stays at workers x chunk
-            # size, whatever the corpus size.
-            buf = np.empty(longest, dtype=np.int32)
-            raw = eff = 0
-            with open(cache.path, "rb", buffering=0) as f:
-                while not progress.stopped:
-                    chunk = claim()
-                    if chunk is None:
-                        break
-                    ids = buf[:chunk[1] - chunk[0]]
-                    f.seek(4 * chunk[0])
-                    if f.readinto(memoryview(ids).cast("B")) != ids.nbytes:
-                        raise OSError(f"{cache.path}: the id cache ended early "
-                                      f"(was it changed while training?)")
-                    r, e = worker.train(ids, progress)
-                    raw += r
-                    eff += e
-            return raw, eff
-
-        return _run_threads(work, workers, progress, report)
+        bounds = np.array([a for a, _ in chunks] + [chunks[-1][1] if chunks else 0], dtype=np.int64)
+        # Chunks are read with pread into per-thread buffers instead of slicing a
+        # memory map of the whole cache: resident memory stays at workers x
+        # chunk size, whatever the corpus size.
+        with open(cache.path, "rb", buffering=0) as f:
+            def work(all_workers):
+                raw, eff, _ = train_epoch_file(all_workers, progress, f.fileno(), bounds,
+                                               path=cache.path)
+                return raw, eff
+            # one OpenMP team for the epoch, started from a helper thread so that
+            # this one keeps reporting progress and catching Ctrl-C
+            return _run_threads(work, [workers], progress, report)
 
     # --- input path (b): one producer encodes batches into a bounded queue
     def _run_epoch_iterable(self, corpus, workers, progress, queue_factor, report):
@@ -698,7 +688,8 @@ def _sentence_chunks(ids, target, max_sentence_length):
 
 
 def _run_threads(work, workers, progress, report=None, report_every=0.5):
-    """Run work(worker) on one thread per worker; Ctrl-C stops them all cleanly.
+    """Run work(item) on one thread per item of `workers` (a Worker each, or
+    one list of them for an OpenMP epoch); Ctrl-C stops them all cleanly.
 
     The calling thread only waits: it calls report() every report_every seconds
     and turns KeyboardInterrupt into a stop request honoured between sentences."""
