@@ -12,6 +12,8 @@ semantics differ):
 * ``w2v``          this package, ``Word2Vec(corpus_file=...)`` (in a child Python,
   ``python -m w2v.bench.run_w2v``), so it is measured like every other tool
 * ``w2v-iter``     this package over an iterable of token lists (in a child Python)
+* ``w2v-shared``   this package, ``corpus_file=`` with ``shared_negatives=True``
+  (skip-gram negative sampling only)
 * ``gensim-file``  gensim ``Word2Vec(corpus_file=...)`` (in a child Python)
 * ``gensim-iter``  gensim ``Word2Vec`` over ``LineSentence`` (in a child Python)
 * ``fasttext``     fastText CLI (``fasttext skipgram|cbow``, subwords off)
@@ -283,7 +285,7 @@ def run_python_child(name: str, cmd: List[str], params: TrainParams, output: str
 
 # --------------------------------------------------------------------------- w2v
 
-W2V_MODES = {"corpus_file": "w2v", "iterable": "w2v-iter"}
+W2V_MODES = {"corpus_file": "w2v", "iterable": "w2v-iter", "shared": "w2v-shared"}
 
 
 @functools.lru_cache(maxsize=None)
@@ -301,7 +303,7 @@ def train_w2v(corpus: str, output: str, params: TrainParams, *, mode: str = "cor
 
     ``mode`` 'corpus_file' reads the file through w2v's encoded-cache fast path;
     'iterable' feeds it an iterable of token lists (one per line), as gensim's
-    LineSentence. The child times build_vocab / train / save_word2vec_format;
+    LineSentence; 'shared' is 'corpus_file' with ``shared_negatives=True``. The child times build_vocab / train / save_word2vec_format;
     ``train_s`` includes encoding the corpus into the id cache (``extra['encode_s']``).
     """
     if mode not in W2V_MODES:
@@ -494,6 +496,7 @@ def _add_tool_words(result: PeerResult, res: "measure.RunResult", mark: str) -> 
 PEERS: Dict[str, Callable[..., PeerResult]] = {
     "w2v": lambda c, o, p, **kw: train_w2v(c, o, p, mode="corpus_file", **kw),
     "w2v-iter": lambda c, o, p, **kw: train_w2v(c, o, p, mode="iterable", **kw),
+    "w2v-shared": lambda c, o, p, **kw: train_w2v(c, o, p, mode="shared", **kw),
     "gensim-file": lambda c, o, p, **kw: train_gensim(c, o, p, mode="corpus_file", **kw),
     "gensim-iter": lambda c, o, p, **kw: train_gensim(c, o, p, mode="iterable", **kw),
     "fasttext": train_fasttext,
@@ -509,6 +512,7 @@ def available_peers(params: Optional[TrainParams] = None) -> Dict[str, Optional[
     out: Dict[str, Optional[str]] = {
         "w2v": w2v_why,
         "w2v-iter": w2v_why,
+        "w2v-shared": w2v_why,
         "gensim-file": gensim_available("corpus_file"),
         "gensim-iter": gensim_available("iterable"),
         "fasttext": None if _locate(None, "W2V_FASTTEXT_BIN", ["fasttext"]) else "fasttext CLI not found",
@@ -520,6 +524,8 @@ def available_peers(params: Optional[TrainParams] = None) -> Dict[str, Optional[
             out["fasttext"] = fasttext_unsupported(params)
         if out["pword2vec"] is None:
             out["pword2vec"] = pword2vec_unsupported(params)
+        if out["w2v-shared"] is None and (not params.sg or params.hs or not params.negative):
+            out["w2v-shared"] = "shared negatives are for skip-gram with negative sampling only"
         if out["word2vec-c"] is None and not params.hs and not params.negative:
             out["word2vec-c"] = "no loss selected (hs=0, negative=0)"
     return out

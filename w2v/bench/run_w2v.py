@@ -65,7 +65,8 @@ def run(spec):
     model = Word2Vec(vector_size=p["vector_size"], window=p["window"], min_count=p["min_count"],
                      sample=p["sample"], sg=p["sg"], hs=p["hs"], negative=p["negative"],
                      alpha=p["alpha"], min_alpha=p["min_alpha"], workers=p["threads"],
-                     seed=p["seed"], epochs=p["epochs"])
+                     seed=p["seed"], epochs=p["epochs"],
+                     shared_negatives=spec["mode"] == "shared")
     corpus = spec["corpus"]
     source = {"corpus_file": corpus} if spec["mode"] == "corpus_file" else {
         "corpus_iterable": LineSentences(corpus)}

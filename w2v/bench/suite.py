@@ -38,8 +38,8 @@ CONFIGS = {
     "cbow-ns": ("CBOW + negative sampling", {"sg": 0, "hs": 0, "negative": 5}),
     "sg-hs": ("skip-gram + hierarchical softmax", {"sg": 1, "hs": 1, "negative": 0}),
 }
-TOOLS = list(peers.PEERS)          # w2v, w2v-iter, gensim-file, gensim-iter, fasttext, word2vec-c, pword2vec
-DEFAULT_TOOLS = [t for t in TOOLS if t != "w2v-iter"]
+TOOLS = list(peers.PEERS)   # w2v, w2v-iter, w2v-shared, gensim-file, gensim-iter, fasttext, word2vec-c, pword2vec
+DEFAULT_TOOLS = [t for t in TOOLS if t not in ("w2v-iter", "w2v-shared")]
 GENSIM_TOOLS = ("gensim-file", "gensim-iter")
 
 # What --quick and --full mean; explicit options override any of these.
