@@ -1,7 +1,7 @@
 """The Word2Vec trainer: gensim-4 names and semantics over w2v's nogil kernels.
 
 A training run has two input paths, both feeding the same C kernel
-(`w2v._train.Worker.train`, which releases the GIL for a whole batch):
+(`w2v_train_stream` in csrc/train.c, called with the GIL released):
 
 * ``corpus_file=`` (or a file-backed :class:`w2v.corpus.Corpus`): the corpus is
   encoded once into an on-disk int32 cache; every epoch is one nogil call

@@ -68,8 +68,8 @@ def run(spec):
                      seed=p["seed"], epochs=p["epochs"],
                      shared_negatives=spec["mode"] == "shared")
     corpus = spec["corpus"]
-    source = {"corpus_file": corpus} if spec["mode"] == "corpus_file" else {
-        "corpus_iterable": LineSentences(corpus)}
+    source = {"corpus_iterable": LineSentences(corpus)} if spec["mode"] == "iterable" else {
+        "corpus_file": corpus}
     t = time.perf_counter()
     model.build_vocab(**source)
     vocab_s = time.perf_counter() - t

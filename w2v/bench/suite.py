@@ -255,6 +255,9 @@ def run_suite(args: argparse.Namespace, plan: Dict[str, object], command: str) -
     eval_note = ("quality not evaluated (--no-eval)" if args.no_eval else
                  "; ".join(f"{n} not found" for n, p in (("questions-words.txt", questions),
                                                          ("wordsim353.tsv", wordsim)) if p is None))
+    if eval_note and not args.no_eval:
+        _log(f"NOTE: {eval_note}: the quality columns stay empty (give --eval-dir or "
+             f"$W2V_EVAL_DATA)")
     info = measure.machine_info()
     configs: List[str] = list(plan["configs"])  # type: ignore[arg-type]
     threads: List[int] = list(plan["threads"])  # type: ignore[arg-type]
