@@ -109,6 +109,9 @@ def test_bad_arguments(tmp_path):
         train_epoch_file([], p, 0, [0, 0])
     with pytest.raises(ValueError, match="same Model"):
         train_epoch_file([Worker(m1, 1), Worker(m2, 1)], p, 0, [0, 0])
+    w = Worker(m1, 1)
+    with pytest.raises(ValueError, match="only once"):
+        train_epoch_file([w, w], p, 0, [0, 0])
     with pytest.raises(ValueError, match="non-decreasing"):
         train_epoch_file([Worker(m1, 1)], p, 0, [5, 2])
 

@@ -432,6 +432,8 @@ def train_epoch_file(workers, Progress progress not None, fd, bounds, path="the 
         raise ValueError("train_epoch_file needs at least one Worker")
     cdef Worker first = workers[0]
     cdef Worker w
+    if len({id(x) for x in workers}) != n:
+        raise ValueError("each Worker may appear only once (one per thread)")
     for w in workers:
         if w.model is not first.model:
             raise ValueError("all workers must train the same Model")
