@@ -7,7 +7,7 @@
     python bench/bench_batch.py blas      (needs cc, cblas.h and -lopenblas)
     python bench/bench_batch.py all       (speed, callgrind, quality, pword2vec)
 
-Corpus: the first 10M words (--corpus, default /tmp/w2vdata/first10M.paragraphs.txt),
+Corpus: the first 10M words (--corpus, default: the 10M slice `w2v bench` uses),
 vocabulary and encoding built with w2v.corpus / w2v.vocab / w2v.sampling as
 w2v/word2vec.py does (min_count 5, sample 1e-3, ns_exponent 0.75); window 5,
 negative 5, alpha 0.025 -> 0.0001.
@@ -21,7 +21,7 @@ callgrind  instructions executed inside w2v_train_stream per word on a --slice o
            the AVX2+FMA copy).
 quality    Word2Vec (workers threads) for --epochs epochs with each kernel, then
            questions-words analogy accuracy (restrict_vocab=30000) and WordSim-353
-           Spearman from /work/shared/data/eval (--eval-dir).
+           Spearman (--eval-dir, default: as `w2v bench` finds the files).
 blas       one minibatch in isolation (rows in cache), csrc/vecops.h loops vs gathering
            the rows and three cblas_sgemm calls as pWord2Vec does (OpenBLAS, one
            thread): is a BLAS worth depending on for these sizes?
@@ -51,8 +51,6 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from w2v import _train  # noqa: E402
 from w2v._train import Model, Progress, Worker  # noqa: E402
 
-DEFAULT_CORPUS = "/tmp/w2vdata/first10M.paragraphs.txt"
-DEFAULT_EVAL = "/work/shared/data/eval"
 DEFAULT_PWORD2VEC = "/tmp/peers/pWord2Vec/pWord2Vec,/tmp/peers/pWord2Vec/pWord2Vec-noblas"
 SETTINGS = dict(window=5, negative=5, min_count=5, sample=1e-3, alpha=0.025, min_alpha=0.0001,
                 ns_exponent=0.75)
@@ -366,7 +364,7 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("what", choices=["speed", "callgrind", "quality", "pword2vec", "blas", "all",
                                      "_callgrind_child"])
-    ap.add_argument("--corpus", default=DEFAULT_CORPUS)
+    ap.add_argument("--corpus", help="text file (default: the 10M-word slice of the shared corpus, as `w2v bench` finds or makes it)")
     ap.add_argument("--words", type=int, default=0, help="speed: first N encoded ids only")
     ap.add_argument("--dims", default="100,300")
     ap.add_argument("--repeats", type=int, default=5)
@@ -375,12 +373,20 @@ def main(argv=None):
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--seeds", default="1")
     ap.add_argument("--quality-dim", type=int, default=100)
-    ap.add_argument("--eval-dir", default=DEFAULT_EVAL)
+    ap.add_argument("--eval-dir", help="folder with questions-words.txt and wordsim353.tsv "
+                    "(default: as `w2v bench` finds it)")
     ap.add_argument("--binary", default=DEFAULT_PWORD2VEC)
     ap.add_argument("--pw-repeats", type=int, default=3)
     ap.add_argument("--simd", default=None, help="kernel copy: baseline, avx2+fma or avx512")
     ap.add_argument("--child-shared", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.corpus is None:
+        from w2v.bench import corpora
+        args.corpus = str(corpora.resolve_corpus("10M").path)
+    if args.eval_dir is None:
+        from w2v.bench import corpora
+        questions, _ = corpora.eval_files()
+        args.eval_dir = str(questions.parent) if questions else "eval"
     args.dims = [int(x) for x in args.dims.split(",")]
     args.seeds = [int(x) for x in args.seeds.split(",")]
     if args.simd:

@@ -29,8 +29,8 @@ import sys
 import tempfile
 import time
 
-DEFAULT_CORPUS = "/tmp/w2v-bench-data/first10M.paragraphs.txt"
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))   # this checkout's w2v, in children too
 NEAR_NS, FAR_NS = 150.0, 250.0
 
 
@@ -118,7 +118,7 @@ def report(records, t1):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--corpus", default=DEFAULT_CORPUS)
+    ap.add_argument("--corpus", help="text file (default: the 10M-word slice of the shared corpus, as `w2v bench` finds or makes it)")
     ap.add_argument("--words", type=int, default=2_000_000)
     ap.add_argument("--rounds", type=int, default=6)
     ap.add_argument("--configs", default="sg,cbow")
@@ -129,6 +129,9 @@ def main(argv=None):
     if args.child:
         tool, config, threads, corpus, words = args.child
         return child(tool, config, int(threads), corpus, int(words))
+    if args.corpus is None:
+        from w2v.bench import corpora
+        args.corpus = str(corpora.resolve_corpus("10M").path)
 
     with tempfile.TemporaryDirectory(prefix="w2v-scaling-") as tmp:
         binary = os.path.join(tmp, "core_latency")

@@ -27,7 +27,6 @@ import numpy as np
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 from w2v._train import Model, Progress, Worker  # noqa: E402
 
-DEFAULT_CORPUS = "/tmp/w2vdata/first10M.paragraphs.txt"
 
 
 def encode(path, max_words, min_count=5):
@@ -144,7 +143,7 @@ def time_gensim(ids_path_text, sg, hs, negative, in_vocab_words):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--corpus", default=DEFAULT_CORPUS)
+    ap.add_argument("--corpus", help="text file (default: the 10M-word slice of the shared corpus, as `w2v bench` finds or makes it)")
     ap.add_argument("--words", type=int, default=10_000_000)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--sigmoids", default="table,exact")
@@ -153,6 +152,9 @@ def main():
     ap.add_argument("--hs", type=int, default=0)
     ap.add_argument("--negative", type=int, default=5)
     args = ap.parse_args()
+    if args.corpus is None:
+        from w2v.bench import corpora
+        args.corpus = str(corpora.resolve_corpus("10M").path)
     t0 = time.perf_counter()
     ids, counts = encode(args.corpus, args.words)
     print(f"corpus: {np.count_nonzero(ids >= 0):,} in-vocab words, V={len(counts):,} "
