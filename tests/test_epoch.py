@@ -1,7 +1,5 @@
 """One epoch over an id cache file by an OpenMP team (w2v._train.train_epoch_file,
 csrc/epoch.c), and how Word2Vec uses it."""
-import threading
-import time
 import warnings
 
 import numpy as np
@@ -10,7 +8,7 @@ import pytest
 from w2v import Word2Vec, _buildinfo
 from w2v._train import Model, Progress, Worker, epoch_parallel, train_epoch_file
 
-from test_kernels import copies, make_corpus, make_inputs
+from test_kernels import copies, make_corpus, make_inputs, train_then_stop
 
 
 def _cache(tmp_path, ids):
@@ -122,20 +120,14 @@ def test_stop_from_another_thread(tmp_path):
     ids = np.tile(make_corpus(counts, 1000, 11), 100)      # minutes of work if not stopped
     p = Progress(len(ids), 0.025, 0.0001)
     workers = [Worker(model, 1, report_every=100), Worker(model, 2, report_every=100)]
-    out = {}
-    with open(_cache(tmp_path, ids), "rb") as f:
-        t = threading.Thread(target=lambda: out.setdefault(
-            "r", train_epoch_file(workers, p, f.fileno(), _bounds(ids, 5000))))
-        t.start()
-        deadline = time.monotonic() + 60
-        while p.words_done == 0 and time.monotonic() < deadline:
-            time.sleep(0.001)                  # also shows the GIL was released
+
+    def busy_worker():
         with pytest.raises(RuntimeError, match="already training"):
             workers[0].train(ids, p)
-        p.request_stop()
-        t.join(timeout=60)
-    assert not t.is_alive()
-    raw, eff, _ = out["r"]
+
+    with open(_cache(tmp_path, ids), "rb") as f:
+        raw, eff, _ = train_then_stop(
+            lambda: train_epoch_file(workers, p, f.fileno(), _bounds(ids, 5000)), p, busy_worker)
     assert 0 < raw < np.count_nonzero(ids >= 0)
 
 

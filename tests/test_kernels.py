@@ -332,24 +332,36 @@ def test_stop_requested_before_training():
     assert p.words_done == 0
 
 
+def train_then_stop(train, progress, while_running=None):
+    """Run train() on a thread; once it has counted words (which also shows it
+    released the GIL), call while_running(), ask it to stop, and return what
+    train() returned after the thread ended."""
+    result = {}
+    t = threading.Thread(target=lambda: result.setdefault("r", train()))
+    t.start()
+    deadline = time.monotonic() + 60
+    while progress.words_done == 0 and time.monotonic() < deadline:
+        time.sleep(0.001)
+    assert progress.words_done > 0
+    if while_running is not None:
+        while_running()
+    progress.request_stop()
+    t.join(timeout=60)
+    assert not t.is_alive()
+    return result["r"]
+
+
 def test_stop_from_another_thread():
     arrays, counts, model = _small_model(window=10, negative=20)
     ids = np.tile(make_corpus(counts, 1000, 2), 100)      # minutes of work if not stopped
     p = Progress(len(ids), 0.025, 0.0001)
     worker = Worker(model, 1, report_every=100)
-    result = {}
-    t = threading.Thread(target=lambda: result.setdefault("counts", worker.train(ids, p)))
-    t.start()
-    deadline = time.monotonic() + 60
-    while p.words_done == 0 and time.monotonic() < deadline:
-        time.sleep(0.001)                      # also shows train() released the GIL
-    assert p.words_done > 0
-    with pytest.raises(RuntimeError, match="already training"):
-        worker.train(ids, p)                   # one Worker serves one thread at a time
-    p.request_stop()
-    t.join(timeout=60)
-    assert not t.is_alive()
-    raw, eff = result["counts"]
+
+    def second_call():                          # one Worker serves one thread at a time
+        with pytest.raises(RuntimeError, match="already training"):
+            worker.train(ids, p)
+
+    raw, eff = train_then_stop(lambda: worker.train(ids, p), p, second_call)
     assert 0 < raw < len(ids)
     assert p.words_done == raw
 

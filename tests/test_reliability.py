@@ -4,10 +4,8 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
-import pytest
 
 from w2v.keyedvectors import KeyedVectors
 

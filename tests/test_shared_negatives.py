@@ -4,7 +4,6 @@ against the classic kernel on a planted-structure corpus.  The step-by-step matc
 with tests/reference.py is in test_kernels.py (test_shared_negatives_match_*)."""
 import inspect
 import threading
-import time
 
 import numpy as np
 import pytest
@@ -12,7 +11,7 @@ import pytest
 from w2v._train import Model, Progress, Worker
 
 import reference as ref
-from test_kernels import make_inputs, make_corpus, copies
+from test_kernels import make_inputs, make_corpus, copies, train_then_stop
 
 SHARED = dict(sg=1, hs=0, shared_negatives=True)
 
@@ -136,16 +135,8 @@ def test_stop_requests_are_honoured():
     ids = np.tile(make_corpus(counts, 1000, 2), 100)      # minutes of work if not stopped
     p = Progress(len(ids), 0.025, 0.0001)
     worker = Worker(model, 1, report_every=100)
-    result = {}
-    t = threading.Thread(target=lambda: result.setdefault("counts", worker.train(ids, p)))
-    t.start()
-    deadline = time.monotonic() + 60
-    while p.words_done == 0 and time.monotonic() < deadline:
-        time.sleep(0.001)
-    p.request_stop()
-    t.join(timeout=60)
-    assert not t.is_alive()
-    assert 0 < result["counts"][0] < len(ids)
+    raw, _ = train_then_stop(lambda: worker.train(ids, p), p)
+    assert 0 < raw < len(ids)
 
 
 def test_examples_counted_like_skip_gram_pairs():

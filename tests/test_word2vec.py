@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 
 from w2v import Word2Vec
-from w2v.corpus import Corpus
 
 SAMPLE = Path(__file__).resolve().parents[1] / "w2v" / "data" / "austen.txt.xz"
 

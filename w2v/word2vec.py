@@ -519,8 +519,7 @@ class Word2Vec:
     def _run_epoch_cache(self, cache, workers, progress, report):
         target = -(-len(cache.ids) // (_CHUNKS_PER_WORKER * len(workers)))
         target = min(_CHUNK_TOKENS, max(_MIN_CHUNK_TOKENS, target))
-        chunks = _sentence_chunks(cache.ids, target, self.max_sentence_length)
-        bounds = np.array([a for a, _ in chunks] + [chunks[-1][1] if chunks else 0], dtype=np.int64)
+        bounds = _chunk_bounds(cache.ids, target, self.max_sentence_length)
         # Chunks are read with pread into per-thread buffers instead of slicing a
         # memory map of the whole cache: resident memory stays at workers x
         # chunk size, whatever the corpus size.
@@ -669,22 +668,20 @@ def _call(callback, name, model):
         method(model)
 
 
-def _sentence_chunks(ids, target, max_sentence_length):
-    """Cut an encoded stream into ~target-token pieces that end at sentence ends."""
+def _chunk_bounds(ids, target, max_sentence_length):
+    """Offsets [0, ..., len(ids)] cutting an encoded stream into ~target-token
+    chunks that end at sentence ends (chunk k is ids[bounds[k]:bounds[k+1]])."""
     n = len(ids)
-    bounds, start = [], 0
-    while start < n:
-        stop = start + target
-        if stop >= n:
-            bounds.append((start, n))
-            break
-        # a sentence holds at most max_sentence_length ids, so its end is near
-        window = np.asarray(ids[stop:stop + max_sentence_length + 1])
-        ends = np.flatnonzero(window == -1)
-        stop = stop + int(ends[0]) + 1 if len(ends) else min(n, stop + len(window))
-        bounds.append((start, stop))
-        start = stop
-    return bounds
+    bounds = [0]
+    while bounds[-1] < n:
+        stop = bounds[-1] + target
+        if stop < n:
+            # a sentence holds at most max_sentence_length ids, so its end is near
+            window = np.asarray(ids[stop:stop + max_sentence_length + 1])
+            ends = np.flatnonzero(window == -1)
+            stop += int(ends[0]) + 1 if len(ends) else len(window)
+        bounds.append(min(n, stop))
+    return np.array(bounds, dtype=np.int64)
 
 
 def _run_threads(work, workers, progress, report=None, report_every=0.5):
