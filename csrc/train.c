@@ -149,13 +149,32 @@ W2V_INLINE void prefetch_row(const real_t *row, int d) {
 #endif
 }
 
+/* Row r of a shared output matrix, or this worker's copy of it when r is one
+ * of its private rows (train.h, "Private output rows"; with none, n == 0 and
+ * the shared row is always taken).  Branch-free: about half of all output
+ * steps hit a private row, a coin flip the predictor cannot learn. */
+W2V_INLINE real_t *out_row(const w2v_private_rows *own, real_t *shared, int64_t r, int d) {
+    const uint64_t k = (uint64_t)(r - own->lo);     /* wraps when r < lo */
+    /* unsigned address arithmetic: defined even for the row not taken */
+    const uintptr_t mine = (uintptr_t)own->rows + (uintptr_t)(k * (uint64_t)d * sizeof(real_t));
+    const uintptr_t theirs = (uintptr_t)(shared + r * d);
+    const uintptr_t pick = -(uintptr_t)(k < (uint64_t)own->n);
+    return (real_t *)(theirs ^ ((mine ^ theirs) & pick));
+}
+W2V_INLINE real_t *syn1neg_row(const w2v_model *m, const w2v_worker *w, index_t word) {
+    return out_row(&w->own_syn1neg, m->syn1neg, word, m->dim);
+}
+W2V_INLINE real_t *syn1_row(const w2v_model *m, const w2v_worker *w, index_t node) {
+    return out_row(&w->own_syn1, m->syn1, node, m->dim);
+}
+
 /* Hierarchical softmax: one binary decision per inner node on the target's
  * Huffman path, label 1 - code (word2vec.c). */
 W2V_INLINE int loss_hs(const w2v_model *m, w2v_worker *w, const real_t *h, index_t target,
                        real_t alpha) {
     const int64_t end = m->hs_offsets[target + 1];
     for (int64_t k = m->hs_offsets[target]; k < end; k++) {
-        real_t *row = m->syn1 + (int64_t)m->hs_points[k] * m->dim;
+        real_t *row = syn1_row(m, w, m->hs_points[k]);
         if (!logistic_step(m, w, h, row, (real_t)(1 - m->hs_codes[k]), alpha))
             return 0;
     }
@@ -179,7 +198,7 @@ W2V_INLINE int draw_noise(const w2v_model *m, w2v_worker *w, index_t target, ind
         const index_t word = alias ^ (((index_t)col ^ alias) & keep);
         noise[count] = word;
         count += word != target;
-        prefetch_row(m->syn1neg + (int64_t)word * m->dim, m->dim);
+        prefetch_row(syn1neg_row(m, w, word), m->dim);
     }
     return count;
 }
@@ -188,11 +207,10 @@ W2V_INLINE int draw_noise(const w2v_model *m, w2v_worker *w, index_t target, ind
  * words with label 0. */
 W2V_INLINE int loss_ns(const w2v_model *m, w2v_worker *w, const real_t *h, index_t target,
                        const index_t *noise, int count, real_t alpha) {
-    const int d = m->dim;
-    if (!logistic_step(m, w, h, m->syn1neg + (int64_t)target * d, 1, alpha))
+    if (!logistic_step(m, w, h, syn1neg_row(m, w, target), 1, alpha))
         return 0;
     for (int k = 0; k < count; k++)
-        if (!logistic_step(m, w, h, m->syn1neg + (int64_t)noise[k] * d, 0, alpha))
+        if (!logistic_step(m, w, h, syn1neg_row(m, w, noise[k]), 0, alpha))
             return 0;
     return 1;
 }
@@ -223,11 +241,12 @@ W2V_INLINE int centre_window(const w2v_model *m, w2v_worker *w) {
 
 /* The next centre's output row and its newly entered context row: fetched while
  * this centre trains. */
-W2V_INLINE void prefetch_next_centre(const w2v_model *m, const index_t *sent, int64_t len, int64_t i) {
+W2V_INLINE void prefetch_next_centre(const w2v_model *m, const w2v_worker *w,
+                                     const index_t *sent, int64_t len, int64_t i) {
     if (i + 1 >= len)
         return;
     if (m->negative > 0)
-        prefetch_row(m->syn1neg + (int64_t)sent[i + 1] * m->dim, m->dim);
+        prefetch_row(syn1neg_row(m, w, sent[i + 1]), m->dim);
     const int64_t right = i + 1 + m->window < len ? i + 1 + m->window : len - 1;
     prefetch_row(m->syn0 + (int64_t)sent[right] * m->dim, m->dim);
 }
@@ -248,7 +267,7 @@ W2V_INLINE int train_chunk_sg(const w2v_model *m, w2v_worker *w, const w2v_progr
         const int64_t lo = i - win > 0 ? i - win : 0;
         const int64_t hi = i + win < len - 1 ? i + win : len - 1;
         const index_t target = sent[i];
-        prefetch_next_centre(m, sent, len, i);
+        prefetch_next_centre(m, w, sent, len, i);
         int64_t j = lo == i ? lo + 1 : lo;
         int count = ns && j <= hi ? draw_noise(m, w, target, noise) : 0;
         while (j <= hi) {
@@ -284,7 +303,7 @@ W2V_INLINE int train_chunk_cbow(const w2v_model *m, w2v_worker *w, const w2v_pro
         const int64_t win = centre_window(m, w);
         const int64_t lo = i - win > 0 ? i - win : 0;
         const int64_t hi = i + win < len - 1 ? i + win : len - 1;
-        prefetch_next_centre(m, sent, len, i);
+        prefetch_next_centre(m, w, sent, len, i);
         if (hi - lo < 1)
             continue; /* no context word */
         const int cw = (int)(hi - lo); /* context words: the window minus the centre */
@@ -324,9 +343,9 @@ W2V_INLINE int train_batch_sg(int simd, const w2v_model *m, w2v_worker *w, int n
     /* [n_out x n_in], output-major: row 0 (the centre, label 1) is the first
      * n_in entries, so a label is a comparison of the flat index */
     real_t *g = w->batch_g;
-    out[0] = m->syn1neg + (int64_t)centre * d;
+    out[0] = syn1neg_row(m, w, centre);
     for (int k = 0; k < count; k++)
-        out[1 + k] = m->syn1neg + (int64_t)noise[k] * d;
+        out[1 + k] = syn1neg_row(m, w, noise[k]);
 
     for (int o = 0; o < n_out; o++)
         w2v_dot_rows(vec8, out[o], in, n_in, d, g + o * n_in);
@@ -370,7 +389,7 @@ W2V_INLINE int train_chunk_sg_shared(int simd, const w2v_model *m, w2v_worker *w
             next_win = centre_window(m, w);
             next_count = draw_noise(m, w, sent[i + 1], next_noise);
         }
-        prefetch_next_centre(m, sent, len, i);
+        prefetch_next_centre(m, w, sent, len, i);
         const int64_t lo = i - win > 0 ? i - win : 0;
         const int64_t hi = i + win < len - 1 ? i + win : len - 1;
         int n_in = 0;
@@ -437,8 +456,50 @@ static void free_lines(void *ptr) {
 #endif
 }
 
+/* Rows [lo, lo + n) of a matrix of `rows` rows, n capped to it. */
+static int private_rows_init(w2v_private_rows *own, int64_t lo, int64_t n, int64_t rows, int d) {
+    n = n < rows - lo ? n : rows - lo;
+    own->lo = lo;
+    own->n = n > 0 ? n : 0;
+    if (own->n == 0)
+        return 1;
+    own->rows = alloc_lines((size_t)own->n * (size_t)d * sizeof(real_t));
+    own->base = alloc_lines((size_t)own->n * (size_t)d * sizeof(real_t));
+    return own->rows && own->base;
+}
+
+static void private_rows_free(w2v_private_rows *own) {
+    free_lines(own->rows);
+    free_lines(own->base);
+    own->rows = own->base = NULL;
+    own->n = 0;
+}
+
+/* Start of a w2v_train_stream call: the private rows as the shared ones are now. */
+static void private_rows_load(w2v_private_rows *own, const real_t *shared, int d) {
+    const size_t bytes = (size_t)own->n * (size_t)d * sizeof(real_t);
+    if (bytes == 0)
+        return;
+    memcpy(own->rows, shared + own->lo * d, bytes);
+    memcpy(own->base, shared + own->lo * d, bytes);
+}
+
+/* Adds this worker's change since the last sync to the shared rows and takes
+ * back their current values, the other workers' changes included. */
+W2V_INLINE void private_rows_sync(w2v_private_rows *own, real_t *shared, int d) {
+    real_t *restrict row = shared + own->lo * d;
+    real_t *restrict mine = own->rows, *restrict base = own->base;
+    const int64_t n = own->n * d;
+    for (int64_t k = 0; k < n; k++) {
+        const real_t v = row[k] + (mine[k] - base[k]);
+        row[k] = v;
+        mine[k] = v;
+        base[k] = v;
+    }
+}
+
 int w2v_worker_init(w2v_worker *w, const w2v_model *m, int64_t max_sentence_length,
-                    uint64_t seed) {
+                    uint64_t seed, int64_t private_rows, int64_t private_nodes) {
     memset(w, 0, sizeof(*w));
     w2v_init_tables();
     const int dim = m->dim, negative = m->negative > 0 ? m->negative : 1;
@@ -446,6 +507,7 @@ int w2v_worker_init(w2v_worker *w, const w2v_model *m, int64_t max_sentence_leng
     w->dim = dim;
     w->max_sentence_length = max_sentence_length;
     w->report_every = 10000;
+    w->sync_every = W2V_SYNC_WORDS;
     w->h = alloc_lines((size_t)dim * sizeof(real_t));
     w->grad = alloc_lines((size_t)dim * sizeof(real_t));
     w->sentence = alloc_lines((size_t)max_sentence_length * sizeof(index_t));
@@ -460,6 +522,13 @@ int w2v_worker_init(w2v_worker *w, const w2v_model *m, int64_t max_sentence_leng
         w->batch_g = alloc_lines(n_in * n_out * sizeof(real_t));
         w->batch_grad = alloc_lines(n_in * (size_t)dim * sizeof(real_t));
         ok = w->batch_in && w->batch_out && w->batch_g && w->batch_grad;
+    }
+    if (ok && private_rows > 0 && m->negative > 0)
+        ok = private_rows_init(&w->own_syn1neg, 0, private_rows, m->vocab_size, dim);
+    if (ok && private_nodes > 0 && m->hs) {   /* inner nodes 0..V-2, the root V-2 */
+        const int64_t nodes = m->vocab_size - 1;
+        const int64_t n = private_nodes < nodes ? private_nodes : nodes;
+        ok = private_rows_init(&w->own_syn1, nodes - n, n, nodes, dim);
     }
     if (!ok) {
         w2v_worker_free(w);
@@ -477,6 +546,8 @@ void w2v_worker_free(w2v_worker *w) {
     free_lines(w->batch_out);
     free_lines(w->batch_g);
     free_lines(w->batch_grad);
+    private_rows_free(&w->own_syn1neg);
+    private_rows_free(&w->own_syn1);
     w->h = w->grad = w->batch_g = w->batch_grad = NULL;
     w->sentence = w->noise = NULL;
     w->batch_in = w->batch_out = NULL;
@@ -501,6 +572,9 @@ W2V_INLINE int train_stream(int simd, const w2v_model *shared_model, w2v_worker 
     int64_t pos = 0, raw = 0, kept = 0, pending = 0;
     int status = W2V_OK;
     real_t alpha = (real_t)w2v_alpha_at(p, w2v_progress_words_done(p));
+    private_rows_load(&w->own_syn1neg, m->syn1neg, m->dim);
+    private_rows_load(&w->own_syn1, m->syn1, m->dim);
+    int64_t unsynced = 0;
 
     while (pos < n) {
         if (halted(p)) {
@@ -542,7 +616,16 @@ W2V_INLINE int train_stream(int simd, const w2v_model *shared_model, w2v_worker 
                          : train_chunk_cbow(m, w, p, sent, len, alpha);
         if (status != W2V_OK)
             break;
+        unsynced += chunk_raw;
+        if (unsynced >= w->sync_every) {
+            private_rows_sync(&w->own_syn1neg, m->syn1neg, m->dim);
+            private_rows_sync(&w->own_syn1, m->syn1, m->dim);
+            unsynced = 0;
+        }
     }
+    /* always, even when stopped: the private steps belong to the model */
+    private_rows_sync(&w->own_syn1neg, m->syn1neg, m->dim);
+    private_rows_sync(&w->own_syn1, m->syn1, m->dim);
     if (pending)
         __atomic_add_fetch(&p->words_done, pending, __ATOMIC_RELAXED);
     if (status == W2V_NONFINITE)

@@ -44,6 +44,21 @@
  * A word repeated among the inputs or among the outputs receives every one of
  * its updates (summed, all computed from the pre-minibatch rows).
  *
+ * Private output rows (a worker made with private_rows or private_nodes > 0;
+ * Word2Vec does so for skip-gram with several threads): the rows of the
+ * private_rows most frequent words in syn1neg (ids 0..private_rows-1, the
+ * vocabulary being sorted by count) and of the private_nodes inner nodes
+ * nearest the Huffman root in syn1 (ids V-1-private_nodes..V-2) are read and
+ * written in the worker's own copy.  The worker adds what it changed in them to the shared rows, and takes
+ * back the others' changes, every sync_every words read (default
+ * W2V_SYNC_WORDS) and when w2v_train_stream returns ("syncs"; unlocked, Hogwild like every other write).
+ * These few rows take most of the output updates; shared, their cache lines
+ * would move between the cores at every step, which costs a third of the
+ * 2-thread speed when the cores are far apart (bench/RESULTS.md, "Thread
+ * scaling").  The random draws and the arithmetic of each step are unchanged;
+ * a worker just sees the other workers' steps on these rows up to one sync
+ * late.  A worker with none writes in place and follows tests/reference.py.
+ *
  * Learning rate: a worker adds its word count to progress->words_done once it
  * has read report_every words (checked after reading each chunk) and then
  * recomputes alpha from the shared counter; alpha is constant in between. */
@@ -66,6 +81,9 @@
 #define W2V_LOSS_MIN_PROB 1e-8f
 
 enum w2v_sigmoid_kind { W2V_SIGMOID_TABLE = 0, W2V_SIGMOID_EXACT = 1 };
+
+/* Default words a worker with private output rows reads between two syncs. */
+#define W2V_SYNC_WORDS 16384
 
 /* Status returned by w2v_train_stream. */
 enum w2v_status {
@@ -110,11 +128,19 @@ typedef struct {
     int nonfinite;           /* set by a worker that met a NaN/inf score (atomic) */
 } w2v_progress;
 
+/* A worker's private copy of rows [lo, lo + n) of one shared matrix. */
+typedef struct {
+    int64_t lo, n;           /* n == 0: no private rows */
+    real_t *rows;            /* [n x dim] the rows as this worker trains them */
+    real_t *base;            /* [n x dim] the shared rows at the last sync */
+} w2v_private_rows;
+
 typedef struct {
     uint64_t rng;            /* splitmix64 state */
     int dim;
     int64_t max_sentence_length;
     int64_t report_every;    /* flush words_done to the shared counter after this many words */
+    int64_t sync_every;      /* sync the private output rows after this many words */
     real_t *h;               /* [dim] CBOW input vector (neu1) */
     real_t *grad;            /* [dim] accumulated gradient step for the input (neu1e) */
     index_t *sentence;       /* [max_sentence_length] kept tokens of the current chunk */
@@ -131,17 +157,22 @@ typedef struct {
     real_t **batch_out;      /* [K+1] output rows (syn1neg): centre, then noise */
     real_t *batch_g;         /* [(K+1) x B] scores, then their gradient coefficients */
     real_t *batch_grad;      /* [B x dim] input steps dIn */
+    /* Private output rows (see above): of syn1neg and of syn1. */
+    w2v_private_rows own_syn1neg, own_syn1;
 } w2v_worker;
 
 /* Fills the sigmoid table; idempotent and thread-safe in practice (every call
  * writes the same values), called by w2v_worker_init. */
 void w2v_init_tables(void);
 
-/* Sized for model m (dim, negative, window, shared_negatives): a worker trains
- * only the model it was made for.  0 on success, -1 when out of memory
- * (nothing left allocated). */
+/* Sized for model m (dim, negative, window, shared_negatives, hs, vocab_size):
+ * a worker trains only the model it was made for.  private_rows (of syn1neg)
+ * and private_nodes (of syn1): 0, or how many output rows the worker trains in
+ * its own copy ("Private output rows"; capped at the matrix, unused when the
+ * model has no such matrix).  0 on success, -1 when out of memory (nothing left
+ * allocated). */
 int w2v_worker_init(w2v_worker *w, const w2v_model *m, int64_t max_sentence_length,
-                    uint64_t seed);
+                    uint64_t seed, int64_t private_rows, int64_t private_nodes);
 void w2v_worker_free(w2v_worker *w);
 
 /* Current learning rate (ARCHITECTURE.md "Learning rate") for a words_done value. */
@@ -160,6 +191,8 @@ void w2v_progress_request_stop(w2v_progress *p);
 int w2v_train_stream(const w2v_model *m, w2v_worker *w, w2v_progress *p,
                      const index_t *ids, int64_t n,
                      int64_t *raw_words, int64_t *effective_words);
+
+/* The two test hooks below need a worker with no private rows. */
 
 /* Test hook: one example with a given input vector h: runs the enabled losses
  * for `target` (drawing negatives from w->rng), updates the output rows, leaves

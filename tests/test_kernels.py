@@ -62,11 +62,12 @@ def copies(arrays):
 
 
 def run_both(arrays, params, ids, *, seed=7, progress=(0, 0.025, 0.0001), max_sentence_length=10000,
-             report_every=10000, calls=1):
+             report_every=10000, calls=1, **worker_kw):
     """Train the kernel and the reference on private copies; return both states."""
     kern_arrays, ref_arrays = copies(arrays), copies(arrays)
     model = Model(*kern_arrays.values(), **params)
-    worker = Worker(model, seed, max_sentence_length=max_sentence_length, report_every=report_every)
+    worker = Worker(model, seed, max_sentence_length=max_sentence_length, report_every=report_every,
+                    **worker_kw)
     rmodel = ref.RefModel(*ref_arrays.values(), **params, fma=_train.fused_multiply_add())
     rworker = ref.RefWorker(seed, max_sentence_length, report_every)
     k_counts, r_counts = [], []
@@ -160,6 +161,44 @@ def test_shared_negatives_match_reference(simd, sample, shrink, sigmoid):
     assert kern[1].loss > 0
     assert not np.array_equal(kern[0]["syn0"], arrays["syn0"])
     assert not np.array_equal(kern[0]["syn1neg"], arrays["syn1neg"])
+
+
+VARIANTS = {f"{a}-{o}": {**ARCHS[a], **OBJECTIVES[o]} for a in ARCHS for o in OBJECTIVES}
+VARIANTS["shared"] = dict(**SHARED, negative=3)
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+@pytest.mark.parametrize("private", [(7, 3), (100, 100)])
+@pytest.mark.parametrize("sync_every", [1, 37, 10 ** 9])
+def test_private_rows_on_one_thread_follow_reference(variant, private, sync_every):
+    """A worker training some output rows in its own copy (merged by row +=
+    mine - base at each sync and at the end) takes the same steps as one writing
+    in place: alone, the merges only add float rounding (exact sigmoid here, so
+    a rounding can never move a table index)."""
+    V = 30
+    arrays, counts = make_inputs(V=V, d=11, seed=41, sample=0.01)
+    ids = make_corpus(counts, 14, seed=42)
+    params = dict(**VARIANTS[variant], window=3, compute_loss=True, sigmoid="exact")
+    kern, refr = run_both(arrays, params, ids, progress=(2 * len(ids), 0.05, 0.001),
+                          max_sentence_length=11, report_every=37, calls=2,
+                          private_rows=private[0], private_nodes=private[1], sync_every=sync_every)
+    ns, hs = params["negative"] > 0, params.get("hs", 0)
+    assert kern[1].private_rows == (min(private[0], V) if ns else 0,
+                                    min(private[1], V - 1) if hs else 0)
+    assert_same(kern, refr, rtol=1e-4, atol=1e-5)
+    for name, used in (("syn1neg", ns), ("syn1", hs)):
+        # the private rows' steps reached the shared matrix
+        assert np.array_equal(kern[0][name], arrays[name]) != used, name
+
+
+def test_private_rows_refuse_test_hooks():
+    arrays, counts, model = _small_model()
+    worker = Worker(model, 1, private_rows=4)
+    with pytest.raises(ValueError, match="without private rows"):
+        worker._train_example(np.zeros(8, np.float32), 1, 0.025)
+    shared = Model(*copies(arrays).values(), **SHARED, negative=2, window=2)
+    with pytest.raises(ValueError, match="without private rows"):
+        Worker(shared, 1, private_rows=4)._train_centre([1, 2], 3, 0.025)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -351,11 +390,14 @@ def train_then_stop(train, progress, while_running=None):
     return result["r"]
 
 
-def test_stop_from_another_thread():
+@pytest.mark.parametrize("private_rows", [0, 20])
+def test_stop_from_another_thread(private_rows):
     arrays, counts, model = _small_model(window=10, negative=20)
+    before = copies(arrays)
     ids = np.tile(make_corpus(counts, 1000, 2), 100)      # minutes of work if not stopped
     p = Progress(len(ids), 0.025, 0.0001)
-    worker = Worker(model, 1, report_every=100)
+    # private rows synced only when the call returns: a stopped call must still sync
+    worker = Worker(model, 1, report_every=100, private_rows=private_rows, sync_every=10 ** 12)
 
     def second_call():                          # one Worker serves one thread at a time
         with pytest.raises(RuntimeError, match="already training"):
@@ -364,6 +406,7 @@ def test_stop_from_another_thread():
     raw, eff = train_then_stop(lambda: worker.train(ids, p), p, second_call)
     assert 0 < raw < len(ids)
     assert p.words_done == raw
+    assert not np.array_equal(arrays["syn1neg"], before["syn1neg"])
 
 
 @pytest.mark.parametrize("arch", ARCHS)
@@ -396,12 +439,16 @@ def test_progress_alpha_and_counts():
     assert Worker(model, 1).train(np.zeros(0, np.int32), p) == (0, 0)
 
 
-def test_two_threads_share_a_model():
+@pytest.mark.parametrize("private_rows", [0, 10])
+def test_two_threads_share_a_model(private_rows):
     arrays, counts = make_inputs(V=50, d=16, seed=14, sample=0.01)
+    before = copies(arrays)
     model = Model(*arrays.values(), sg=0, hs=1, negative=3, window=4)
     ids = make_corpus(counts, 300, 15)
     p = Progress(2 * np.count_nonzero(ids >= 0), 0.025, 0.0001)
-    workers = [Worker(model, s, report_every=100) for s in (1, 2)]
+    workers = [Worker(model, s, report_every=100, private_rows=private_rows,
+                      private_nodes=private_rows, sync_every=500)
+               for s in (1, 2)]
     out = [None, None]
 
     def run(i):
@@ -414,7 +461,11 @@ def test_two_threads_share_a_model():
         t.join()
     assert out[0][0] == out[1][0] == np.count_nonzero(ids >= 0)
     assert p.words_done == out[0][0] + out[1][0]
-    assert np.isfinite(arrays["syn0"]).all()
+    # syn1neg's rows 0..9 and syn1's 39..48 (nearest the root) are the private ones
+    for name, split in (("syn0", 10), ("syn1neg", 10), ("syn1", 39)):
+        assert np.isfinite(arrays[name]).all()
+        for rows in (slice(None, split), slice(split, None)):
+            assert not np.array_equal(arrays[name][rows], before[name][rows]), (name, rows)
 
 
 def test_readonly_memmap_stream(tmp_path):
@@ -436,6 +487,12 @@ def test_worker_bad_args():
         Worker(model, -1)
     with pytest.raises(ValueError, match="max_sentence_length"):
         Worker(model, 1, max_sentence_length=0)
+    with pytest.raises(ValueError, match="private_rows"):
+        Worker(model, 1, private_rows=-1)
+    with pytest.raises(ValueError, match="private_nodes"):
+        Worker(model, 1, private_nodes=-1)
+    with pytest.raises(ValueError, match="sync_every"):
+        Worker(model, 1, sync_every=0)
     with pytest.raises(ValueError):
         Worker(model, 1).train(np.zeros(3, np.int64), Progress(1, 0.1, 0.1))
 

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from w2v import Word2Vec
+from w2v._train import Worker
 
 SAMPLE = Path(__file__).resolve().parents[1] / "w2v" / "data" / "austen.txt.xz"
 
@@ -365,3 +366,23 @@ def test_hostile_model_json_only_raises_value_error(tmp_path):
             pass
 
     check()
+
+
+@pytest.mark.parametrize("sg,workers,private", [(1, 2, True), (0, 2, False), (1, 1, False)])
+def test_private_output_rows_only_for_multithreaded_skipgram(monkeypatch, sg, workers, private):
+    """Skip-gram with several workers trains its hottest output rows in per-worker
+    copies (csrc/train.h, "Private output rows"); CBOW and one worker write in place."""
+    import w2v.word2vec as w2v_module
+    made = []
+
+    def recording_worker(*args, **kwargs):
+        made.append(kwargs)
+        return Worker(*args, **kwargs)
+
+    monkeypatch.setattr(w2v_module, "Worker", recording_worker)
+    topics, sentences = planted_corpus(n_sentences=200)
+    Word2Vec(sentences, vector_size=16, min_count=1, sg=sg, hs=1, negative=2, workers=workers,
+             epochs=1)
+    assert len(made) == workers
+    for kw in made:
+        assert (kw["private_rows"] > 0, kw["private_nodes"] > 0) == (private, private)

@@ -48,11 +48,16 @@ cdef extern from "train.h" nogil:
         int stop
         int nonfinite
 
+    ctypedef struct w2v_private_rows:
+        int64_t lo
+        int64_t n
+
     ctypedef struct w2v_worker:
         uint64_t rng
         int dim
         int64_t max_sentence_length
         int64_t report_every
+        int64_t sync_every
         real_t *h
         real_t *grad
         index_t *sentence
@@ -65,10 +70,12 @@ cdef extern from "train.h" nogil:
         real_t **batch_out
         real_t *batch_g
         real_t *batch_grad
+        w2v_private_rows own_syn1neg
+        w2v_private_rows own_syn1
 
     void w2v_init_tables()
     int w2v_worker_init(w2v_worker *w, const w2v_model *m, int64_t max_sentence_length,
-                        uint64_t seed)
+                        uint64_t seed, int64_t private_rows, int64_t private_nodes)
     void w2v_worker_free(w2v_worker *w)
     double w2v_alpha_at(const w2v_progress *p, int64_t words_done)
     int64_t w2v_progress_words_done(const w2v_progress *p)

@@ -294,7 +294,15 @@ cdef class Progress:
 cdef class Worker:
     """One training thread's state: splitmix64 RNG seeded with `seed`, scratch
     vectors, and a buffer of max_sentence_length kept tokens (longer sentences are
-    trained in consecutive chunks).  Use one Worker per thread."""
+    trained in consecutive chunks).  Use one Worker per thread.
+
+    private_rows, private_nodes > 0 (for runs with several workers): the output
+    rows of the private_rows most frequent words (syn1neg) and of the
+    private_nodes inner nodes nearest the Huffman root (syn1) are trained in
+    this worker's own copy,
+    merged with the shared rows every sync_every words read (default
+    W2V_SYNC_WORDS, 16384) and at the end of each train() call (csrc/train.h,
+    "Private output rows")."""
     cdef w2v_worker c
     cdef readonly Model model
     cdef bint busy
@@ -302,7 +310,8 @@ cdef class Worker:
     def __cinit__(self):
         memset(&self.c, 0, sizeof(self.c))
 
-    def __init__(self, Model model not None, seed, max_sentence_length=10000, report_every=10000):
+    def __init__(self, Model model not None, seed, max_sentence_length=10000, report_every=10000,
+                 private_rows=0, private_nodes=0, sync_every=None):
         seed = int(seed)
         if not 0 <= seed < 2 ** 64:
             raise ValueError(f"seed must be in [0, 2**64), got {seed}")
@@ -310,10 +319,18 @@ cdef class Worker:
             raise ValueError(f"max_sentence_length must be >= 1, got {max_sentence_length}")
         if report_every < 1:
             raise ValueError(f"report_every must be >= 1, got {report_every}")
+        if private_rows < 0 or private_nodes < 0:
+            raise ValueError(f"private_rows and private_nodes must be >= 0, "
+                             f"got {private_rows} and {private_nodes}")
+        if sync_every is not None and sync_every < 1:
+            raise ValueError(f"sync_every must be >= 1, got {sync_every}")
         w2v_worker_free(&self.c)
-        if w2v_worker_init(&self.c, &model.c, max_sentence_length, <uint64_t>seed) != 0:
+        if w2v_worker_init(&self.c, &model.c, max_sentence_length, <uint64_t>seed,
+                           private_rows, private_nodes) != 0:
             raise MemoryError("cannot allocate the worker's buffers")
         self.c.report_every = report_every
+        if sync_every is not None:
+            self.c.sync_every = sync_every
         self.model = model
 
     def __dealloc__(self):
@@ -330,6 +347,15 @@ cdef class Worker:
         """Training examples since creation or reset_loss(): (context, centre) pairs
         for skip-gram, centre words with a non-empty context for CBOW."""
         return self.c.examples
+
+    @property
+    def private_rows(self):
+        """(syn1neg rows, syn1 rows) this worker trains in its own copy."""
+        return self.c.own_syn1neg.n, self.c.own_syn1.n
+
+    def _no_private_rows(self, hook):
+        if self.c.own_syn1neg.n or self.c.own_syn1.n:
+            raise ValueError(f"{hook} needs a Worker without private rows")
 
     @property
     def rng_state(self):
@@ -376,6 +402,7 @@ cdef class Worker:
         """Test hook: one example with input vector `h` (float32 [d]) and the model's
         enabled losses.  Updates the output rows and draws negatives from this worker's
         RNG; returns (loss, grad) with grad = alpha * -dloss/dh (before the updates)."""
+        self._no_private_rows("_train_example")
         h = np.ascontiguousarray(h, dtype=np.float32)
         if h.shape != (self.model.c.dim,):
             raise ValueError(f"h must have shape ({self.model.c.dim},)")
@@ -397,6 +424,7 @@ cdef class Worker:
         nothing updated then)."""
         if not self.model.c.shared_negatives:
             raise ValueError("_train_centre needs a model with shared_negatives=True")
+        self._no_private_rows("_train_centre")
         ctx = np.ascontiguousarray(context, dtype=np.int32)
         V = self.model.c.vocab_size
         if ctx.ndim != 1 or not 1 <= len(ctx) <= self.c.batch_capacity:

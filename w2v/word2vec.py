@@ -48,6 +48,14 @@ logger = logging.getLogger(__name__)
 _CHUNK_TOKENS = 1 << 20
 _MIN_CHUNK_TOKENS = 1 << 14
 _CHUNKS_PER_WORKER = 64
+# Skip-gram with several workers: each trains the output rows of the most
+# frequent words (this many bytes of syn1neg) and of the Huffman nodes nearest
+# the root (this many rows of syn1) in its own copy, synced every 16Ki words
+# (csrc/train.h, "Private output rows").  Measured in bench/RESULTS.md, "Private
+# output rows": faster when the cores are far apart, as good or better
+# vectors; CBOW lost analogy accuracy with them, so it writes in place.
+_PRIVATE_ROW_BYTES = 2 << 20
+_PRIVATE_NODES = 1024
 
 MODEL_FORMAT = "w2v.Word2Vec"
 MODEL_VERSION = 1
@@ -316,8 +324,11 @@ class Word2Vec:
         state = Progress(max(1, int(round(per_epoch * epochs))), start_alpha, end_alpha,
                          words_done=words_done)
         model = self._kernel_model(compute_loss)
+        private = self.workers > 1 and self.sg
         workers = [Worker(model, seed=_thread_seed(self.seed, self.train_count, i),
-                          max_sentence_length=self.max_sentence_length)
+                          max_sentence_length=self.max_sentence_length,
+                          private_rows=_PRIVATE_ROW_BYTES // (4 * self.vector_size) if private else 0,
+                          private_nodes=_PRIVATE_NODES if private else 0)
                    for i in range(self.workers)]
         self.train_count += 1
         if resume and len(self.training_state.get("rng_states", ())) == len(workers):
