@@ -1,7 +1,7 @@
 """1 -> 2 thread scaling of training, told apart by where the host put the vCPUs.
 
-    python bench/bench_scaling.py [--words 2000000] [--rounds 6] [--configs sg,cbow]
-                                  [--tools w2v,gensim[,w2v-shared]] [--json PATH]
+    python bench/bench_scaling.py [--words 2000000] [--rounds 6] [--configs sg,cbow[,sg-hs]]
+                                  [--tools w2v,gensim[,w2v-shared,w2v-inplace]] [--json PATH]
 
 On a 2-vCPU virtual machine the cost of a cache line moving between the two
 CPUs changes from run to run (bench/core_latency.c: ~80 ns round trip when the
@@ -11,7 +11,10 @@ latency, while two independent processes do not care.  Each round measures,
 for every tool and configuration, in fresh processes: training words/s on 1
 thread, on 2 threads (with the core-to-core latency just before and just
 after), and (w2v) two independent 1-thread processes at once.  `w2v-shared`
-is w2v with shared_negatives=True (skip-gram only).  A 2-thread run
+is w2v with shared_negatives=True (skip-gram only); `w2v-inplace` is w2v with
+its private output rows turned off (csrc/train.h, "Private output rows"),
+every thread writing every row in place.  Configs: sg and cbow (negative
+sampling), sg-hs (hierarchical softmax).  A 2-thread run
 is "near" when both latencies are under 150 ns, "far" when both are over 250 ns,
 "mixed" otherwise.
 
@@ -35,11 +38,15 @@ NEAR_NS, FAR_NS = 150.0, 250.0
 
 
 def child(tool, config, threads, corpus, words):
-    sg = config == "sg"
-    params = dict(vector_size=100, window=5, negative=5, sample=1e-3, min_count=5, sg=int(sg),
-                  workers=threads, alpha=0.025 if sg else 0.05, epochs=1)
-    if tool in ("w2v", "w2v-shared"):
+    sg = config.startswith("sg")
+    hs = config.endswith("-hs")
+    params = dict(vector_size=100, window=5, negative=0 if hs else 5, hs=int(hs), sample=1e-3,
+                  min_count=5, sg=int(sg), workers=threads, alpha=0.025 if sg else 0.05, epochs=1)
+    if tool.startswith("w2v"):
         from w2v import Word2Vec
+        if tool == "w2v-inplace":
+            import w2v.word2vec
+            w2v.word2vec._PRIVATE_ROW_BYTES = w2v.word2vec._PRIVATE_NODES = 0
         model = Word2Vec(**params, shared_negatives=tool == "w2v-shared")
         model.build_vocab(corpus_file=corpus)
         model._encoded(model._corpus(None, corpus, model.max_sentence_length))
@@ -147,7 +154,9 @@ def main(argv=None):
                         continue
                     (mw,) = run_child(tool, config, 1, corpus, words)
                     t1.setdefault((tool, config), []).append(mw / 1e6)
-                    kinds = [("2 threads", 2, 1)] + ([("2 processes", 1, 2)] if tool != "gensim" else [])
+                    # w2v-inplace differs from w2v only with several threads
+                    independent = tool in ("w2v", "w2v-shared")
+                    kinds = [("2 threads", 2, 1)] + ([("2 processes", 1, 2)] if independent else [])
                     for kind, threads, parallel in kinds:
                         before = latency(binary)
                         mw = sum(run_child(tool, config, threads, corpus, words, parallel)) / 1e6
