@@ -487,6 +487,8 @@ static void private_rows_load(w2v_private_rows *own, const real_t *shared, int d
 /* Adds this worker's change since the last sync to the shared rows and takes
  * back their current values, the other workers' changes included. */
 W2V_INLINE void private_rows_sync(w2v_private_rows *own, real_t *shared, int d) {
+    if (own->n == 0)
+        return;
     real_t *restrict row = shared + own->lo * d;
     real_t *restrict mine = own->rows, *restrict base = own->base;
     const int64_t n = own->n * d;

@@ -49,15 +49,17 @@
  * private_rows most frequent words in syn1neg (ids 0..private_rows-1, the
  * vocabulary being sorted by count) and of the private_nodes inner nodes
  * nearest the Huffman root in syn1 (ids V-1-private_nodes..V-2) are read and
- * written in the worker's own copy.  The worker adds what it changed in them to the shared rows, and takes
- * back the others' changes, every sync_every words read (default
- * W2V_SYNC_WORDS) and when w2v_train_stream returns ("syncs"; unlocked, Hogwild like every other write).
- * These few rows take most of the output updates; shared, their cache lines
- * would move between the cores at every step, which costs a third of the
- * 2-thread speed when the cores are far apart (bench/RESULTS.md, "Thread
- * scaling").  The random draws and the arithmetic of each step are unchanged;
- * a worker just sees the other workers' steps on these rows up to one sync
- * late.  A worker with none writes in place and follows tests/reference.py.
+ * written in the worker's own copy.  The worker adds what it changed in them
+ * to the shared rows, and takes back the others' changes, every sync_every
+ * words read (default W2V_SYNC_WORDS) and when w2v_train_stream returns
+ * ("syncs"; unlocked, Hogwild like every other write).  These few rows take
+ * most of the output updates; shared, their cache lines move between the
+ * cores at nearly every step, which cost skip-gram a third of its 2-thread
+ * speed when the cores are far apart, and hierarchical softmax most of it
+ * (bench/RESULTS.md, "Private output rows").  The random draws and the
+ * arithmetic of each step are unchanged; a worker just sees the other
+ * workers' steps on these rows up to one sync late.  A worker with none writes
+ * in place and follows tests/reference.py.
  *
  * Learning rate: a worker adds its word count to progress->words_done once it
  * has read report_every words (checked after reading each chunk) and then

@@ -299,10 +299,9 @@ cdef class Worker:
     private_rows, private_nodes > 0 (for runs with several workers): the output
     rows of the private_rows most frequent words (syn1neg) and of the
     private_nodes inner nodes nearest the Huffman root (syn1) are trained in
-    this worker's own copy,
-    merged with the shared rows every sync_every words read (default
-    W2V_SYNC_WORDS, 16384) and at the end of each train() call (csrc/train.h,
-    "Private output rows")."""
+    this worker's own copy, merged with the shared rows every sync_every words
+    read (default W2V_SYNC_WORDS, 16384) and at the end of each train() call
+    (csrc/train.h, "Private output rows")."""
     cdef w2v_worker c
     cdef readonly Model model
     cdef bint busy

@@ -52,8 +52,9 @@ _CHUNKS_PER_WORKER = 64
 # frequent words (this many bytes of syn1neg) and of the Huffman nodes nearest
 # the root (this many rows of syn1) in its own copy, synced every 16Ki words
 # (csrc/train.h, "Private output rows").  Measured in bench/RESULTS.md, "Private
-# output rows": faster when the cores are far apart, as good or better
-# vectors; CBOW lost analogy accuracy with them, so it writes in place.
+# output rows": faster when the cores are far apart, as fast when close, as
+# good or better vectors.  CBOW writes in place: the copies cost it 6% when the
+# cores are close and gave it no better vectors.
 _PRIVATE_ROW_BYTES = 2 << 20
 _PRIVATE_NODES = 1024
 
