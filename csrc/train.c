@@ -296,30 +296,48 @@ W2V_INLINE int train_chunk_sg(const w2v_model *m, w2v_worker *w, const w2v_progr
 W2V_INLINE int train_chunk_cbow(const w2v_model *m, w2v_worker *w, const w2v_progress *p,
                                 const index_t *sent, int64_t len, real_t alpha) {
     const int d = m->dim;
+    const int ns = m->negative > 0;
     real_t *h = w->h;
+    /* The next centre's window and noise are drawn before this centre trains
+     * (the random stream keeps its order), so that its noise rows, from
+     * anywhere in syn1neg, have a whole centre's work to arrive. */
+    index_t *noise = w->noise, *next_noise = w->noise + m->negative;
+    if (len == 0)
+        return W2V_OK;
+    int64_t win = centre_window(m, w);
+    if (len == 1)
+        return W2V_OK; /* a lone word has no context: nothing to train */
+    int count = ns ? draw_noise(m, w, sent[0], noise) : 0;
     for (int64_t i = 0; i < len; i++) {
         if (halted(p))
             return W2V_STOPPED;
-        const int64_t win = centre_window(m, w);
+        int64_t next_win = 0;
+        int next_count = 0;
+        if (i + 1 < len) {
+            next_win = centre_window(m, w);
+            next_count = ns ? draw_noise(m, w, sent[i + 1], next_noise) : 0;
+        }
+        prefetch_next_centre(m, w, sent, len, i);
         const int64_t lo = i - win > 0 ? i - win : 0;
         const int64_t hi = i + win < len - 1 ? i + win : len - 1;
-        prefetch_next_centre(m, w, sent, len, i);
-        if (hi - lo < 1)
-            continue; /* no context word */
-        const int cw = (int)(hi - lo); /* context words: the window minus the centre */
+        const int cw = (int)(hi - lo); /* context words (>= 1): the window minus the centre */
         w2v_zero(h, d);
         for (int64_t j = lo; j <= hi; j++)
             if (j != i)
                 w2v_add(m->syn0 + (int64_t)sent[j] * d, h, d);
         if (m->cbow_mean && cw > 1)
             w2v_scale(1.0f / (real_t)cw, h, d);
-        const int count = m->negative > 0 ? draw_noise(m, w, sent[i], w->noise) : 0;
-        if (!train_example(m, w, h, sent[i], w->noise, count, alpha))
+        if (!train_example(m, w, h, sent[i], noise, count, alpha))
             return W2V_NONFINITE;
         for (int64_t j = lo; j <= hi; j++)
             if (j != i)
                 w2v_add(w->grad, m->syn0 + (int64_t)sent[j] * d, d);
         w->examples++;
+        index_t *t = noise;
+        noise = next_noise;
+        next_noise = t;
+        count = next_count;
+        win = next_win;
     }
     return W2V_OK;
 }

@@ -20,8 +20,10 @@
  *   then per training example, `negative` alias draws for its noise words, a
  *     draw equal to the target dropped (not replaced), as word2vec.c.
  * Skip-gram draws the noise of a centre's next (context, centre) example
- * before training the current one, to prefetch its rows; this moves draws
- * only relative to float arithmetic, never relative to other draws.
+ * before training the current one, and CBOW the next centre's window and
+ * noise before training the current centre, to prefetch their rows; this
+ * moves draws only relative to float arithmetic, never relative to other
+ * draws.
  * Examples of one centre go left to right over its context; within an example
  * hierarchical softmax runs before negative sampling (word2vec.c's order).
  *
