@@ -257,22 +257,35 @@ W2V_INLINE int train_chunk_sg(const w2v_model *m, w2v_worker *w, const w2v_progr
                               const index_t *sent, int64_t len, real_t alpha) {
     const int d = m->dim;
     const int ns = m->negative > 0;
-    /* two noise buffers: the current example's and the next one's, drawn ahead
-     * (within one centre word, so the random stream keeps its order) */
+    /* Two noise buffers: the current example's and the next one's, drawn
+     * before the current one trains (the random stream keeps its order), so
+     * that the noise rows have an example's work to arrive.  The next example
+     * of a centre's last one is the next centre's first: its window is drawn
+     * then too. */
     index_t *noise = w->noise, *next_noise = w->noise + m->negative;
+    if (len == 0)
+        return W2V_OK;
+    int64_t win = centre_window(m, w);
+    if (len == 1)
+        return W2V_OK; /* a lone word has no context: nothing to train */
+    int count = ns ? draw_noise(m, w, sent[0], noise) : 0;
     for (int64_t i = 0; i < len; i++) {
         if (halted(p))
             return W2V_STOPPED;
-        const int64_t win = centre_window(m, w);
         const int64_t lo = i - win > 0 ? i - win : 0;
         const int64_t hi = i + win < len - 1 ? i + win : len - 1;
         const index_t target = sent[i];
         prefetch_next_centre(m, w, sent, len, i);
-        int64_t j = lo == i ? lo + 1 : lo;
-        int count = ns && j <= hi ? draw_noise(m, w, target, noise) : 0;
+        int64_t j = lo == i ? lo + 1 : lo;   /* every centre has a context word (len >= 2) */
         while (j <= hi) {
             const int64_t next_j = j + 1 == i ? j + 2 : j + 1;
-            const int next_count = ns && next_j <= hi ? draw_noise(m, w, target, next_noise) : 0;
+            int next_count = 0;
+            if (next_j <= hi) {
+                next_count = ns ? draw_noise(m, w, target, next_noise) : 0;
+            } else if (i + 1 < len) {
+                win = centre_window(m, w);
+                next_count = ns ? draw_noise(m, w, sent[i + 1], next_noise) : 0;
+            }
             real_t *in = m->syn0 + (int64_t)sent[j] * d;
             if (!train_example(m, w, in, target, noise, count, alpha))
                 return W2V_NONFINITE;

@@ -19,9 +19,10 @@
  *     shrink_windows (effective window window - b, as word2vec.c);
  *   then per training example, `negative` alias draws for its noise words, a
  *     draw equal to the target dropped (not replaced), as word2vec.c.
- * Skip-gram draws the noise of a centre's next (context, centre) example
- * before training the current one, and CBOW the next centre's window and
- * noise before training the current centre, to prefetch their rows; this
+ * Skip-gram draws the noise of the next (context, centre) example before
+ * training the current one (for a centre's last example: the next centre's
+ * window and its first example's noise), and CBOW the next centre's window
+ * and noise before training the current centre, to prefetch their rows; this
  * moves draws only relative to float arithmetic, never relative to other
  * draws.
  * Examples of one centre go left to right over its context; within an example
