@@ -251,50 +251,60 @@ W2V_INLINE void prefetch_next_centre(const w2v_model *m, const w2v_worker *w,
     prefetch_row(m->syn0 + (int64_t)sent[right] * m->dim, m->dim);
 }
 
+/* Random draws taken ahead of the training that uses them (train.h gives their
+ * order), so that the noise rows have the previous step's work to arrive.
+ * The chunk kernels keep two records, the current and the next, and swap them. */
+typedef struct {
+    int64_t win;      /* a centre's effective window */
+    int count;        /* noise words kept in noise[] */
+    index_t *noise;   /* [negative] one of the worker's two noise buffers */
+} draws;
+
+W2V_INLINE void swap_draws(draws *a, draws *b) {
+    const draws t = *a;
+    *a = *b;
+    *b = t;
+}
+
+/* Centre i's window and, with negative sampling, the noise of its first (for
+ * CBOW and shared negatives: its only) example.  Chunks hold >= 2 tokens, so
+ * every centre has a context word. */
+W2V_INLINE void draw_centre(const w2v_model *m, w2v_worker *w, const index_t *sent, int64_t i,
+                            draws *d) {
+    d->win = centre_window(m, w);
+    d->count = m->negative > 0 ? draw_noise(m, w, sent[i], d->noise) : 0;
+}
+
 /* Skip-gram, word2vec.c's orientation: the input is one context word's row of
  * syn0 and the target the centre word; the context row takes the step. */
 W2V_INLINE int train_chunk_sg(const w2v_model *m, w2v_worker *w, const w2v_progress *p,
                               const index_t *sent, int64_t len, real_t alpha) {
     const int d = m->dim;
     const int ns = m->negative > 0;
-    /* Two noise buffers: the current example's and the next one's, drawn
-     * before the current one trains (the random stream keeps its order), so
-     * that the noise rows have an example's work to arrive.  The next example
-     * of a centre's last one is the next centre's first: its window is drawn
-     * then too. */
-    index_t *noise = w->noise, *next_noise = w->noise + m->negative;
-    if (len == 0)
-        return W2V_OK;
-    int64_t win = centre_window(m, w);
-    if (len == 1)
-        return W2V_OK; /* a lone word has no context: nothing to train */
-    int count = ns ? draw_noise(m, w, sent[0], noise) : 0;
+    /* One draws record per example: the next example's noise is drawn before
+     * the current one trains; the next example of a centre's last one is the
+     * next centre's first, whose window is drawn then too. */
+    draws cur = {0, 0, w->noise}, next = {0, 0, w->noise + m->negative};
+    draw_centre(m, w, sent, 0, &cur);
     for (int64_t i = 0; i < len; i++) {
         if (halted(p))
             return W2V_STOPPED;
-        const int64_t lo = i - win > 0 ? i - win : 0;
-        const int64_t hi = i + win < len - 1 ? i + win : len - 1;
+        const int64_t lo = i - cur.win > 0 ? i - cur.win : 0;
+        const int64_t hi = i + cur.win < len - 1 ? i + cur.win : len - 1;
         const index_t target = sent[i];
         prefetch_next_centre(m, w, sent, len, i);
-        int64_t j = lo == i ? lo + 1 : lo;   /* every centre has a context word (len >= 2) */
-        while (j <= hi) {
+        for (int64_t j = lo == i ? lo + 1 : lo; j <= hi;) {
             const int64_t next_j = j + 1 == i ? j + 2 : j + 1;
-            int next_count = 0;
-            if (next_j <= hi) {
-                next_count = ns ? draw_noise(m, w, target, next_noise) : 0;
-            } else if (i + 1 < len) {
-                win = centre_window(m, w);
-                next_count = ns ? draw_noise(m, w, sent[i + 1], next_noise) : 0;
-            }
+            if (next_j <= hi)
+                next.count = ns ? draw_noise(m, w, target, next.noise) : 0;
+            else if (i + 1 < len)
+                draw_centre(m, w, sent, i + 1, &next);
             real_t *in = m->syn0 + (int64_t)sent[j] * d;
-            if (!train_example(m, w, in, target, noise, count, alpha))
+            if (!train_example(m, w, in, target, cur.noise, cur.count, alpha))
                 return W2V_NONFINITE;
             w2v_add(w->grad, in, d);
             w->examples++;
-            index_t *t = noise;
-            noise = next_noise;
-            next_noise = t;
-            count = next_count;
+            swap_draws(&cur, &next);
             j = next_j;
         }
     }
@@ -309,30 +319,18 @@ W2V_INLINE int train_chunk_sg(const w2v_model *m, w2v_worker *w, const w2v_progr
 W2V_INLINE int train_chunk_cbow(const w2v_model *m, w2v_worker *w, const w2v_progress *p,
                                 const index_t *sent, int64_t len, real_t alpha) {
     const int d = m->dim;
-    const int ns = m->negative > 0;
     real_t *h = w->h;
-    /* The next centre's window and noise are drawn before this centre trains
-     * (the random stream keeps its order), so that its noise rows, from
-     * anywhere in syn1neg, have a whole centre's work to arrive. */
-    index_t *noise = w->noise, *next_noise = w->noise + m->negative;
-    if (len == 0)
-        return W2V_OK;
-    int64_t win = centre_window(m, w);
-    if (len == 1)
-        return W2V_OK; /* a lone word has no context: nothing to train */
-    int count = ns ? draw_noise(m, w, sent[0], noise) : 0;
+    /* the next centre's draws are taken before this centre trains */
+    draws cur = {0, 0, w->noise}, next = {0, 0, w->noise + m->negative};
+    draw_centre(m, w, sent, 0, &cur);
     for (int64_t i = 0; i < len; i++) {
         if (halted(p))
             return W2V_STOPPED;
-        int64_t next_win = 0;
-        int next_count = 0;
-        if (i + 1 < len) {
-            next_win = centre_window(m, w);
-            next_count = ns ? draw_noise(m, w, sent[i + 1], next_noise) : 0;
-        }
+        if (i + 1 < len)
+            draw_centre(m, w, sent, i + 1, &next);
         prefetch_next_centre(m, w, sent, len, i);
-        const int64_t lo = i - win > 0 ? i - win : 0;
-        const int64_t hi = i + win < len - 1 ? i + win : len - 1;
+        const int64_t lo = i - cur.win > 0 ? i - cur.win : 0;
+        const int64_t hi = i + cur.win < len - 1 ? i + cur.win : len - 1;
         const int cw = (int)(hi - lo); /* context words (>= 1): the window minus the centre */
         w2v_zero(h, d);
         for (int64_t j = lo; j <= hi; j++)
@@ -340,17 +338,13 @@ W2V_INLINE int train_chunk_cbow(const w2v_model *m, w2v_worker *w, const w2v_pro
                 w2v_add(m->syn0 + (int64_t)sent[j] * d, h, d);
         if (m->cbow_mean && cw > 1)
             w2v_scale(1.0f / (real_t)cw, h, d);
-        if (!train_example(m, w, h, sent[i], noise, count, alpha))
+        if (!train_example(m, w, h, sent[i], cur.noise, cur.count, alpha))
             return W2V_NONFINITE;
         for (int64_t j = lo; j <= hi; j++)
             if (j != i)
                 w2v_add(w->grad, m->syn0 + (int64_t)sent[j] * d, d);
         w->examples++;
-        index_t *t = noise;
-        noise = next_noise;
-        next_noise = t;
-        count = next_count;
-        win = next_win;
+        swap_draws(&cur, &next);
     }
     return W2V_OK;
 }
@@ -405,38 +399,24 @@ W2V_INLINE int train_chunk_sg_shared(int simd, const w2v_model *m, w2v_worker *w
                                      const w2v_progress *p, const index_t *sent, int64_t len,
                                      real_t alpha) {
     const int d = m->dim;
-    const int has_context = len > 1;     /* every window is >= 1 word wide */
-    index_t *noise = w->noise, *next_noise = w->noise + m->negative;
-    if (len == 0)
-        return W2V_OK;
-    int64_t win = centre_window(m, w);
-    int count = has_context ? draw_noise(m, w, sent[0], noise) : 0;
+    draws cur = {0, 0, w->noise}, next = {0, 0, w->noise + m->negative};
+    draw_centre(m, w, sent, 0, &cur);
     for (int64_t i = 0; i < len; i++) {
         if (halted(p))
             return W2V_STOPPED;
-        int64_t next_win = 0;
-        int next_count = 0;
-        if (i + 1 < len) {
-            next_win = centre_window(m, w);
-            next_count = draw_noise(m, w, sent[i + 1], next_noise);
-        }
+        if (i + 1 < len)
+            draw_centre(m, w, sent, i + 1, &next);
         prefetch_next_centre(m, w, sent, len, i);
-        const int64_t lo = i - win > 0 ? i - win : 0;
-        const int64_t hi = i + win < len - 1 ? i + win : len - 1;
+        const int64_t lo = i - cur.win > 0 ? i - cur.win : 0;
+        const int64_t hi = i + cur.win < len - 1 ? i + cur.win : len - 1;
         int n_in = 0;
         for (int64_t j = lo; j <= hi; j++)
             if (j != i)
                 w->batch_in[n_in++] = m->syn0 + (int64_t)sent[j] * d;
-        if (n_in > 0) {
-            if (!train_batch_sg(simd, m, w, n_in, sent[i], noise, count, alpha))
-                return W2V_NONFINITE;
-            w->examples += n_in;
-        }
-        index_t *t = noise;
-        noise = next_noise;
-        next_noise = t;
-        count = next_count;
-        win = next_win;
+        if (!train_batch_sg(simd, m, w, n_in, sent[i], cur.noise, cur.count, alpha))
+            return W2V_NONFINITE;
+        w->examples += n_in;
+        swap_draws(&cur, &next);
     }
     return W2V_OK;
 }
@@ -644,9 +624,15 @@ W2V_INLINE int train_stream(int simd, const w2v_model *shared_model, w2v_worker 
             pending = 0;
             alpha = (real_t)w2v_alpha_at(p, done);
         }
-        status = m->shared_negatives ? train_chunk_sg_shared(simd, m, w, p, sent, len, alpha)
-                 : m->sg ? train_chunk_sg(m, w, p, sent, len, alpha)
-                         : train_chunk_cbow(m, w, p, sent, len, alpha);
+        if (len < 2) {
+            /* no (context, centre) pair; a lone centre still draws its window */
+            if (len == 1)
+                centre_window(m, w);
+        } else {
+            status = m->shared_negatives ? train_chunk_sg_shared(simd, m, w, p, sent, len, alpha)
+                     : m->sg ? train_chunk_sg(m, w, p, sent, len, alpha)
+                             : train_chunk_cbow(m, w, p, sent, len, alpha);
+        }
         if (status != W2V_OK)
             break;
         unsynced += chunk_raw;
