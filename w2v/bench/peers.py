@@ -231,23 +231,13 @@ def train_gensim(corpus: str, output: str, params: TrainParams, *, mode: str = "
     why = gensim_available(mode, python)
     if why:
         return PeerResult(name, "skipped", why, params)
-    spec = {"corpus": str(corpus), "output": str(output), "mode": mode,
-            "params": dict(asdict(params), alpha=params.start_alpha)}
-    Path(output).parent.mkdir(parents=True, exist_ok=True)
-    cmd = [python, "-m", "w2v.bench.peers", "--gensim-worker", json.dumps(spec)]
-    result, info = run_python_child(name, cmd, params, str(output), timeout)
-    if info is None:
-        return result
-    result.status = "ok"
-    result.vocab_s, result.train_s, result.save_s = info["vocab_s"], info["train_s"], info["save_s"]
     # corpus_file mode reports a little more raw words than the file holds
-    # (1,055,295 for 1,048,912 tokens in our smoke run), so the common
-    # denominator wins when we have it; gensim's own figure stays in extra.
-    result.raw_words = corpus_words * params.epochs if corpus_words else info["raw_words"]
-    result.effective_words = info["effective_words"]
-    result.vocab_size = info["vocab_size"]
-    result.extra = {k: info[k] for k in ("import_s", "raw_words", "corpus_total_words", "gensim",
-                                         "fast_version", "corpusfile_version")}
+    # (1,055,295 for 1,048,912 tokens in our smoke run): run_python_peer
+    # prefers the common denominator; gensim's own figure stays in extra.
+    result, _ = run_python_peer(name, [python, "-m", "w2v.bench.peers", "--gensim-worker"], corpus,
+                                output, mode, params, corpus_words, timeout,
+                                ("import_s", "raw_words", "corpus_total_words", "gensim",
+                                 "fast_version", "corpusfile_version"))
     return result
 
 
@@ -265,22 +255,38 @@ def python_child_env() -> Dict[str, str]:
     return {"PYTHONPATH": root + (os.pathsep + old if old else "")}
 
 
-def run_python_child(name: str, cmd: List[str], params: TrainParams, output: str,
-                     timeout: Optional[float]) -> tuple:
-    """Run a child Python that prints ``JSON_TAG + json``; (PeerResult, its dict or None).
+def run_python_peer(name: str, command: List[str], corpus: str, output: str, mode: str,
+                    params: TrainParams, corpus_words: Optional[int], timeout: Optional[float],
+                    extra_keys: Sequence[str]) -> tuple:
+    """Run ``command + [spec as JSON]``, a child Python that trains, times itself and
+    prints ``JSON_TAG + json``; returns (PeerResult, the child's dict or None).
 
-    The result comes back 'failed' with the reason when the child did not finish
-    or printed no tagged line; the caller fills in the rest and marks it 'ok'.
+    The result is 'ok' with the child's timings, word counts (raw words: corpus
+    tokens x epochs when ``corpus_words`` is known) and ``extra_keys`` of its dict
+    in ``extra``; else 'failed' with the reason (the child did not finish or printed
+    no tagged line).
     """
+    spec = {"corpus": str(corpus), "output": str(output), "mode": mode,
+            "params": dict(asdict(params), alpha=params.start_alpha)}
+    Path(output).parent.mkdir(parents=True, exist_ok=True)
+    cmd = list(command) + [json.dumps(spec)]
     res = measure.run_command(cmd, timeout=timeout, line_buffered=False, env=python_child_env())
     result = PeerResult(name, "failed", params=params, wall_s=res.wall_s, peak_rss_kib=res.peak_rss_kib,
-                        cmd=cmd[:-1] + ["<spec>"], output=output, output_format="word2vec-binary")
+                        cmd=list(command) + ["<spec>"], output=str(output),
+                        output_format="word2vec-binary")
     result.others_cpus = res.others_cpus
     lines = [ln for ln in res.stdout.splitlines() if ln.startswith(JSON_TAG)]
     if not res.ok or not lines:
         result.reason = f"exit {res.returncode}{' (timeout)' if res.timed_out else ''}: {res.tail(800)}"
         return result, None
-    return result, json.loads(lines[-1][len(JSON_TAG):])
+    info = json.loads(lines[-1][len(JSON_TAG):])
+    result.status = "ok"
+    result.vocab_s, result.train_s, result.save_s = info["vocab_s"], info["train_s"], info["save_s"]
+    result.raw_words = corpus_words * params.epochs if corpus_words else info["raw_words"]
+    result.effective_words = info["effective_words"]
+    result.vocab_size = info["vocab_size"]
+    result.extra = {k: info.get(k) for k in extra_keys}
+    return result, info
 
 
 # --------------------------------------------------------------------------- w2v
@@ -308,23 +314,11 @@ def train_w2v(corpus: str, output: str, params: TrainParams, *, mode: str = "cor
     """
     if mode not in W2V_MODES:
         raise ValueError(f"mode must be one of {sorted(W2V_MODES)}, not {mode!r}")
-    name = W2V_MODES[mode]
-    spec = {"corpus": str(corpus), "output": str(output), "mode": mode,
-            "params": dict(asdict(params), alpha=params.start_alpha)}
-    Path(output).parent.mkdir(parents=True, exist_ok=True)
-    cmd = [python, "-m", "w2v.bench.run_w2v", json.dumps(spec)]
-    result, info = run_python_child(name, cmd, params, str(output), timeout)
-    if info is None:
-        if "No module named" in result.reason or "ImportError" in result.reason:
-            result.status = "skipped"
-        return result
-    result.status = "ok"
-    result.vocab_s, result.train_s, result.save_s = info["vocab_s"], info["train_s"], info["save_s"]
-    result.raw_words = corpus_words * params.epochs if corpus_words else info["raw_words"]
-    result.effective_words = info["effective_words"]
-    result.vocab_size = info["vocab_size"]
-    result.extra = {k: info.get(k) for k in ("import_s", "encode_s", "raw_words", "corpus_total_words",
-                                             "w2v")}
+    result, info = run_python_peer(W2V_MODES[mode], [python, "-m", "w2v.bench.run_w2v"], corpus,
+                                   output, mode, params, corpus_words, timeout,
+                                   ("import_s", "encode_s", "raw_words", "corpus_total_words", "w2v"))
+    if info is None and ("No module named" in result.reason or "ImportError" in result.reason):
+        result.status = "skipped"
     return result
 
 
