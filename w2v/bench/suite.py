@@ -551,6 +551,15 @@ def make_plots(data: Dict[str, object], folder: str, prefix: str) -> List[str]:
     colors = {t: plt.get_cmap("tab10")(i) for i, t in enumerate(TOOLS)}
     sub = f" ({data['corpus']['name']}, {data['params']['epochs']} epoch(s))"
 
+    def save(fig, title, name):
+        fig.suptitle(title + sub)
+        fig.tight_layout()
+        path = os.path.join(folder, f"{prefix}-{name}.png")
+        fig.savefig(path, dpi=100)
+        plt.close(fig)
+        paths.append(path)
+
+
     fig, axes = plt.subplots(1, len(configs), figsize=(5 * len(configs), 4), squeeze=False)
     width = 0.8 / max(1, len(tools))
     for ax, config in zip(axes[0], configs):
@@ -573,12 +582,7 @@ def make_plots(data: Dict[str, object], folder: str, prefix: str) -> List[str]:
         ax.set_title(CONFIGS[config][0])
         ax.grid(axis="y", alpha=0.3)
     axes[0][0].legend(fontsize="small")
-    fig.suptitle("Training throughput: median, bars min–max" + sub)
-    fig.tight_layout()
-    path = os.path.join(folder, f"{prefix}-words_per_s.png")
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    paths.append(path)
+    save(fig, "Training throughput: median, bars min–max", "words_per_s")
 
     scored = [r for r in runs if (r.get("scores") or {}).get("analogy") is not None]
     if scored:
@@ -601,12 +605,7 @@ def make_plots(data: Dict[str, object], folder: str, prefix: str) -> List[str]:
             ax.set_title(CONFIGS[config][0])
             ax.grid(alpha=0.3)
             ax.legend(fontsize="x-small")
-        fig.suptitle("Quality against time: median (outlined) and each run" + sub)
-        fig.tight_layout()
-        path = os.path.join(folder, f"{prefix}-quality_vs_time.png")
-        fig.savefig(path, dpi=100)
-        plt.close(fig)
-        paths.append(path)
+        save(fig, "Quality against time: median (outlined) and each run", "quality_vs_time")
     return paths
 
 
