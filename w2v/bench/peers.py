@@ -428,15 +428,7 @@ def train_word2vec_c(corpus: str, output: str, params: TrainParams, *, binary: O
            "-negative", params.negative, "-window", params.window, "-size", params.vector_size,
            "-sample", params.sample, "-min-count", params.min_count, "-iter", params.epochs,
            "-alpha", params.start_alpha, "-threads", params.threads, "-binary", 1, "-debug", 2]
-    cmd = [str(c) for c in cmd]
-    Path(output).parent.mkdir(parents=True, exist_ok=True)
-    res = measure.run_command(cmd, timeout=timeout,
-                              marks={"vocab": r"^Vocab size:", "progress": r"Alpha: .*Progress:",
-                                     "train_words": r"^Words in train file:"})
-    result = _cli_result("word2vec-c", res, params, cmd, "vocab", "progress", str(output),
-                         "word2vec-binary", corpus_words)
-    _add_tool_words(result, res, "train_words")
-    return result
+    return _run_word2vec_style("word2vec-c", cmd, output, params, corpus_words, timeout)
 
 
 def pword2vec_unsupported(params: TrainParams) -> Optional[str]:
@@ -463,13 +455,20 @@ def train_pword2vec(corpus: str, output: str, params: TrainParams, *, binary: Op
            "-negative", params.negative, "-sample", params.sample, "-min-count", params.min_count,
            "-iter", params.epochs, "-alpha", params.start_alpha, "-threads", params.threads,
            "-batch-size", batch_size or 2 * params.window + 1, "-binary", 1, "-debug", 2]
+    return _run_word2vec_style("pword2vec", cmd, output, params, corpus_words, timeout,
+                               env={"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": str(params.threads)})
+
+
+def _run_word2vec_style(name: str, cmd: list, output: str, params: TrainParams,
+                        corpus_words: Optional[int], timeout: Optional[float],
+                        env: Optional[Dict[str, str]] = None) -> PeerResult:
+    """Run a tool that logs as word2vec.c does (-debug 2) and writes binary vectors."""
     cmd = [str(c) for c in cmd]
     Path(output).parent.mkdir(parents=True, exist_ok=True)
-    res = measure.run_command(cmd, timeout=timeout,
-                              env={"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": str(params.threads)},
+    res = measure.run_command(cmd, timeout=timeout, env=env,
                               marks={"vocab": r"^Vocab size:", "progress": r"Alpha: .*Progress:",
                                      "train_words": r"^Words in train file:"})
-    result = _cli_result("pword2vec", res, params, cmd, "vocab", "progress", str(output),
+    result = _cli_result(name, res, params, cmd, "vocab", "progress", str(output),
                          "word2vec-binary", corpus_words)
     _add_tool_words(result, res, "train_words")
     return result
