@@ -1,8 +1,10 @@
 """Build w2v's extension modules.
 
-Every ``w2v/_*.pyx`` becomes one extension, compiled together with all of
-``csrc/*.c`` (plain C kernels, no Python.h).  Cython directives live here and
-nowhere else.  OpenMP is detected by compiling a probe, never assumed.
+Every ``w2v/_*.pyx`` becomes one extension, compiled together with the
+``csrc/*.c`` files it calls (plain C kernels, no Python.h; see C_SOURCES).
+All object files of all extensions compile in parallel, one job per CPU.
+Cython directives live here and nowhere else.  OpenMP is detected by
+compiling a probe, never assumed.
 
 Environment:
   W2V_DEBUG=1      bounds/wraparound checks on, -O0 -g (for debugging kernels)
@@ -15,11 +17,13 @@ import subprocess
 import sys
 import sysconfig
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from glob import glob
 
 import numpy as np
 from Cython.Build import cythonize
 from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
 
 DEBUG = os.environ.get("W2V_DEBUG") == "1"
 
@@ -69,7 +73,11 @@ if OPENMP:
     cflags.append("-fopenmp")
     ldflags.append("-fopenmp")
 
-c_sources = sorted(glob("csrc/*.c"))
+# The C each extension calls; an extension not listed here needs none.
+C_SOURCES = {
+    "_scan": ["csrc/vocab_table.c"],
+    "_train": ["csrc/train.c", "csrc/epoch.c"],
+}
 c_headers = sorted(glob("csrc/*.h"))  # setuptools does not track headers itself
 macros = [
     ("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION"),
@@ -80,7 +88,7 @@ macros = [
 extensions = [
     Extension(
         "w2v." + os.path.splitext(os.path.basename(pyx))[0],
-        sources=[pyx] + c_sources,
+        sources=[pyx] + C_SOURCES.get(os.path.splitext(os.path.basename(pyx))[0], []),
         depends=c_headers,
         include_dirs=["csrc", np.get_include()],
         define_macros=macros,
@@ -90,5 +98,42 @@ extensions = [
     for pyx in sorted(glob("w2v/_*.pyx"))
 ]
 
+JOBS = os.cpu_count() or 1
+
+
+class ParallelBuildExt(build_ext):
+    """build_ext that compiles every object file of every extension at once.
+
+    setuptools compiles one extension after another and the files of one
+    extension one by one; here each extension's files go to a shared pool of
+    JOBS compile jobs (extensions themselves build in parallel, so the pool
+    is shared to keep at most JOBS compilers running), then each links.
+    """
+
+    def initialize_options(self):
+        super().initialize_options()
+        self.parallel = JOBS
+
+    def build_extensions(self):
+        self._pool = ThreadPoolExecutor(JOBS)
+        compile_serial = self.compiler.compile
+        pool = self._pool
+
+        def compile_parallel(sources, output_dir=None, **kwargs):
+            # distutils' mkpath is not thread-safe: make the object folders first
+            for obj in self.compiler.object_filenames(sources, output_dir=output_dir):
+                os.makedirs(os.path.dirname(obj) or ".", exist_ok=True)
+            futures = [pool.submit(compile_serial, [src], output_dir=output_dir, **kwargs)
+                       for src in sources]
+            return [obj for f in futures for obj in f.result()]
+
+        self.compiler.compile = compile_parallel
+        try:
+            super().build_extensions()
+        finally:
+            self._pool.shutdown()
+
+
 setup(ext_modules=cythonize(extensions, compiler_directives=DIRECTIVES,
-                            compile_time_env={}, quiet=True))
+                            compile_time_env={}, quiet=True, nthreads=JOBS),
+      cmdclass={"build_ext": ParallelBuildExt})

@@ -16,6 +16,7 @@ ARCHS = {"sg": dict(sg=1), "cbow_mean": dict(sg=0, cbow_mean=1), "cbow_sum": dic
 OBJECTIVES = {"ns": dict(hs=0, negative=3), "hs": dict(hs=1, negative=0), "both": dict(hs=1, negative=2)}
 SHARED = dict(sg=1, hs=0, shared_negatives=True)
 SIMD_PATHS = ["baseline", "avx2+fma", "avx512"]
+SIMD_RUN, SIMD_SKIPPED = set(), set()  # reported at the end of the run (conftest.py)
 
 
 @pytest.fixture(params=SIMD_PATHS)
@@ -23,7 +24,9 @@ def simd(request):
     """Run the test on one instruction-set copy of the kernels (skipped where the
     CPU lacks it); the reference follows its FMA rounding."""
     if request.param not in _train.simd_paths():
+        SIMD_SKIPPED.add(request.param)
         pytest.skip(f"this machine cannot run the {request.param} kernels")
+    SIMD_RUN.add(request.param)
     previous = _train.set_simd_path(request.param)
     yield request.param
     _train.set_simd_path(previous)

@@ -3,7 +3,22 @@ import os
 import sys
 
 from w2v._version import __version__
-from w2v import _buildinfo
+
+try:
+    from w2v import _buildinfo
+except ImportError as exc:  # pragma: no cover - depends on how w2v was installed
+    _here = os.path.dirname(os.path.abspath(__file__))
+    if os.path.exists(os.path.join(os.path.dirname(_here), "setup.py")):
+        raise ImportError(
+            f"w2v is being imported from its source folder ({_here}), whose C extensions "
+            "are not built. Either run Python from another folder, so that the installed "
+            "w2v is imported, or build the extensions in place first: "
+            "`python setup.py build_ext --inplace` (see README.md, Development)."
+        ) from exc
+    raise ImportError(
+        f"w2v's compiled extensions cannot be loaded from {_here} ({exc}); "
+        "reinstall w2v with `pip install --force-reinstall .` from its source folder."
+    ) from exc
 
 
 def show_config(file=None):
