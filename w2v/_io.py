@@ -8,16 +8,26 @@ over the target, then fsync the parent directory so the rename itself is durable
 
 ``atomic_write(path)``      one file.
 ``atomic_directory(path)``  a directory of files (native KeyedVectors / Word2Vec saves).
+``temporary_directory(parent, prefix)``  a scratch directory (the id cache).
+
+Every temporary name carries the host and process id of its writer
+(``.NAME.HOST-PID-RANDOM.tmp``, ``PREFIX.HOST-PID-RANDOM``), so that a process
+killed mid-save (kill -9, power loss) leaves nothing for ever: the next save of
+the same target, or the next scratch directory made beside it, removes the
+temporaries of processes of this host that no longer run.  A live writer's
+files are never touched.
 """
 import contextlib
 import ctypes
 import errno
 import os
+import re
 import shutil
+import socket
 import sys
 import tempfile
 
-__all__ = ["atomic_write", "atomic_directory"]
+__all__ = ["atomic_write", "atomic_directory", "temporary_directory", "remove_stale_temporaries"]
 
 
 def _read_umask():
@@ -29,6 +39,59 @@ def _read_umask():
 
 
 _UMASK = _read_umask()
+
+
+def _host():
+    # dots and dashes would make the name ambiguous to parse
+    return re.sub(r"[^A-Za-z0-9_]", "_", socket.gethostname())[:64] or "host"
+
+
+def _owner_tag():
+    """HOST-PID-, the middle of every temporary name of this process."""
+    return f"{_host()}-{os.getpid()}-"
+
+
+def _process_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True          # exists, owned by someone else
+    except OSError:
+        return True          # cannot tell: keep its files
+    return True
+
+
+def remove_stale_temporaries(parent, head, tail=""):
+    """Remove ``parent/head + HOST-PID-RANDOM + tail`` entries (files or directories)
+    left by processes of this host that no longer run. Returns the paths removed."""
+    try:
+        names = os.listdir(parent)
+    except OSError:
+        return []
+    pattern = re.compile(re.escape(head) + r"([A-Za-z0-9_]+)-(\d+)-[^/]*" + re.escape(tail) + r"(\.old)?$")
+    host, removed = _host(), []
+    for entry in names:
+        m = pattern.fullmatch(entry)
+        if m is None or m.group(1) != host:
+            continue
+        pid = int(m.group(2))
+        if pid == os.getpid() or _process_alive(pid):
+            continue
+        path = os.path.join(parent, entry)
+        _remove(path)
+        if not os.path.lexists(path):
+            removed.append(path)
+    return removed
+
+
+def temporary_directory(parent=None, prefix="w2v-"):
+    """A new scratch directory ``parent/PREFIX HOST-PID-RANDOM`` (parent: the system's
+    temporary folder when None); first removes those of dead processes beside it."""
+    parent = parent if parent is not None else tempfile.gettempdir()
+    remove_stale_temporaries(parent, prefix)
+    return tempfile.mkdtemp(dir=parent, prefix=prefix + _owner_tag())
 
 
 def _fsync_dir(path):
@@ -67,7 +130,8 @@ def atomic_write(path, mode="wb", encoding=None, newline=None):
         raise ValueError(f"atomic_write: unsupported mode {mode!r} (use 'wb', 'w' or 'wt')")
     path = os.path.abspath(os.fspath(path))
     parent, name = os.path.split(path)
-    fd, tmp = tempfile.mkstemp(dir=parent, prefix=f".{name}.", suffix=".tmp")
+    remove_stale_temporaries(parent, f".{name}.", ".tmp")
+    fd, tmp = tempfile.mkstemp(dir=parent, prefix=f".{name}.{_owner_tag()}", suffix=".tmp")
     try:
         if "b" in mode:
             f = os.fdopen(fd, mode)
@@ -150,7 +214,8 @@ def atomic_directory(path):
     parent, name = os.path.split(path)
     if not name:
         raise ValueError(f"atomic_directory: {path!r} has no final component")
-    tmp = tempfile.mkdtemp(dir=parent, prefix=f".{name}.", suffix=".tmp")
+    remove_stale_temporaries(parent, f".{name}.", ".tmp")
+    tmp = tempfile.mkdtemp(dir=parent, prefix=f".{name}.{_owner_tag()}", suffix=".tmp")
     try:
         yield tmp
         _fsync_tree(tmp)
