@@ -162,6 +162,25 @@ class Vocab:
                    pruned_count=pruned_count, discarded_words=len(words) - kept.size,
                    discarded_count=discarded_count)
 
+    @classmethod
+    def from_corpus(cls, corpus, *, workers=1, max_vocab_size=None, **rules):
+        """Scan `corpus` (``count_words``) and apply `rules` (the keyword arguments of
+        :meth:`from_counts`: min_count, max_final_vocab, trim_rule, sorted_vocab, ties).
+        ValueError naming the corpus when it holds no word, or none is kept."""
+        from w2v.corpus import _as_corpus, corpus_name, count_words
+
+        corpus = _as_corpus(corpus)
+        counts = count_words(corpus, workers=workers, max_vocab_size=max_vocab_size)
+        if counts.total_words == 0:
+            raise ValueError(f"{corpus_name(corpus)}: the corpus is empty (no words)")
+        try:
+            return cls.from_counts(counts.words, counts.counts, total_words=counts.total_words,
+                                   n_sentences=counts.n_sentences,
+                                   pruned_words=counts.pruned_words,
+                                   pruned_count=counts.pruned_count, **rules)
+        except ValueError as exc:
+            raise ValueError(f"{corpus_name(corpus)}: {exc}") from None
+
     def __len__(self):
         return len(self.index_to_key)
 

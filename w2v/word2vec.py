@@ -33,6 +33,7 @@ import numpy as np
 from w2v._io import atomic_directory
 from w2v._train import Model, Progress, Worker, epoch_parallel, train_epoch_file
 from w2v.corpus import Corpus, count_words, encode_file_corpus, encode_sentences
+from w2v.corpus import corpus_name as _corpus_name
 from w2v.huffman import build_huffman
 from w2v.keyedvectors import KeyedVectors
 from w2v.sampling import build_alias
@@ -640,14 +641,6 @@ def _checked_training_state(ts):
     if not isinstance(rng, list) or not all(isinstance(s, int) and 0 <= s < 2**64 for s in rng):
         raise ValueError("training_state: rng_states must be a list of 64-bit integers")
     return ts
-
-
-def _corpus_name(corpus):
-    """How error messages name a corpus: its file, its files, or 'the corpus'."""
-    paths = corpus.paths
-    if not paths:
-        return "the corpus"
-    return paths[0] if len(paths) == 1 else f"{paths[0]} (and {len(paths) - 1} more files)"
 
 
 def _physical_memory():

@@ -67,7 +67,7 @@ def evaluate_vectors(path: str, binary: bool, questions: Optional[str], wordsim:
     kv = KeyedVectors.load_word2vec_format(path, binary=binary, unicode_errors="surrogateescape")
     scores.load_s = time.perf_counter() - t
     t = time.perf_counter()
-    quiet = logging.getLogger("w2v.keyedvectors")
+    quiet = logging.getLogger("w2v.evaluation")
     level = quiet.level
     quiet.setLevel(logging.WARNING)   # the per-section accuracy lines are not wanted here
     try:
