@@ -13,6 +13,7 @@ import re
 import numpy as np
 
 from w2v._io import atomic_write
+from w2v.corpus import Corpus, corpus_name, count_words
 
 __all__ = ["Vocab", "RULE_DEFAULT", "RULE_DISCARD", "RULE_KEEP"]
 
@@ -167,9 +168,7 @@ class Vocab:
         """Scan `corpus` (``count_words``) and apply `rules` (the keyword arguments of
         :meth:`from_counts`: min_count, max_final_vocab, trim_rule, sorted_vocab, ties).
         ValueError naming the corpus when it holds no word, or none is kept."""
-        from w2v.corpus import _as_corpus, corpus_name, count_words
-
-        corpus = _as_corpus(corpus)
+        corpus = corpus if isinstance(corpus, Corpus) else Corpus(corpus)
         counts = count_words(corpus, workers=workers, max_vocab_size=max_vocab_size)
         if counts.total_words == 0:
             raise ValueError(f"{corpus_name(corpus)}: the corpus is empty (no words)")
