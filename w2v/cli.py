@@ -5,8 +5,9 @@ Subcommands: train, similar, analogy, eval, vocab, info, plot, export; each has 
 prints a few nearest neighbours, so a new user sees it work in seconds.
 
 Exit status: 0 success, 1 failure (one line on stderr; ``--debug`` shows the
-traceback), 2 bad usage (argparse), 130 interrupted (Ctrl-C; outputs are written
-atomically, so an existing output is left as it was).
+traceback), 2 bad usage (argparse, or a training option that Word2Vec refuses), 130
+interrupted (Ctrl-C; outputs are written atomically, so an existing output is left as
+it was).
 
 Each command parses its arguments and calls the library: vectors are read and written
 by ``w2v.formats``, evaluated by ``w2v.evaluation``, training progress is shown by

@@ -33,7 +33,6 @@ class CorrelationResult(collections.namedtuple("CorrelationResult", "statistic p
         return self.statistic
 
 
-
 def _ok_vocab(kv, restrict_vocab, case_insensitive):
     """{(upper-cased) key: index} over the first `restrict_vocab` keys; among case
     variants the first (most frequent) one wins."""
@@ -41,6 +40,7 @@ def _ok_vocab(kv, restrict_vocab, case_insensitive):
     for i, k in enumerate(kv.index_to_key[:restrict_vocab]):
         ok.setdefault(k.upper() if case_insensitive and isinstance(k, str) else k, i)
     return ok
+
 
 def evaluate_word_analogies(kv, analogies, restrict_vocab=300000, case_insensitive=True,
                             dummy4unknown=False, similarity_function="most_similar"):
@@ -120,6 +120,7 @@ def evaluate_word_analogies(kv, analogies, restrict_vocab=300000, case_insensiti
     out.append(total)
     return score, out
 
+
 def _solve_analogies(kv, idx, quads, names, ok_vocab, restrict_vocab, cosmul):
     """Boolean per question: is gensim's prediction the expected word?
     `idx`: (n, 3) rows of a, b, c.
@@ -163,6 +164,7 @@ def _solve_analogies(kv, idx, quads, names, ok_vocab, restrict_vocab, cosmul):
         result[q] = verdict
     return result
 
+
 def _solve_analogy_exactly(kv, a, b, c, quad, names, ok_vocab, restrict_vocab):
     """One question through gensim's most_similar(positive=[b, c], negative=[a], topn=5),
     with its exact sequence of float operations (rows a, b, c given as indices)."""
@@ -184,6 +186,7 @@ def _solve_analogy_exactly(kv, a, b, c, quad, names, ok_vocab, restrict_vocab):
         if predicted in ok_vocab and predicted not in quad[:3]:
             break
     return predicted == quad[3]
+
 
 def evaluate_word_pairs(kv, pairs, delimiter="\t", encoding="utf8", restrict_vocab=300000,
                         case_insensitive=True, dummy4unknown=False):
@@ -230,6 +233,7 @@ def evaluate_word_pairs(kv, pairs, delimiter="\t", encoding="utf8", restrict_voc
     logger.info("Spearman rank-order correlation coefficient against %s: %.4f", pairs, spearman[0])
     logger.info("Pairs with unknown words ratio: %.1f%%", oov_ratio)
     return pearson, spearman, oov_ratio
+
 
 def _pair_similarity(kv, i, j):
     dtype = kv.vectors.dtype

@@ -208,6 +208,8 @@ def save_word2vec_format(kv, fname, fvocab=None, binary=False, total_vec=None, w
     keys read from invalid UTF-8 get their original bytes back. `fvocab` gets
     ``word count`` lines (word2vec's -save-vocab format). Keys that are empty or contain
     ASCII whitespace cannot be written (ValueError): the file would not read back.
+    Names ending in .gz, .bz2 or .xz are written compressed (with `append`, as one more
+    compressed stream, which readers take as the continuation of the file).
     """
     n, dim = len(kv.index_to_key), kv.vector_size
     if kv.vectors.shape != (n, dim):
@@ -317,6 +319,7 @@ def load_word2vec_format(fname, fvocab=None, binary=False, encoding="utf8", unic
                           f"their count is 0 (e.g. {missing[:5]!r})", UserWarning, stacklevel=3)
         kv.expandos["count"] = np.array([counts.get(w, 0) for w in words], dtype=np.int64)
     return kv
+
 
 def _check_writable_words(words, fname):
     joined = "\x00".join(words)
