@@ -304,6 +304,43 @@ def test_interrupt_exits_130_and_keeps_the_previous_output(tmp_path):
     assert sorted(os.listdir(tmp_path)) == ["v.bin"]    # no temporary file left behind
 
 
+def test_resume_continues_from_the_checkpoint_with_its_options(tmp_path):
+    rng = np.random.default_rng(5)
+    words = [f"w{i}" for i in range(40)]
+    (tmp_path / "c.txt").write_text("".join(" ".join(rng.choice(words, 12)) + "\n"
+                                            for _ in range(300)))
+    corpus = str(tmp_path / "c.txt")
+    kw = dict(vector_size=8, min_count=1, workers=1, seed=3, sg=1, epochs=4)
+    full = Word2Vec(**kw)
+    full.build_vocab(corpus_file=corpus)
+    full.train(corpus_file=corpus, total_words=full.corpus_total_words, epochs=4)
+
+    class Crash(Exception):
+        pass
+
+    class CrashInEpoch2:          # ends epoch 1 (checkpoint written), then fails
+        ended = 0
+
+        def on_epoch_end(self, model):
+            self.ended += 1
+            if self.ended == 2:
+                raise Crash
+
+    crashed = Word2Vec(**kw)
+    crashed.build_vocab(corpus_file=corpus)
+    with pytest.raises(Crash):
+        crashed.train(corpus_file=corpus, total_words=crashed.corpus_total_words, epochs=4,
+                      checkpoint=str(tmp_path / "ck"), callbacks=[CrashInEpoch2()])
+    # the options given here are ignored: the checkpoint's are used
+    res = w2v("train", "c.txt", "-o", "v.bin", "--resume", "ck", "--size", "50", "--cbow",
+              cwd=tmp_path)
+    assert res.rc == 0, res
+    assert "from the checkpoint ck (after epoch 1 of 4)" in res.err, res.err
+    assert "training skip-gram, 8 dimensions, 4 epochs, 1 thread ..." in res.err, res.err
+    kv = KeyedVectors.load_word2vec_format(str(tmp_path / "v.bin"), binary=True)
+    np.testing.assert_array_equal(kv[full.wv.index_to_key], full.wv.vectors)
+
+
 # ----------------------------------------------------------------------------- queries
 def test_similar(trained):
     res = w2v("similar", "vec.bin", "sister", "letter", "--topn", "4", cwd=trained)
