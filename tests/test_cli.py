@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from w2v import cli
+from w2v import cli, formats, progress
 from w2v.keyedvectors import KeyedVectors
 from w2v.word2vec import TrainingProgress, Word2Vec
 
@@ -108,6 +108,22 @@ def test_bad_usage_exits_2(tmp_path, args):
     assert "usage: w2v" in res.err
     assert "Traceback" not in res.err
     assert res.out == ""
+
+
+@pytest.mark.parametrize("args,message", [
+    (("--negative", "0"), "leave nothing to train"),          # without --hs
+    (("--min-alpha", "0.5"), "min_alpha must be in [0, alpha=0.05]"),
+    (("--epochs", "0"), "epochs must be > 0"),
+    (("--threads", "0"), "workers must be > 0"),
+    (("--sample", "-1"), "sample must be >= 0"),
+    (("--shared-negatives",), "shared_negatives=True needs skip-gram"),
+])
+def test_training_options_are_checked_by_word2vec(tmp_path, args, message):
+    # the library's message, as a usage error, before any corpus is read or output written
+    res = w2v("train", "no-such-corpus.txt", "-o", "out.bin", *args, cwd=tmp_path)
+    assert res.rc == 2, res
+    assert "usage: w2v train" in res.err and message in res.err, res.err
+    assert res.out == "" and os.listdir(tmp_path) == []
 
 
 def test_version(tmp_path):
@@ -288,6 +304,43 @@ def test_interrupt_exits_130_and_keeps_the_previous_output(tmp_path):
     assert sorted(os.listdir(tmp_path)) == ["v.bin"]    # no temporary file left behind
 
 
+def test_resume_continues_from_the_checkpoint_with_its_options(tmp_path):
+    rng = np.random.default_rng(5)
+    words = [f"w{i}" for i in range(40)]
+    (tmp_path / "c.txt").write_text("".join(" ".join(rng.choice(words, 12)) + "\n"
+                                            for _ in range(300)))
+    corpus = str(tmp_path / "c.txt")
+    kw = dict(vector_size=8, min_count=1, workers=1, seed=3, sg=1, epochs=4)
+    full = Word2Vec(**kw)
+    full.build_vocab(corpus_file=corpus)
+    full.train(corpus_file=corpus, total_words=full.corpus_total_words, epochs=4)
+
+    class Crash(Exception):
+        pass
+
+    class CrashInEpoch2:          # ends epoch 1 (checkpoint written), then fails
+        ended = 0
+
+        def on_epoch_end(self, model):
+            self.ended += 1
+            if self.ended == 2:
+                raise Crash
+
+    crashed = Word2Vec(**kw)
+    crashed.build_vocab(corpus_file=corpus)
+    with pytest.raises(Crash):
+        crashed.train(corpus_file=corpus, total_words=crashed.corpus_total_words, epochs=4,
+                      checkpoint=str(tmp_path / "ck"), callbacks=[CrashInEpoch2()])
+    # the options given here are ignored: the checkpoint's are used
+    res = w2v("train", "c.txt", "-o", "v.bin", "--resume", "ck", "--size", "50", "--cbow",
+              cwd=tmp_path)
+    assert res.rc == 0, res
+    assert "from the checkpoint ck (after epoch 1 of 4)" in res.err, res.err
+    assert "training skip-gram, 8 dimensions, 4 epochs, 1 thread ..." in res.err, res.err
+    kv = KeyedVectors.load_word2vec_format(str(tmp_path / "v.bin"), binary=True)
+    np.testing.assert_array_equal(kv[full.wv.index_to_key], full.wv.vectors)
+
+
 # ----------------------------------------------------------------------------- queries
 def test_similar(trained):
     res = w2v("similar", "vec.bin", "sister", "letter", "--topn", "4", cwd=trained)
@@ -347,6 +400,19 @@ def test_info_word2vec_file(trained):
     assert fields["format"] == "word2vec binary" and fields["vector size"] == "32"
     kv = KeyedVectors.load_word2vec_format(str(trained / "vec.bin"), binary=True)
     assert fields["words"] == f"{len(kv):,}"
+
+
+def test_info_text_file_with_short_numbers(tmp_path):
+    # 8 one-digit values per record: shorter than a binary vector would be
+    (tmp_path / "short.vec").write_text("1000 8\n" + "".join(f"w{i} 0 1 1 0 1 1 1 1\n"
+                                                             for i in range(1000)))
+    (tmp_path / "short.bin").write_bytes((tmp_path / "short.vec").read_bytes())
+    for name in ("short.vec", "short.bin"):
+        res = w2v("info", name, cwd=tmp_path)
+        assert res.rc == 0, res
+        assert "word2vec text" in res.out, res.out
+    res = w2v("similar", "short.bin", "w5", "--topn", "2", cwd=tmp_path)
+    assert res.rc == 0 and res.out.splitlines()[0] == "w5", res
 
 
 def test_export_projector_and_conversion(trained, tmp_path):
@@ -412,13 +478,13 @@ def test_words_that_are_not_utf8(tmp_path):
 
 
 def test_display():
-    assert cli.display("caf\udce9") == "caf\\xe9"
-    assert cli.display("café") == "café"
-    assert cli.display("\ud800x") == "\\ud800x"      # a surrogate no byte decodes to
-    assert cli.display(7) == "7"
+    assert formats.display("caf\udce9") == "caf\\xe9"
+    assert formats.display("café") == "café"
+    assert formats.display("\ud800x") == "\\ud800x"      # a surrogate no byte decodes to
+    assert formats.display(7) == "7"
 
 
-# ----------------------------------------------------------------------------- load_vectors
+# ----------------------------------------------------------------------------- load_vectors (w2v.formats)
 def test_load_vectors_every_format(tmp_path):
     rng = np.random.default_rng(1)
     kv = KeyedVectors.from_arrays([f"w{i}" for i in range(20)],
@@ -438,8 +504,8 @@ def test_load_vectors_every_format(tmp_path):
                 "native": "native-kv"}
     for name, fmt in expected.items():
         path = str(tmp_path / name)
-        assert cli.detect_format(path) == fmt, name
-        got = cli.load_vectors(path)
+        assert formats.detect_format(path) == fmt, name
+        got = formats.load_vectors(path)
         assert got.index_to_key == kv.index_to_key, name
         np.testing.assert_array_equal(np.asarray(got.vectors), kv.vectors, err_msg=name)
         # word2vec files hold no counts: none are made up
@@ -449,18 +515,18 @@ def test_load_vectors_every_format(tmp_path):
 def test_load_vectors_native_model(tmp_path):
     model = Word2Vec([["a", "b", "c"]] * 20, vector_size=4, min_count=1, epochs=1, workers=1)
     model.save(str(tmp_path / "m"))
-    assert cli.detect_format(str(tmp_path / "m")) == "native-model"
-    np.testing.assert_array_equal(np.asarray(cli.load_vectors(str(tmp_path / "m")).vectors),
+    assert formats.detect_format(str(tmp_path / "m")) == "native-model"
+    np.testing.assert_array_equal(np.asarray(formats.load_vectors(str(tmp_path / "m")).vectors),
                                   model.wv.vectors)
 
 
-# ----------------------------------------------------------------------------- progress
+# ----------------------------------------------------------------------------- progress (w2v.progress)
 _Info = TrainingProgress
 
 
 def test_progress_log_lines_every_10_percent_or_5_seconds():
     stream, now = io.StringIO(), [0.0]
-    rep = cli.ProgressReporter(stream=stream, tty=False, clock=lambda: now[0])
+    rep = progress.ProgressReporter(stream=stream, tty=False, clock=lambda: now[0])
     total = 1000
     for step in range(1, 101):             # 1% per call, 0.5 s apart
         now[0] = step * 0.5
@@ -474,7 +540,7 @@ def test_progress_log_lines_every_10_percent_or_5_seconds():
     assert lines[-1].endswith("ETA 0:00:00")
     # slow progress: a line every 5 s even without 10 % more
     stream, now = io.StringIO(), [0.0]
-    rep = cli.ProgressReporter(stream=stream, tty=False, clock=lambda: now[0])
+    rep = progress.ProgressReporter(stream=stream, tty=False, clock=lambda: now[0])
     for step in range(1, 41):
         now[0] = step * 0.5
         rep(_Info(step, total, 0.05, 1, 1, now[0], None))
@@ -485,7 +551,7 @@ def test_progress_log_lines_every_10_percent_or_5_seconds():
 
 def test_progress_bar_on_a_terminal():
     stream = io.StringIO()
-    with cli.ProgressReporter(stream=stream, tty=True) as rep:
+    with progress.ProgressReporter(stream=stream, tty=True) as rep:
         for step in range(1, 5):
             rep(_Info(step * 250, 1000, 0.01, step, 4, step * 0.5, step * 100.0))
     text = stream.getvalue()

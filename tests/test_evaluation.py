@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import w2v.keyedvectors as kvmod
+import w2v.evaluation as evaluation
 from w2v.keyedvectors import CorrelationResult, KeyedVectors
 
 
@@ -191,7 +191,7 @@ def test_batched_equals_exact_per_question_path(tmp_path, monkeypatch, kwargs):
     path = synthetic_questions(tmp_path / "q.txt")
     batched = kv.evaluate_word_analogies(path, **kwargs)
     assert 0.05 < batched[0] < 0.95                           # informative: both outcomes occur
-    monkeypatch.setattr(kvmod, "_decide", lambda *a: None)     # force every question down the exact path
+    monkeypatch.setattr(evaluation, "_decide", lambda *a: None)     # force every question down the exact path
     assert kv.evaluate_word_analogies(path, **kwargs) == batched
 
 
@@ -373,8 +373,8 @@ def test_average_ranks_spearman_with_ties():
     for _ in range(20):
         x = rng.integers(0, 5, 30).astype(float)
         y = rng.integers(0, 4, 30).astype(float)
-        np.testing.assert_allclose(kvmod._average_ranks(x), stats.rankdata(x))
-        assert kvmod._pearson(kvmod._average_ranks(x), kvmod._average_ranks(y)) == pytest.approx(
+        np.testing.assert_allclose(evaluation._average_ranks(x), stats.rankdata(x))
+        assert evaluation._pearson(evaluation._average_ranks(x), evaluation._average_ranks(y)) == pytest.approx(
             stats.spearmanr(x, y)[0], abs=1e-12)
 
 

@@ -346,3 +346,111 @@ def test_gensim_reads_our_invalid_utf8_words(tmp_path):
     kv.save_word2vec_format(tmp_path / "ours.bin", binary=True)
     g = gm.KeyedVectors.load_word2vec_format(str(tmp_path / "ours.bin"), binary=True, unicode_errors="surrogateescape")
     assert g.index_to_key == kv.index_to_key
+
+
+# ---------------------------------------------------------------------- compression (w2v.compression)
+@pytest.mark.parametrize("binary", [True, False])
+def test_xz_written_and_read(tmp_path, binary):
+    import lzma
+    kv = make_kv(["a", "b", "c"], seed=3)
+    path = tmp_path / "v.bin.xz"
+    kv.save_word2vec_format(path, binary=binary)
+    with lzma.open(path, "rb") as f:                                 # really xz
+        assert f.read(4) == b"3 4\n"
+    back = load(path, binary=binary)
+    assert back.index_to_key == ["a", "b", "c"]
+    np.testing.assert_array_equal(back.vectors, kv.vectors)
+
+
+@pytest.mark.parametrize("suffix", [".gz", ".bz2", ".xz", ".txt"])
+def test_append_keeps_compression(tmp_path, suffix):
+    # header written once, then records appended as a second compressed stream
+    path = tmp_path / ("v" + suffix)
+    make_kv(["a", "b"], seed=1).save_word2vec_format(path, total_vec=4)
+    make_kv(["c", "d"], seed=2).save_word2vec_format(path, write_header=False, append=True)
+    back = load(path)
+    assert back.index_to_key == ["a", "b", "c", "d"]
+    np.testing.assert_array_equal(back.vectors[2:], make_kv(["c", "d"], seed=2).vectors)
+
+
+def test_compression_by_suffix_for_writing_by_magic_for_reading(tmp_path):
+    from w2v import compression
+    assert [compression.compression_for_name(n) for n in ("a.GZ", "a.bz2", "a.txt.xz", "a.bin")] \
+        == ["gzip", "bz2", "xz", None]
+    assert compression.strip_compression_suffix("dir/v.Bin.XZ") == "dir/v.Bin"
+    for name, kind in (("a.gz", "gzip"), ("a.bz2", "bz2"), ("a.xz", "xz"), ("a.txt", None)):
+        with compression.open_write(tmp_path / name) as f:
+            f.write(b"same bytes\n")
+        assert compression.detect_compression(tmp_path / name) == kind
+        os.replace(tmp_path / name, tmp_path / "renamed")            # the name no longer says
+        with compression.open_binary(tmp_path / "renamed") as f:
+            assert f.read() == b"same bytes\n"
+            assert (compression.plain_size(f) is None) == (kind is not None)
+    # equal data gives equal gzip files (no timestamp)
+    for folder in ("x", "y"):
+        (tmp_path / folder).mkdir()
+        with compression.open_write(tmp_path / folder / "v.gz") as f:
+            f.write(b"data")
+    assert (tmp_path / "x" / "v.gz").read_bytes() == (tmp_path / "y" / "v.gz").read_bytes()
+
+
+def test_corrupt_compressed_vectors_raise_valueerror_naming_file(tmp_path):
+    from w2v.compression import CorruptFileError
+    path = tmp_path / "v.txt.xz"
+    make_kv([f"w{i}" for i in range(200)], dim=8).save_word2vec_format(path)
+    path.write_bytes(path.read_bytes()[:-40])                        # cut the xz stream
+    with pytest.raises(CorruptFileError, match="v.txt.xz"):
+        load(path)
+
+
+# ---------------------------------------------------------------------- telling text from binary
+def test_detector_stops_at_the_end_of_the_first_record(tmp_path):
+    # 8 one-digit values: the first record is 18 bytes, shorter than a binary vector (32),
+    # so looking 32 bytes past the word would read the next record's word ("w1")
+    from w2v.formats import detect_format, is_binary_word2vec, load_vectors
+    rows = "".join(f"w{i} 0 1 1 0 1 1 1 1\n" for i in range(1000))
+    for name in ("short.bin", "short.bin.gz"):
+        path = tmp_path / name
+        if name.endswith(".gz"):
+            with gzip.open(path, "wb") as f:
+                f.write(("1000 8\n" + rows).encode())
+        else:
+            path.write_text("1000 8\n" + rows)
+        assert is_binary_word2vec(path) is False, name
+        assert detect_format(path) == "text", name
+        kv = load_vectors(path)
+        assert len(kv) == 1000 and kv.vector_size == 8
+        np.testing.assert_array_equal(kv["w999"], [0, 1, 1, 0, 1, 1, 1, 1])
+
+
+@pytest.mark.parametrize("text", [
+    "3 3\nalpha 1 2 3\nbeta -1.5 0 0.0025\ngamma 7 8 9\n",
+    "3\t3\r\nalpha 1 2 3 \r\nbeta\t-1.5 0.0 2.5e-3\r\ngamma 7 8 9",
+    "1 3\nalpha nan -inf 1e-3",                                           # one record, no newline
+])
+def test_detector_says_text(tmp_path, text):
+    from w2v.formats import is_binary_word2vec
+    (tmp_path / "v.bin").write_bytes(text.encode())                  # the name says otherwise
+    assert is_binary_word2vec(tmp_path / "v.bin") is False
+
+
+@pytest.mark.parametrize("header", [b"3 3\n", b" 3 3 \t\r\n"])
+@pytest.mark.parametrize("newline", [True, False])
+def test_detector_says_binary(tmp_path, header, newline):
+    from w2v.formats import is_binary_word2vec
+    (tmp_path / "v.txt").write_bytes(binary_file(VEC, header=header, newline=newline))
+    assert is_binary_word2vec(tmp_path / "v.txt") is True
+    # a vector holding a newline byte (0x0a) in its first record
+    nl = [(b"w", [struct.unpack("<f", b"\n\n\n\x3f")[0], 1.0, 2.0])] + VEC[1:]
+    (tmp_path / "nl.txt").write_bytes(binary_file(nl, header=header, newline=newline))
+    assert is_binary_word2vec(tmp_path / "nl.txt") is True
+
+
+def test_detector_cannot_tell(tmp_path):
+    from w2v.formats import detect_format, is_binary_word2vec
+    for name, data in (("junk.bin", b"this is not a model\n" * 10), ("short.bin", b"2 3\nw 1"),
+                       ("empty.txt", b"")):
+        (tmp_path / name).write_bytes(data)
+        assert is_binary_word2vec(tmp_path / name) is None, name
+    assert detect_format(tmp_path / "junk.bin") == "bin"             # then the extension decides
+    assert detect_format(tmp_path / "empty.txt") == "text"

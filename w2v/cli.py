@@ -5,8 +5,14 @@ Subcommands: train, similar, analogy, eval, vocab, info, plot, export; each has 
 prints a few nearest neighbours, so a new user sees it work in seconds.
 
 Exit status: 0 success, 1 failure (one line on stderr; ``--debug`` shows the
-traceback), 2 bad usage (argparse), 130 interrupted (Ctrl-C; outputs are written
-atomically, so an existing output is left as it was).
+traceback), 2 bad usage (argparse, or a training option that Word2Vec refuses), 130
+interrupted (Ctrl-C; outputs are written atomically, so an existing output is left as
+it was).
+
+Each command parses its arguments and calls the library: vectors are read and written
+by ``w2v.formats``, evaluated by ``w2v.evaluation``, training progress is shown by
+``w2v.progress``, and the training options are checked by ``Word2Vec`` itself (its
+ValueError is reported as a usage error, exit status 2).
 
 Results go to stdout, progress and messages to stderr. Words that are not valid UTF-8
 (held as ``surrogateescape`` strings) are printed with their bytes as ``\\xNN`` escapes.
@@ -16,13 +22,15 @@ import contextlib
 import errno
 import io
 import logging
-import math
 import os
 import sys
 import time
 import warnings
 
+from w2v import evaluation, formats
 from w2v._version import __version__
+from w2v.formats import FORMAT_NAMES, detect_format, display, export_projector, load_vectors
+from w2v.progress import ProgressReporter, si
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -32,10 +40,6 @@ DEMO_CORPUS = "austen.txt.xz"
 DEMO_OUTPUT = "austen.bin"
 DEMO_EPOCHS = 10
 DEMO_PROBES = ("sister", "london", "happy", "letter")
-
-_COMPRESSED_SUFFIXES = (".gz", ".bz2", ".xz")
-# Every byte that can appear in the first record of a word2vec text file after the word.
-_TEXT_VALUE_BYTES = frozenset(b"0123456789+-.eEinfINFaA \t\r\n")
 
 logger = logging.getLogger("w2v.cli")
 
@@ -62,16 +66,6 @@ def _nonneg_int(text):
         raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}")
     if value < 0:
         raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {value}")
-    return value
-
-
-def _float(text):
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}")
-    if not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
     return value
 
 
@@ -136,23 +130,23 @@ def build_parser():
     arch.add_argument("--sg", dest="sg", action="store_const", const=1, help="skip-gram")
     arch.add_argument("--cbow", dest="sg", action="store_const", const=0, help="CBOW (default)")
     p.set_defaults(sg=0)
-    p.add_argument("--size", type=_positive_int, default=100, help="vector size (100)")
-    p.add_argument("--window", type=_positive_int, default=5, help="max window (5)")
-    p.add_argument("--negative", type=_nonneg_int, default=5,
+    p.add_argument("--size", type=int, default=100, help="vector size (100)")
+    p.add_argument("--window", type=int, default=5, help="max window (5)")
+    p.add_argument("--negative", type=int, default=5,
                    help="negative samples, 0 = off (5)")
     p.add_argument("--hs", action="store_true", help="hierarchical softmax")
-    p.add_argument("--sample", type=_float, default=1e-3,
+    p.add_argument("--sample", type=float, default=1e-3,
                    help="subsampling threshold, 0 = off (1e-3)")
-    p.add_argument("--min-count", type=_nonneg_int, default=5, help="discard rarer words (5)")
-    p.add_argument("--epochs", "--iter", type=_positive_int, default=None,
+    p.add_argument("--min-count", type=int, default=5, help="discard rarer words (5)")
+    p.add_argument("--epochs", "--iter", type=int, default=None,
                    help=f"epochs (5; {DEMO_EPOCHS} for the bundled sample)")
-    p.add_argument("--threads", type=_positive_int, default=_default_threads(),
+    p.add_argument("--threads", type=int, default=_default_threads(),
                    help="worker threads (default: all cores available)")
-    p.add_argument("--alpha", type=_float, default=None,
+    p.add_argument("--alpha", type=float, default=None,
                    help="starting learning rate (0.025 skip-gram, 0.05 CBOW)")
-    p.add_argument("--min-alpha", type=_float, default=0.0001,
+    p.add_argument("--min-alpha", type=float, default=0.0001,
                    help="final learning rate (0.0001)")
-    p.add_argument("--max-vocab", type=_positive_int, default=None,
+    p.add_argument("--max-vocab", type=int, default=None,
                    help="bound on distinct words held during the scan (rare words are pruned)")
     p.add_argument("--seed", type=int, default=1, help="random seed (1)")
     p.add_argument("--read-vocab", metavar="FILE",
@@ -168,6 +162,7 @@ def build_parser():
     p.add_argument("--checkpoint", metavar="DIR",
                    help="save the whole model to DIR after every --checkpoint-every epochs, "
                         "so that --resume DIR can continue after a crash")
+    # checked here too: Word2Vec only sees it in train(), after the corpus scan
     p.add_argument("--checkpoint-every", type=_positive_int, default=1, metavar="N",
                    help="epochs between checkpoints (1)")
     p.add_argument("--resume", metavar="DIR",
@@ -281,16 +276,6 @@ def build_parser():
 
 
 # --------------------------------------------------------------------------- output helpers
-def display(word):
-    """A word as printable text: bytes that are not UTF-8 (surrogateescape) become \\xNN."""
-    if not isinstance(word, str):
-        return str(word)
-    try:
-        return word.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-    except UnicodeEncodeError:  # a lone surrogate that no byte decodes to
-        return word.encode("utf-8", "backslashreplace").decode("ascii")
-
-
 def _reconfigure_streams():
     # A terminal or pipe that cannot encode a word prints it escaped instead of crashing.
     for stream in (sys.stdout, sys.stderr):
@@ -320,20 +305,6 @@ class _StderrHandler(logging.Handler):
             self.handleError(record)
 
 
-def _si(n):
-    """1234567 -> '1.23M' (words, words/s)."""
-    n = float(n)
-    for unit, scale in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
-        if abs(n) >= scale:
-            return f"{n / scale:.3g}{unit}"
-    return f"{n:.0f}"
-
-
-def _hms(seconds):
-    seconds = int(round(max(0.0, seconds)))
-    return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
-
-
 def _describe(exc):
     """One line for an exception."""
     if isinstance(exc, OSError) and exc.filename is not None:
@@ -348,196 +319,7 @@ def _describe(exc):
     return " ".join(display(text).split())
 
 
-# --------------------------------------------------------------------------- progress
-def _terminal_columns(stream):
-    # a pseudo-terminal may report 0 columns (some CI runners): tqdm would draw nothing
-    try:
-        return os.get_terminal_size(stream.fileno()).columns
-    except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
-        return 0
-
-
-class ProgressReporter:
-    """The ``progress=`` hook of ``Word2Vec.train``: a tqdm bar on a terminal, otherwise a
-    log line every `every_seconds` or every `every_fraction` of the run, whichever comes
-    first. Shows percent done, words/s, learning rate, loss (when computed: the mean
-    per word since training began) and ETA.
-
-    `info` (what train passes) has words_done, total_words, fraction, alpha, loss (float
-    or None, summed since train() began), words_per_sec, epoch, epochs, seconds.
-    """
-
-    def __init__(self, stream=None, tty=None, every_seconds=5.0, every_fraction=0.1,
-                 label="w2v train", clock=time.monotonic):
-        self.stream = sys.stderr if stream is None else stream
-        if tty is None:
-            isatty = getattr(self.stream, "isatty", None)
-            tty = bool(isatty and isatty()) and _terminal_columns(self.stream) > 0
-        self.tty = tty
-        self.every_seconds = float(every_seconds)
-        self.every_fraction = float(every_fraction)
-        self.label = label
-        self.clock = clock
-        self.bar = None
-        self.lines = 0
-        self._next_fraction = self.every_fraction
-        self._last_time = clock()     # training starts when the reporter is made
-
-    @staticmethod
-    def _mean_loss(info):
-        # Mean loss per word since train() began. Not the loss of the last interval: the
-        # trainer adds a worker's loss when it finishes a piece of work (up to ~1M words on
-        # the file path) while words_done moves every ~10k words, so short intervals alias.
-        if info.loss is None or info.loss <= 0 or info.words_done <= 0:
-            return None
-        return info.loss / info.words_done
-
-    def __call__(self, info):
-        if self.tty:
-            self._update_bar(info)
-        else:
-            self._maybe_log(info)
-
-    def _update_bar(self, info):
-        from tqdm import tqdm
-
-        total = max(1, int(info.total_words))
-        if self.bar is None:
-            self.bar = tqdm(total=total, unit="word", unit_scale=True, file=self.stream,
-                            dynamic_ncols=True, leave=True, smoothing=0.1)
-        done = min(int(info.words_done), total)
-        self.bar.set_description(f"epoch {info.epoch}/{info.epochs}", refresh=False)
-        postfix = f"alpha={info.alpha:.5f}"
-        loss = self._mean_loss(info)
-        if loss is not None:
-            postfix += f", loss={loss:.4g}"
-        self.bar.set_postfix_str(postfix, refresh=False)
-        self.bar.update(done - self.bar.n)
-
-    def _maybe_log(self, info):
-        now = self.clock()
-        fraction = info.fraction
-        due_fraction = fraction >= self._next_fraction - 1e-9
-        if not due_fraction and now - self._last_time < self.every_seconds:
-            return
-        self._last_time = now
-        while self._next_fraction <= fraction + 1e-9:
-            self._next_fraction += self.every_fraction
-        rate = info.words_per_sec
-        eta = (info.total_words - info.words_done) / rate if rate > 0 else float("nan")
-        parts = [f"{self.label}: {100.0 * fraction:5.1f}%",
-                 f"{_si(info.words_done)}/{_si(info.total_words)} words",
-                 f"epoch {info.epoch}/{info.epochs}",
-                 f"{_si(rate)} words/s",
-                 f"alpha {info.alpha:.5f}"]
-        loss = self._mean_loss(info)
-        if loss is not None:
-            parts.append(f"loss {loss:.4g}")
-        parts.append("ETA " + (_hms(eta) if math.isfinite(eta) else "?"))
-        print(", ".join(parts), file=self.stream, flush=True)
-        self.lines += 1
-
-    def close(self):
-        if self.bar is not None:
-            self.bar.close()
-            self.bar = None
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-
-# --------------------------------------------------------------------------- loading vectors
-def _strip_compression(name):
-    lower = name.lower()
-    for suffix in _COMPRESSED_SUFFIXES:
-        if lower.endswith(suffix):
-            return lower[:-len(suffix)]
-    return lower
-
-
-def _sniff_binary(path):
-    """True (binary), False (text) or None (cannot tell) from the first record of a
-    word2vec file: after ``word<space>`` a text file holds only number characters."""
-    from w2v.corpus import open_binary
-
-    with open_binary(path) as f:
-        header = f.readline(4096).split()
-        if len(header) != 2 or not all(h.isdigit() for h in header):
-            return None
-        dim = int(header[1])
-        if dim == 0:
-            return None
-        head = f.read(min(1 << 16, 4 * dim + (1 << 12)))
-    start = 0
-    while start < len(head) and head[start] in b" \t\r\n":   # word2vec.c writes "\n" between records
-        start += 1
-    space = head.find(b" ", start)
-    if space < 0:
-        return None
-    values = head[space + 1:space + 1 + 4 * dim]
-    if not values:
-        return None
-    return not all(b in _TEXT_VALUE_BYTES for b in values)
-
-
-def detect_format(path):
-    """'native-model' (a saved Word2Vec folder), 'native-kv' (a saved KeyedVectors folder),
-    'bin' or 'text' (word2vec C formats: by content, else by extension)."""
-    path = os.fspath(path)
-    if os.path.isdir(path):
-        if os.path.isfile(os.path.join(path, "model.json")):
-            return "native-model"
-        if os.path.isfile(os.path.join(path, "keyedvectors.json")):
-            return "native-kv"
-        raise CommandError(f"{path}: a folder, but not one saved by w2v "
-                           f"(no model.json or keyedvectors.json)")
-    if not os.path.exists(path):
-        raise FileNotFoundError(errno.ENOENT, "no such file or folder", path)
-    binary = _sniff_binary(path)
-    if binary is None:
-        binary = _strip_compression(os.path.basename(path)).endswith(".bin")
-    return "bin" if binary else "text"
-
-
-FORMAT_NAMES = {"native-model": "w2v Word2Vec model (folder)",
-                "native-kv": "w2v KeyedVectors (folder)",
-                "bin": "word2vec binary", "text": "word2vec text"}
-
-
-def load_vectors(path):
-    """KeyedVectors from `path`: a folder saved by ``Word2Vec.save`` or
-    ``KeyedVectors.save`` (vectors memory-mapped read-only), or a word2vec binary/text
-    file (plain or .gz/.bz2/.xz; binary or text told by content, else by extension;
-    such files hold no word counts, so the result has none). Words that are not valid
-    UTF-8 are kept losslessly (surrogateescape)."""
-    from w2v.keyedvectors import KeyedVectors
-
-    fmt = detect_format(path)
-    if fmt in ("native-model", "native-kv"):
-        # Word2Vec.save stores its vectors as a KeyedVectors folder in the same place.
-        return KeyedVectors.load(path, mmap="r")
-    kv = KeyedVectors.load_word2vec_format(path, binary=(fmt == "bin"),
-                                           unicode_errors="surrogateescape")
-    # A word2vec file holds no counts: the loader makes up decreasing ones. Drop them,
-    # so that nothing downstream (info, projector metadata) presents them as real.
-    kv.expandos.pop("count", None)
-    return kv
-
-
-def _output_format(path, fmt):
-    if fmt:
-        return fmt
-    lower = _strip_compression(os.path.basename(os.path.normpath(path)))
-    if lower.endswith((".txt", ".vec")):
-        return "text"
-    if lower.endswith(".bin"):
-        return "bin"
-    return "native"
-
-
+# --------------------------------------------------------------------------- checks
 def _check_output(path, fmt):
     """Fail before a long run, not after it, when the output cannot be written."""
     path = os.path.abspath(path)
@@ -548,13 +330,6 @@ def _check_output(path, fmt):
         raise PermissionError(errno.EACCES, "output folder is not writable", parent)
     if fmt != "native" and os.path.isdir(path):
         raise IsADirectoryError(errno.EISDIR, "is a folder; give a file name", path)
-
-
-def _save_vectors(kv, path, fmt):
-    if fmt == "native":
-        kv.save(path)
-    else:
-        kv.save_word2vec_format(path, binary=(fmt == "bin"))
 
 
 def _require_words(kv, words):
@@ -581,62 +356,69 @@ def _sample_corpus():
     return resources.as_file(resource)
 
 
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C, with what the user should know about the outputs (exit status 130)."""
+
+    def __init__(self, note):
+        super().__init__(note)
+        self.note = note
+
+
 def cmd_train(args):
+    from w2v.word2vec import Word2Vec
+
     demo = not args.corpus
-    if demo:
-        if args.read_vocab:
-            args.parser.error("--read-vocab needs a CORPUS")
-        output = args.output or DEMO_OUTPUT
-        epochs = args.epochs or DEMO_EPOCHS
-        with _sample_corpus() as corpus:
-            return _train(args, os.fspath(corpus), output, epochs, demo=True)
-    if not args.output:
+    if demo and args.read_vocab:
+        args.parser.error("--read-vocab needs a CORPUS")
+    if not demo and not args.output:
         args.parser.error("-o/--output is required when a CORPUS is given")
+    epochs = args.epochs if args.epochs is not None else DEMO_EPOCHS if demo else 5
+    try:
+        # Word2Vec checks the training options; a bad one is a usage error
+        model = Word2Vec(
+            vector_size=args.size, window=args.window, negative=args.negative, hs=int(args.hs),
+            sample=args.sample, min_count=args.min_count, epochs=epochs, workers=args.threads,
+            alpha=args.alpha if args.alpha is not None else (0.025 if args.sg else 0.05),
+            min_alpha=args.min_alpha, max_vocab_size=args.max_vocab, seed=args.seed, sg=args.sg,
+            compute_loss=args.loss, shared_negatives=args.shared_negatives)
+    except ValueError as exc:
+        args.parser.error(str(exc))
+    if demo:
+        with _sample_corpus() as corpus:
+            return _train(args, model, os.fspath(corpus), args.output or DEMO_OUTPUT, demo=True)
     corpus = args.corpus if len(args.corpus) > 1 else args.corpus[0]
-    return _train(args, corpus, args.output, args.epochs or 5, demo=False)
+    return _train(args, model, corpus, args.output, demo=False)
 
 
-def _train(args, corpus, output, epochs, demo):
-    from w2v.corpus import Corpus
+def _train(args, model, corpus, output, demo):
+    from w2v.corpus import Corpus, corpus_name
     from w2v.vocab import Vocab
     from w2v.word2vec import Word2Vec
 
-    fmt = _output_format(output, args.format)
+    fmt = args.format or formats.format_for_name(output)
     _check_output(output, fmt)
     corpus = Corpus(corpus)          # a missing file fails here, before anything else
     for path in corpus.paths:
         if os.path.exists(output) and os.path.samefile(path, output):
             raise CommandError(f"the output {output} is a corpus file: it would be overwritten")
-    alpha = args.alpha if args.alpha is not None else (0.025 if args.sg else 0.05)
-    if args.min_alpha > alpha:
-        raise CommandError(f"--min-alpha {args.min_alpha} is larger than the starting "
-                           f"learning rate {alpha}")
-    if not args.hs and args.negative == 0:
-        raise CommandError("--negative 0 without --hs leaves nothing to train: "
-                           "use --hs or --negative N")
-    model = Word2Vec(vector_size=args.size, window=args.window, negative=args.negative,
-                     hs=int(args.hs), sample=args.sample, min_count=args.min_count,
-                     epochs=epochs, workers=args.threads, alpha=alpha,
-                     min_alpha=args.min_alpha, max_vocab_size=args.max_vocab, seed=args.seed,
-                     sg=args.sg, compute_loss=args.loss, shared_negatives=args.shared_negatives)
     t0 = time.perf_counter()
     if args.resume:
-        model = Word2Vec.load(args.resume)
+        model = Word2Vec.load(args.resume)       # the checkpoint's options replace the given ones
         state = model.training_state
         if state is None:
             raise CommandError(f"{args.resume} holds no unfinished training to resume")
-        epochs = state["epochs"]
-        args.sg, args.size, args.threads = model.sg, model.vector_size, model.workers
-        source = f"from the checkpoint {args.resume} (after epoch {state['epoch']} of {epochs})"
+        source = (f"from the checkpoint {args.resume} "
+                  f"(after epoch {state['epoch']} of {state['epochs']})")
     elif args.read_vocab:
         loaded = Vocab.load(args.read_vocab)
         model.build_vocab_from_freq(dict(zip(loaded.index_to_key, loaded.counts.tolist())))
         source = f"from {args.read_vocab}"
     else:
-        what = "the bundled sample (Jane Austen's novels)" if demo else _corpus_name(corpus)
+        what = "the bundled sample (Jane Austen's novels)" if demo else corpus_name(corpus)
         _say(args, f"scanning {what} ...")
         model.build_vocab(corpus_iterable=corpus)
         source = f"in {time.perf_counter() - t0:.1f} s"
+    epochs = model.training_state["epochs"] if args.resume else model.epochs
     vocab = model.vocab
     _say(args, f"vocabulary: {len(vocab):,} words with count >= {vocab.effective_min_count}, "
                f"{vocab.retained_words:,} of {vocab.raw_words:,} tokens "
@@ -645,42 +427,38 @@ def _train(args, corpus, output, epochs, demo):
         vocab.save(args.save_vocab)
         _say(args, f"wrote the vocabulary to {args.save_vocab}")
 
-    _say(args, f"training {'skip-gram' if args.sg else 'CBOW'}, {args.size} dimensions, "
-               f"{epochs} epoch{'s' if epochs != 1 else ''}, {args.threads} "
-               f"thread{'s' if args.threads != 1 else ''} ...")
-    args.interrupt_note = f"{output} was not written"
+    _say(args, f"training {'skip-gram' if model.sg else 'CBOW'}, {model.vector_size} dimensions, "
+               f"{epochs} epoch{'s' if epochs != 1 else ''}, {model.workers} "
+               f"thread{'s' if model.workers != 1 else ''} ...")
     reporter = None if args.quiet else ProgressReporter()
     t1 = time.perf_counter()
     try:
-        model.train(corpus_iterable=corpus, total_words=model.corpus_total_words, epochs=epochs,
-                    compute_loss=args.loss, progress=reporter, resume=bool(args.resume),
-                    checkpoint=args.checkpoint or args.resume,
-                    checkpoint_every=args.checkpoint_every)
-    finally:
-        if reporter is not None:
-            reporter.close()
-    secs = time.perf_counter() - t1
-    rate = model.corpus_total_words * epochs / max(secs, 1e-9)
-    loss = ""
-    if args.loss:
-        loss = f", loss {model.get_latest_training_loss() / max(1, model.words_done):.4g} per word"
-    _say(args, f"trained in {secs:.1f} s ({_si(rate)} words/s){loss}")
-
-    if fmt == "native":
-        model.save(output)
-    else:
-        _save_vectors(model.wv, output, fmt)
-    args.interrupt_note = None
+        try:
+            model.train(corpus_iterable=corpus, total_words=model.corpus_total_words,
+                        epochs=epochs, compute_loss=args.loss, progress=reporter,
+                        resume=bool(args.resume), checkpoint=args.checkpoint or args.resume,
+                        checkpoint_every=args.checkpoint_every)
+        finally:
+            if reporter is not None:
+                reporter.close()
+        secs = time.perf_counter() - t1
+        rate = model.corpus_total_words * epochs / max(secs, 1e-9)
+        loss = ""
+        if args.loss:
+            loss = (f", loss {model.get_latest_training_loss() / max(1, model.words_done):.4g} "
+                    f"per word")
+        _say(args, f"trained in {secs:.1f} s ({si(rate)} words/s){loss}")
+        if fmt == "native":
+            model.save(output)
+        else:
+            formats.save_vectors(model.wv, output, fmt)
+    except KeyboardInterrupt:
+        raise Interrupted(f"{output} was not written") from None
     _say(args, f"wrote {len(model.wv):,} vectors of size {model.vector_size} to {output} "
                f"({FORMAT_NAMES['native-model' if fmt == 'native' else fmt]})")
     if demo:
         _demo_report(model.wv, output, vocab)
     return EXIT_OK
-
-
-def _corpus_name(corpus):
-    paths = corpus.paths or []
-    return paths[0] if len(paths) == 1 else f"{len(paths)} files"
 
 
 def _demo_report(kv, output, vocab):
@@ -739,18 +517,6 @@ def cmd_analogy(args):
     return EXIT_OK
 
 
-def _count_questions(path):
-    """Lines holding 4 words (questions) in an analogy file."""
-    from w2v.corpus import open_binary
-
-    n = 0
-    with open_binary(path) as f:
-        for line in f:
-            if not line.startswith(b":") and len(line.split()) == 4:
-                n += 1
-    return n
-
-
 def cmd_eval(args):
     if not args.analogies and not args.pairs:
         args.parser.error("give at least one of --analogies FILE and --pairs FILE")
@@ -765,7 +531,7 @@ def cmd_eval(args):
         warnings.simplefilter("ignore", RuntimeWarning)
         for path in args.analogies:
             score, sections = kv.evaluate_word_analogies(path, restrict_vocab=args.restrict_vocab)
-            asked = _count_questions(path)
+            asked = evaluation.count_questions(path)
             print(f"\nanalogies: {path}")
             width = max(len(s["section"]) for s in sections)
             for s in sections:
@@ -795,18 +561,15 @@ def cmd_eval(args):
 
 # --------------------------------------------------------------------------- vocab, info
 def cmd_vocab(args):
-    from w2v.corpus import Corpus, count_words
+    from w2v.corpus import Corpus
     from w2v.vocab import Vocab
 
     corpus = Corpus(args.corpus if len(args.corpus) > 1 else args.corpus[0])
     t0 = time.perf_counter()
-    counts = count_words(corpus, workers=args.threads, max_vocab_size=args.max_vocab)
+    # the scan of Word2Vec.build_vocab, keeping every word for the listing
+    vocab = Vocab.from_corpus(corpus, workers=args.threads, max_vocab_size=args.max_vocab,
+                              min_count=1)
     secs = time.perf_counter() - t0
-    if not counts.words:
-        raise CommandError(f"no words in {_corpus_name(corpus)}")
-    vocab = Vocab.from_counts(counts.words, counts.counts, total_words=counts.total_words,
-                              n_sentences=counts.n_sentences, pruned_words=counts.pruned_words,
-                              pruned_count=counts.pruned_count, min_count=1)
     kept = vocab.counts >= args.min_count
     n_kept = int(kept.sum())
     kept_tokens = int(vocab.counts[kept].sum())
@@ -819,32 +582,19 @@ def cmd_vocab(args):
         for rank, (word, count) in enumerate(zip(words, vocab.counts[:top].tolist()), 1):
             print(f"{rank:>6}  {word:<{width}}  {count:>{cwidth},}")
         print()
-    print(f"tokens:     {counts.total_words:,} in {counts.n_sentences:,} sentences")
+    print(f"tokens:     {vocab.raw_words:,} in {vocab.n_sentences:,} sentences")
     print(f"distinct:   {len(vocab):,} words"
-          + (f" (+{counts.pruned_words:,} pruned during the scan, --max-vocab)"
-             if counts.pruned_words else ""))
+          + (f" (+{vocab.pruned_words:,} pruned during the scan, --max-vocab)"
+             if vocab.pruned_words else ""))
     print(f"min-count:  {n_kept:,} words with count >= {args.min_count}, covering "
-          f"{100.0 * kept_tokens / max(1, counts.total_words):.2f}% of tokens")
+          f"{100.0 * kept_tokens / max(1, vocab.raw_words):.2f}% of tokens")
     _say(args, f"scanned in {secs:.2f} s")
     if args.output:
-        if n_kept == 0:
-            raise CommandError(f"no word has count >= {args.min_count}: nothing to write")
-        Vocab.from_counts(vocab.index_to_key, vocab.counts, total_words=counts.total_words,
-                          n_sentences=counts.n_sentences,
+        Vocab.from_counts(vocab.index_to_key, vocab.counts, total_words=vocab.raw_words,
+                          n_sentences=vocab.n_sentences,
                           min_count=args.min_count).save(args.output)
         _say(args, f"wrote {n_kept:,} words to {args.output}")
     return EXIT_OK
-
-
-def _read_word2vec_header(path):
-    from w2v.corpus import open_binary
-
-    with open_binary(path) as f:
-        header = f.readline(4096).split()
-    if len(header) != 2 or not all(h.isdigit() for h in header):
-        raise CommandError(f"{path}: not a word2vec file (the first line is not "
-                           f"'<words> <dimensions>')")
-    return int(header[0]), int(header[1])
 
 
 def cmd_info(args):
@@ -866,7 +616,7 @@ def cmd_info(args):
         if len(kv):
             rows.append(("most frequent", " ".join(display(w) for w in kv.index_to_key[:10])))
     else:
-        n, dim = _read_word2vec_header(path)
+        n, dim = formats.read_word2vec_header(path)
         rows += [("words", f"{n:,}"), ("vector size", dim), ("dtype", "float32"),
                  ("file size", f"{os.path.getsize(path):,} bytes")]
     if model is not None:
@@ -909,55 +659,6 @@ def cmd_plot(args):
     return EXIT_OK
 
 
-def _tsv_field(word):
-    # The projector splits on tabs and lines: escape them (words never hold them when they
-    # come from w2v's tokenizer, but a KeyedVectors folder may).
-    return display(word).replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n") \
-        .replace("\r", "\\r")
-
-
-def export_projector(kv, directory, limit=None):
-    """Write ``vectors.tsv`` and ``metadata.tsv`` for the TensorBoard Embedding Projector.
-
-    The projector reads a one-column metadata file as labels with no header, and a
-    several-column one as having a header line; so with counts the file starts with
-    ``word\\tcount``, without counts it is just the words. When `directory` is new or
-    holds nothing else, the pair is replaced in one atomic step; otherwise each file is
-    replaced atomically on its own (the folder's other files are left alone).
-    Returns the number of words written.
-    """
-    import numpy as np
-
-    from w2v._io import atomic_directory, atomic_write
-
-    n = len(kv) if limit is None else min(limit, len(kv))
-    counts = kv.expandos.get("count")
-    names = {"vectors.tsv", "metadata.tsv"}
-
-    def write(vec_path, meta_path):
-        with atomic_write(vec_path, "wb") as f:
-            rows = max(1, (1 << 20) // max(1, 12 * kv.vector_size))
-            for lo in range(0, n, rows):
-                block = np.asarray(kv.vectors[lo:min(n, lo + rows)], dtype=np.float64)
-                text = "\n".join("\t".join(f"{x:.6g}" for x in row) for row in block.tolist())
-                f.write(text.encode("ascii") + b"\n")
-        with atomic_write(meta_path, "wb") as f:
-            words = [_tsv_field(w) for w in kv.index_to_key[:n]]
-            if counts is not None:
-                lines = ["word\tcount"] + [f"{w}\t{c}" for w, c in zip(words, counts[:n].tolist())]
-            else:
-                lines = words
-            f.write(("\n".join(lines) + "\n").encode("utf-8"))
-
-    directory = os.fspath(directory)
-    if not os.path.isdir(directory) or set(os.listdir(directory)) <= names:
-        with atomic_directory(directory) as tmp:
-            write(os.path.join(tmp, "vectors.tsv"), os.path.join(tmp, "metadata.tsv"))
-    else:
-        write(os.path.join(directory, "vectors.tsv"), os.path.join(directory, "metadata.tsv"))
-    return n
-
-
 def cmd_export(args):
     kv = load_vectors(args.model)
     if args.projector:
@@ -971,14 +672,14 @@ def cmd_export(args):
                       f"their words to {os.path.join(args.projector, 'metadata.tsv')}; load both "
                       f"at https://projector.tensorflow.org")
         return EXIT_OK
-    fmt = _output_format(args.output, args.format)
+    fmt = args.format or formats.format_for_name(args.output)
     _check_output(args.output, fmt)
     if args.limit is not None and args.limit < len(kv):
         from w2v.keyedvectors import KeyedVectors
         counts = kv.expandos.get("count")
         kv = KeyedVectors.from_arrays(kv.index_to_key[:args.limit], kv.vectors[:args.limit],
                                       counts=None if counts is None else counts[:args.limit])
-    _save_vectors(kv, args.output, fmt)
+    formats.save_vectors(kv, args.output, fmt)
     _write_stderr(f"wrote {len(kv):,} vectors to {args.output} "
                   f"({FORMAT_NAMES['native-kv' if fmt == 'native' else fmt]})")
     return EXIT_OK
@@ -1029,8 +730,8 @@ def main(argv=None):
     try:
         with _cli_logging(args.verbose, getattr(args, "quiet", False)):
             return COMMANDS[args.command](args)
-    except KeyboardInterrupt:
-        note = getattr(args, "interrupt_note", None)
+    except KeyboardInterrupt as exc:
+        note = getattr(exc, "note", None)
         _write_stderr(f"{name}: interrupted" + (f"; {note}" if note else ""))
         return EXIT_INTERRUPTED
     except BrokenPipeError:

@@ -17,18 +17,13 @@ than an OpenMP ``prange``: the work per call is a whole block (1 MiB), so the
 two cost the same, and threads also parallelise the file reads, need no
 OpenMP build and let a reader thread decompress while C counts.
 """
-import bz2
 import errno
-import gzip
-import io
 import logging
-import lzma
 import os
 import queue
 import re
 import tempfile
 import threading
-import zlib
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -37,25 +32,15 @@ from itertools import repeat
 import numpy as np
 
 from w2v import _scan
+# re-exported: the corpus readers were their first users
+from w2v.compression import CorruptFileError, detect_compression, open_binary
 
 logger = logging.getLogger(__name__)
 
 __all__ = [
-    "Corpus", "CorruptFileError", "EncodedCorpus", "WordCounts", "count_words",
+    "Corpus", "CorruptFileError", "EncodedCorpus", "WordCounts", "corpus_name", "count_words",
     "detect_compression", "encode_file_corpus", "encode_sentences", "open_binary",
 ]
-
-# (pattern of the first bytes, name, opener).  Longer than the bare magic numbers
-# so that text which merely starts with "BZh" stays plain: gzip names its
-# method (8, deflate), bzip2 a block size digit and then the magic of either a
-# first block (pi) or the end of an empty stream (sqrt(pi)).
-_MAGIC = (
-    (re.compile(rb"\x1f\x8b\x08"), "gzip", gzip.open),
-    (re.compile(rb"BZh[1-9](?:\x31\x41\x59\x26\x53\x59|\x17\x72\x45\x38\x50\x90)"), "bz2",
-     bz2.open),
-    (re.compile(rb"\xfd7zXZ\x00"), "xz", lzma.open),
-)
-_MAGIC_LEN = 10
 
 # Plain files smaller than this per range are not split further: a range
 # costs a thread hand-off and a file open.
@@ -72,31 +57,9 @@ _SPACE_BYTE = re.compile(rb"[ \t\n\r\x0b\x0c]")
 _EOL_BYTE = re.compile(rb"[\n\r]")
 
 
-class CorruptFileError(ValueError):
-    """A compressed corpus file is truncated or corrupt."""
-
-    def __init__(self, path, kind, bytes_read, cause):
-        self.path = path
-        self.kind = kind
-        self.bytes_read = bytes_read
-        super().__init__(f"{path}: truncated or corrupt {kind} data after {bytes_read} "
-                         f"decompressed bytes ({type(cause).__name__}: {cause})")
-
-
 def _fspath(path):
     path = os.fspath(path)
     return os.fsdecode(path) if isinstance(path, bytes) else path
-
-
-def detect_compression(path):
-    """'gzip', 'bz2', 'xz' or None (plain), from the file's first bytes."""
-    path = _fspath(path)
-    with open(path, "rb") as f:
-        head = f.read(_MAGIC_LEN)
-    for magic, name, _ in _MAGIC:
-        if magic.match(head):
-            return name
-    return None
 
 
 def _check_file(path):
@@ -104,64 +67,6 @@ def _check_file(path):
         raise FileNotFoundError(errno.ENOENT, "corpus file not found", path)
     if os.path.isdir(path):
         raise IsADirectoryError(errno.EISDIR, "expected a file, got a folder", path)
-
-
-def open_binary(path):
-    """Open ``path`` for binary reading, decompressing gzip/bz2/xz transparently.
-
-    The format comes from the magic bytes, not the file name.  Reading a
-    truncated or corrupt compressed file raises :class:`CorruptFileError`
-    (a ValueError) naming the file and the decompressed bytes read before.
-    """
-    path = _fspath(path)
-    _check_file(path)
-    kind = detect_compression(path)
-    if kind is None:
-        return open(path, "rb")
-    opener = {name: op for _, name, op in _MAGIC}[kind]
-    return _DecompressedFile(opener(path, "rb"), path, kind)
-
-
-class _DecompressedFile(io.BufferedIOBase):
-    """Read-only wrapper that counts decompressed bytes and names the file in errors."""
-
-    # errors the decompressors raise on bad input (gzip.BadGzipFile is an OSError)
-    _BAD_DATA = (EOFError, OSError, zlib.error, lzma.LZMAError)
-
-    def __init__(self, f, path, kind):
-        super().__init__()
-        self._f = f
-        self.name = path
-        self.kind = kind
-        self.bytes_read = 0
-
-    def _guard(self, fn, *args):
-        try:
-            out = fn(*args)
-        except self._BAD_DATA as e:
-            raise CorruptFileError(self.name, self.kind, self.bytes_read, e) from e
-        self.bytes_read += out if isinstance(out, int) else len(out)
-        return out
-
-    def readable(self):
-        return True
-
-    def read(self, size=-1):
-        return self._guard(self._f.read, size)
-
-    def read1(self, size=-1):
-        return self._guard(self._f.read1, size)
-
-    def readinto(self, b):
-        return self._guard(self._f.readinto, b)
-
-    def readline(self, size=-1):
-        return self._guard(self._f.readline, size)
-
-    def close(self):
-        if not self.closed:
-            self._f.close()
-        super().close()
 
 
 # ---------------------------------------------------------------- sources
@@ -267,6 +172,15 @@ class Corpus:
 
 def _as_corpus(corpus):
     return corpus if isinstance(corpus, Corpus) else Corpus(corpus)
+
+
+def corpus_name(corpus):
+    """How messages name a corpus: its file, its first file and how many more, or
+    'the corpus' (an in-memory iterable)."""
+    paths = corpus.paths
+    if not paths:
+        return "the corpus"
+    return paths[0] if len(paths) == 1 else f"{paths[0]} (and {len(paths) - 1} more files)"
 
 
 def _iter_file_sentences(path, msl, block_size):

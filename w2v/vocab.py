@@ -13,6 +13,7 @@ import re
 import numpy as np
 
 from w2v._io import atomic_write
+from w2v.corpus import Corpus, corpus_name, count_words
 
 __all__ = ["Vocab", "RULE_DEFAULT", "RULE_DISCARD", "RULE_KEEP"]
 
@@ -161,6 +162,23 @@ class Vocab:
                    sorted_vocab=bool(sorted_vocab), pruned_words=pruned_words,
                    pruned_count=pruned_count, discarded_words=len(words) - kept.size,
                    discarded_count=discarded_count)
+
+    @classmethod
+    def from_corpus(cls, corpus, *, workers=1, max_vocab_size=None, **rules):
+        """Scan `corpus` (``count_words``) and apply `rules` (the keyword arguments of
+        :meth:`from_counts`: min_count, max_final_vocab, trim_rule, sorted_vocab, ties).
+        ValueError naming the corpus when it holds no word, or none is kept."""
+        corpus = corpus if isinstance(corpus, Corpus) else Corpus(corpus)
+        counts = count_words(corpus, workers=workers, max_vocab_size=max_vocab_size)
+        if counts.total_words == 0:
+            raise ValueError(f"{corpus_name(corpus)}: the corpus is empty (no words)")
+        try:
+            return cls.from_counts(counts.words, counts.counts, total_words=counts.total_words,
+                                   n_sentences=counts.n_sentences,
+                                   pruned_words=counts.pruned_words,
+                                   pruned_count=counts.pruned_count, **rules)
+        except ValueError as exc:
+            raise ValueError(f"{corpus_name(corpus)}: {exc}") from None
 
     def __len__(self):
         return len(self.index_to_key)

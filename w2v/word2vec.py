@@ -32,7 +32,7 @@ import numpy as np
 
 from w2v._io import atomic_directory
 from w2v._train import Model, Progress, Worker, epoch_parallel, train_epoch_file
-from w2v.corpus import Corpus, count_words, encode_file_corpus, encode_sentences
+from w2v.corpus import Corpus, encode_file_corpus, encode_sentences
 from w2v.huffman import build_huffman
 from w2v.keyedvectors import KeyedVectors
 from w2v.sampling import build_alias
@@ -188,28 +188,19 @@ class Word2Vec:
             raise NotImplementedError("vocabulary update (update=True) is not supported yet")
         corpus = self._corpus(corpus_iterable, corpus_file, self.max_sentence_length)
         t0 = time.perf_counter()
-        counts = count_words(corpus, workers=self.workers, max_vocab_size=self.max_vocab_size)
-        name = _corpus_name(corpus)
-        if counts.total_words == 0:
-            raise ValueError(f"{name}: the corpus is empty (no words)")
-        try:
-            vocab = Vocab.from_counts(
-                counts.words, counts.counts, total_words=counts.total_words,
-                n_sentences=counts.n_sentences, pruned_words=counts.pruned_words,
-                pruned_count=counts.pruned_count, min_count=self.min_count,
-                max_final_vocab=self.max_final_vocab,
-                trim_rule=trim_rule if trim_rule is not None else getattr(self, "_trim_rule", None),
-                sorted_vocab=bool(self.sorted_vocab))
-        except ValueError as exc:
-            raise ValueError(f"{name}: {exc}") from None
-        self.corpus_count = counts.n_sentences
-        self.corpus_total_words = counts.total_words
+        vocab = Vocab.from_corpus(
+            corpus, workers=self.workers, max_vocab_size=self.max_vocab_size,
+            min_count=self.min_count, max_final_vocab=self.max_final_vocab,
+            trim_rule=trim_rule if trim_rule is not None else getattr(self, "_trim_rule", None),
+            sorted_vocab=bool(self.sorted_vocab))
+        self.corpus_count = vocab.n_sentences
+        self.corpus_total_words = vocab.raw_words
         logger.info("collected %d word types from %d words and %d sentences in %.2fs; kept %d "
                     "(min_count=%d), %d of %d words (%.1f%%); pruned during the scan: %d types",
-                    len(counts.words), counts.total_words, counts.n_sentences,
+                    len(vocab) + vocab.discarded_words, vocab.raw_words, vocab.n_sentences,
                     time.perf_counter() - t0, len(vocab.index_to_key), vocab.min_count,
-                    vocab.retained_words, counts.total_words,
-                    100.0 * vocab.retained_words / max(1, counts.total_words), counts.pruned_words)
+                    vocab.retained_words, vocab.raw_words,
+                    100.0 * vocab.retained_words / max(1, vocab.raw_words), vocab.pruned_words)
         self._set_vocab(vocab)
         return self
 
@@ -640,14 +631,6 @@ def _checked_training_state(ts):
     if not isinstance(rng, list) or not all(isinstance(s, int) and 0 <= s < 2**64 for s in rng):
         raise ValueError("training_state: rng_states must be a list of 64-bit integers")
     return ts
-
-
-def _corpus_name(corpus):
-    """How error messages name a corpus: its file, its files, or 'the corpus'."""
-    paths = corpus.paths
-    if not paths:
-        return "the corpus"
-    return paths[0] if len(paths) == 1 else f"{paths[0]} (and {len(paths) - 1} more files)"
 
 
 def _physical_memory():

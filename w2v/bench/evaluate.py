@@ -42,15 +42,6 @@ class Scores:
         return asdict(self)
 
 
-def _count_questions(path) -> int:
-    n = 0
-    with open(path, "rb") as f:
-        for line in f:
-            if not line.startswith(b":") and len(line.split()) == 4:
-                n += 1
-    return n
-
-
 def evaluate_vectors(path: str, binary: bool, questions: Optional[str], wordsim: Optional[str], *,
                      restrict_vocab: int = ANALOGY_RESTRICT_VOCAB) -> Scores:
     """Score the word2vec-format file ``path`` (``binary`` or text) on the given files.
@@ -58,6 +49,7 @@ def evaluate_vectors(path: str, binary: bool, questions: Optional[str], wordsim:
     A missing evaluation file leaves its scores None with a note; a file the
     vectors cannot answer at all (no question or pair in vocabulary) too.
     """
+    from w2v.evaluation import count_questions
     from w2v.keyedvectors import KeyedVectors
 
     scores = Scores()
@@ -67,7 +59,7 @@ def evaluate_vectors(path: str, binary: bool, questions: Optional[str], wordsim:
     kv = KeyedVectors.load_word2vec_format(path, binary=binary, unicode_errors="surrogateescape")
     scores.load_s = time.perf_counter() - t
     t = time.perf_counter()
-    quiet = logging.getLogger("w2v.keyedvectors")
+    quiet = logging.getLogger("w2v.evaluation")
     level = quiet.level
     quiet.setLevel(logging.WARNING)   # the per-section accuracy lines are not wanted here
     try:
@@ -76,7 +68,7 @@ def evaluate_vectors(path: str, binary: bool, questions: Optional[str], wordsim:
             total = sections[-1]
             answered = len(total["correct"]) + len(total["incorrect"])
             scores.analogy_answered = answered
-            scores.analogy_total = _count_questions(questions)
+            scores.analogy_total = count_questions(questions)
             if answered:
                 scores.analogy = len(total["correct"]) / answered
             else:
