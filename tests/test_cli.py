@@ -13,8 +13,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections import namedtuple
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -23,8 +21,8 @@ from w2v import cli
 from w2v.keyedvectors import KeyedVectors
 from w2v.word2vec import TrainingProgress, Word2Vec
 
-REPO = Path(__file__).resolve().parents[1]
-SAMPLE = REPO / "w2v" / "data" / "austen.txt.xz"
+from helpers import ENV, SAMPLE, one_line_error, w2v
+
 COMMANDS = ("train", "similar", "analogy", "eval", "vocab", "info", "plot", "export")
 
 try:
@@ -32,37 +30,6 @@ try:
     HAS_MATPLOTLIB = True
 except ImportError:
     HAS_MATPLOTLIB = False
-
-
-def _env():
-    env = dict(os.environ)
-    built = [p for p in (REPO / "w2v").iterdir() if p.name.startswith("_train.")
-             and p.suffix in (".so", ".pyd")]
-    if built:
-        env["PYTHONPATH"] = os.pathsep.join([str(REPO)] + [p for p in [env.get("PYTHONPATH")] if p])
-    env["PYTHONIOENCODING"] = "utf-8"
-    env.pop("W2V_DEBUG", None)
-    return env
-
-
-ENV = _env()
-Result = namedtuple("Result", "rc out err")
-
-
-def w2v(*args, cwd, timeout=120, env=None):
-    """Run `python -m w2v ARGS` in `cwd`; output decoded losslessly (surrogateescape)."""
-    proc = subprocess.run([sys.executable, "-m", "w2v", *map(os.fsencode, args)], cwd=cwd,
-                          env=env or ENV, capture_output=True, timeout=timeout)
-    return Result(proc.returncode, proc.stdout.decode("utf-8", "surrogateescape"),
-                  proc.stderr.decode("utf-8", "surrogateescape"))
-
-
-def one_line_error(res):
-    lines = res.err.strip().splitlines()
-    assert res.rc == 1, res
-    assert len(lines) == 1, f"expected one line on stderr, got:\n{res.err}"
-    assert "Traceback" not in res.err
-    return lines[0]
 
 
 @pytest.fixture(scope="module")
