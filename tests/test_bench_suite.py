@@ -194,7 +194,6 @@ def test_update_results_replaces_only_its_section(tmp_path):
 
 
 def test_plots_are_png(tmp_path):
-    pytest.importorskip("matplotlib")
     runs = [_fake_run(t, "sg-ns", n, r, 10.0 + r, 8.0 + r) for t in ("w2v", "gensim-file")
             for n in (1, 2) for r in (1, 2)]
     paths = suite.make_plots(_fake_data(runs), str(tmp_path / "plots"), "quick")

@@ -25,13 +25,6 @@ from helpers import ENV, SAMPLE, one_line_error, w2v
 
 COMMANDS = ("train", "similar", "analogy", "eval", "vocab", "info", "plot", "export")
 
-try:
-    import matplotlib  # noqa: F401
-    HAS_MATPLOTLIB = True
-except ImportError:
-    HAS_MATPLOTLIB = False
-
-
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
     """A small model of the sample corpus (2 epochs, 32 dimensions), trained --quiet."""
@@ -461,7 +454,6 @@ def test_progress_bar_on_a_terminal():
 
 
 # ----------------------------------------------------------------------------- plot
-@pytest.mark.skipif(not HAS_MATPLOTLIB, reason="matplotlib is not installed")
 def test_plot(trained, tmp_path):
     res = w2v("plot", str(trained / "vec.bin"), "sister", "london", "happy", "-o", "map.png",
               "--neighbours", "5", cwd=tmp_path)
@@ -494,7 +486,6 @@ def _blocked(tmp_path, module):
     return env
 
 
-@pytest.mark.skipif(not HAS_MATPLOTLIB, reason="matplotlib is not installed")
 def test_plot_tsne(trained, tmp_path):
     pytest.importorskip("sklearn")
     res = w2v("plot", str(trained / "vec.bin"), "sister", "letter", "-o", "t.svg",
@@ -504,7 +495,6 @@ def test_plot_tsne(trained, tmp_path):
     assert "<svg" in svg and "t-SNE map" in svg
 
 
-@pytest.mark.skipif(not HAS_MATPLOTLIB, reason="matplotlib is not installed")
 def test_plot_tsne_without_sklearn(trained, tmp_path):
     res = w2v("plot", str(trained / "vec.bin"), "sister", "-o", "t.png", "--method", "tsne",
               cwd=tmp_path, env=_blocked(tmp_path, "sklearn"))
