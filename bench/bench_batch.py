@@ -33,7 +33,6 @@ The machine's load average is printed with every figure: other jobs on a shared
 machine slow everything down.
 """
 import argparse
-import functools
 import hashlib
 import json
 import os
@@ -177,39 +176,26 @@ def run_callgrind(args):
     return out
 
 
-def evaluate(kv, eval_dir):
-    analogy, _ = kv.evaluate_word_analogies(os.path.join(eval_dir, "questions-words.txt"),
-                                            restrict_vocab=30000)
-    pearson, spearman, oov = kv.evaluate_word_pairs(os.path.join(eval_dir, "wordsim353.tsv"))
-    stat = getattr(spearman, "statistic", None)
-    stat = spearman[0] if stat is None else stat
-    return float(analogy), float(stat)
+def evaluate(path, eval_dir):
+    """(analogy accuracy, WordSim-353 Spearman) of the binary vectors at ``path``, scored by
+    the suite's evaluator (w2v/bench/evaluate.py)."""
+    from w2v.bench import evaluate as suite_evaluate
+    scores = suite_evaluate.evaluate_vectors(path, True, os.path.join(eval_dir, "questions-words.txt"),
+                                             os.path.join(eval_dir, "wordsim353.tsv"))
+    if scores.analogy is None or scores.ws353_spearman is None:
+        raise SystemExit(f"{path} not scored: {scores.note}")
+    return scores.analogy, scores.ws353_spearman
 
 
 def train_word2vec(args, shared, seed):
-    import w2v.word2vec as w2v_word2vec
     from w2v.word2vec import Word2Vec
-    import inspect
-    kw = dict(corpus_file=args.corpus, vector_size=args.quality_dim, sg=1, hs=0,
-              window=SETTINGS["window"], negative=SETTINGS["negative"],
-              min_count=SETTINGS["min_count"], sample=SETTINGS["sample"],
-              alpha=SETTINGS["alpha"], min_alpha=SETTINGS["min_alpha"], epochs=args.epochs,
-              workers=args.workers, seed=seed)
-    patched = None
-    if shared:
-        if "shared_negatives" in inspect.signature(Word2Vec).parameters:
-            kw["shared_negatives"] = True
-        else:    # until the trainer passes it through: every Model it builds shares negatives
-            patched = w2v_word2vec.Model
-            w2v_word2vec.Model = functools.partial(Model, shared_negatives=True)
-    try:
-        t0, c0 = time.perf_counter(), time.process_time()
-        model = Word2Vec(**kw)
-        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
-    finally:
-        if patched is not None:
-            w2v_word2vec.Model = patched
-    return model, wall, cpu
+    t0, c0 = time.perf_counter(), time.process_time()
+    model = Word2Vec(corpus_file=args.corpus, vector_size=args.quality_dim, sg=1, hs=0,
+                     window=SETTINGS["window"], negative=SETTINGS["negative"],
+                     min_count=SETTINGS["min_count"], sample=SETTINGS["sample"],
+                     alpha=SETTINGS["alpha"], min_alpha=SETTINGS["min_alpha"], epochs=args.epochs,
+                     workers=args.workers, seed=seed, shared_negatives=shared)
+    return model, time.perf_counter() - t0, time.process_time() - c0
 
 
 def run_quality(args):
@@ -219,7 +205,9 @@ def run_quality(args):
     for seed in args.seeds:
         for shared in (False, True):
             model, wall, cpu = train_word2vec(args, shared, seed)
-            analogy, spearman = evaluate(model.wv, args.eval_dir)
+            with tempfile.TemporaryDirectory() as tmp:
+                model.wv.save_word2vec_format(f"{tmp}/q.bin", binary=True)
+                analogy, spearman = evaluate(f"{tmp}/q.bin", args.eval_dir)
             name = "shared negatives" if shared else "classic"
             out[(seed, shared)] = (analogy, spearman)
             print(f"seed {seed} {name:16s} analogy {100 * analogy:6.2f}%  WS353 Spearman "
@@ -249,7 +237,6 @@ def _run_pword2vec(binary, corpus, out, epochs, threads, dim):
 
 
 def run_pword2vec(args):
-    from w2v.keyedvectors import KeyedVectors
     ids, vocab = prepare(args.corpus)
     words = int(np.count_nonzero(np.asarray(ids) >= 0))
     out = {}
@@ -274,8 +261,7 @@ def run_pword2vec(args):
             print(f"command: {cmd}")
             cpu, wall, cmd = _run_pword2vec(binary, args.corpus, f"{tmp}/q.bin", args.epochs,
                                             args.workers, args.quality_dim)
-            kv = KeyedVectors.load_word2vec_format(f"{tmp}/q.bin", binary=True)
-            analogy, spearman = evaluate(kv, args.eval_dir)
+            analogy, spearman = evaluate(f"{tmp}/q.bin", args.eval_dir)
             out[(name, "quality")] = (analogy, spearman)
             print(f"{name} {args.epochs} epochs {args.workers} threads d={args.quality_dim}: "
                   f"analogy {100 * analogy:6.2f}%  WS353 Spearman {spearman:.4f}  ({wall:.1f}s wall, "

@@ -130,7 +130,7 @@ def main(argv=None):
     ap.add_argument("--rounds", type=int, default=6)
     ap.add_argument("--configs", default="sg,cbow")
     ap.add_argument("--tools", default="w2v,gensim")
-    ap.add_argument("--json", default=os.path.join(HERE, "results-scaling-placement.json"))
+    ap.add_argument("--json", default=os.path.join(HERE, "results", "scaling-placement.json"))
     ap.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child:

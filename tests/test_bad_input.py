@@ -8,7 +8,7 @@ import pytest
 
 from w2v import Word2Vec
 
-from test_cli import one_line_error, w2v
+from helpers import one_line_error, w2v
 
 BAD_CORPORA = {
     # name: (file content, expected error fragment)

@@ -194,7 +194,6 @@ def test_update_results_replaces_only_its_section(tmp_path):
 
 
 def test_plots_are_png(tmp_path):
-    pytest.importorskip("matplotlib")
     runs = [_fake_run(t, "sg-ns", n, r, 10.0 + r, 8.0 + r) for t in ("w2v", "gensim-file")
             for n in (1, 2) for r in (1, 2)]
     paths = suite.make_plots(_fake_data(runs), str(tmp_path / "plots"), "quick")
@@ -207,13 +206,14 @@ def test_plots_are_png(tmp_path):
 # ----------------------------------------------------------------------------- end to end
 
 def test_suite_smoke_on_tiny_zipf_corpus(tmp_path, monkeypatch):
-    """The real thing, small: w2v (and gensim if installed) as measured child processes."""
+    """The real thing, small: w2v and gensim (a test dependency) as measured child processes."""
     monkeypatch.setenv("W2V_BENCH_DATA", str(tmp_path / "cache"))
     ev = tmp_path / "eval"
     ev.mkdir()
     (ev / "questions-words.txt").write_text(": s\nw1 w2 w3 w4\nw2 w3 w4 w5\nw5 w6 w7 w8\n")
     (ev / "wordsim353.tsv").write_text("w1\tw2\t5\nw3\tw4\t2\nw5\tw9\t7\nw1\tw7\t1\n")
-    tools = ["w2v"] + (["gensim-file"] if peers.gensim_available("corpus_file") is None else [])
+    assert peers.gensim_available("corpus_file") is None      # gensim with its compiled corpus_file mode
+    tools = ["w2v", "gensim-file"]
     results = tmp_path / "out" / "RESULTS.md"
     rc = suite.main(["--corpus", "zipf:20K:300", "--tools", ",".join(tools), "--configs", "sg-ns",
                      "--threads", "1", "--repeats", "2", "--eval-dir", str(ev), "--results", str(results),
@@ -228,11 +228,11 @@ def test_suite_smoke_on_tiny_zipf_corpus(tmp_path, monkeypatch):
         assert len(r) == len(suite.TABLE_COLUMNS)
         assert r[1] == "1" and r[2] == "2"                     # threads, runs
         for col in ("end-to-end s", "vocab scan s", "train s", "raw Mwords/s", "effective Mwords/s",
-                    "speed-up vs gensim" if len(tools) > 1 else "end-to-end s", "peak RSS MiB",
+                    "speed-up vs gensim", "peak RSS MiB",
                     "analogy %", "WS353 rho"):
             cell = r[suite.TABLE_COLUMNS.index(col)]
             float(cell.split()[0].rstrip("x"))               # a number, not '–'
-    data = json.loads((tmp_path / "out" / "results-smoke.json").read_text())
+    data = json.loads((tmp_path / "out" / "results" / "smoke.json").read_text())
     assert len(data["runs"]) == 2 * len(tools)
     assert all(run["status"] == "ok" and run["peak_rss_kib"] > 10_000 for run in data["runs"])
     assert [run["tool"] for run in data["runs"]] == tools + tools[::-1]    # alternating order
@@ -243,6 +243,6 @@ def test_suite_smoke_on_tiny_zipf_corpus(tmp_path, monkeypatch):
     assert all(run["others_cpus"] is not None and run["others_cpus"] >= 0 for run in data["runs"])
     # --render rewrites the section from the JSON without running anything.
     results.write_text(md.replace("| **w2v** |", "| edited |"))
-    assert suite.main(["--render", str(tmp_path / "out" / "results-smoke.json"), "--results", str(results),
+    assert suite.main(["--render", str(tmp_path / "out" / "results" / "smoke.json"), "--results", str(results),
                        "--section", "smoke", "--no-plots"]) == 0
     assert results.read_text() == md

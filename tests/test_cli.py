@@ -13,8 +13,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections import namedtuple
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -23,47 +21,9 @@ from w2v import cli, formats, progress
 from w2v.keyedvectors import KeyedVectors
 from w2v.word2vec import TrainingProgress, Word2Vec
 
-REPO = Path(__file__).resolve().parents[1]
-SAMPLE = REPO / "w2v" / "data" / "austen.txt.xz"
+from helpers import ENV, SAMPLE, one_line_error, w2v
+
 COMMANDS = ("train", "similar", "analogy", "eval", "vocab", "info", "plot", "export")
-
-try:
-    import matplotlib  # noqa: F401
-    HAS_MATPLOTLIB = True
-except ImportError:
-    HAS_MATPLOTLIB = False
-
-
-def _env():
-    env = dict(os.environ)
-    built = [p for p in (REPO / "w2v").iterdir() if p.name.startswith("_train.")
-             and p.suffix in (".so", ".pyd")]
-    if built:
-        env["PYTHONPATH"] = os.pathsep.join([str(REPO)] + [p for p in [env.get("PYTHONPATH")] if p])
-    env["PYTHONIOENCODING"] = "utf-8"
-    env.pop("W2V_DEBUG", None)
-    return env
-
-
-ENV = _env()
-Result = namedtuple("Result", "rc out err")
-
-
-def w2v(*args, cwd, timeout=120, env=None):
-    """Run `python -m w2v ARGS` in `cwd`; output decoded losslessly (surrogateescape)."""
-    proc = subprocess.run([sys.executable, "-m", "w2v", *map(os.fsencode, args)], cwd=cwd,
-                          env=env or ENV, capture_output=True, timeout=timeout)
-    return Result(proc.returncode, proc.stdout.decode("utf-8", "surrogateescape"),
-                  proc.stderr.decode("utf-8", "surrogateescape"))
-
-
-def one_line_error(res):
-    lines = res.err.strip().splitlines()
-    assert res.rc == 1, res
-    assert len(lines) == 1, f"expected one line on stderr, got:\n{res.err}"
-    assert "Traceback" not in res.err
-    return lines[0]
-
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
@@ -560,7 +520,6 @@ def test_progress_bar_on_a_terminal():
 
 
 # ----------------------------------------------------------------------------- plot
-@pytest.mark.skipif(not HAS_MATPLOTLIB, reason="matplotlib is not installed")
 def test_plot(trained, tmp_path):
     res = w2v("plot", str(trained / "vec.bin"), "sister", "london", "happy", "-o", "map.png",
               "--neighbours", "5", cwd=tmp_path)
@@ -593,7 +552,6 @@ def _blocked(tmp_path, module):
     return env
 
 
-@pytest.mark.skipif(not HAS_MATPLOTLIB, reason="matplotlib is not installed")
 def test_plot_tsne(trained, tmp_path):
     pytest.importorskip("sklearn")
     res = w2v("plot", str(trained / "vec.bin"), "sister", "letter", "-o", "t.svg",
@@ -603,7 +561,6 @@ def test_plot_tsne(trained, tmp_path):
     assert "<svg" in svg and "t-SNE map" in svg
 
 
-@pytest.mark.skipif(not HAS_MATPLOTLIB, reason="matplotlib is not installed")
 def test_plot_tsne_without_sklearn(trained, tmp_path):
     res = w2v("plot", str(trained / "vec.bin"), "sister", "-o", "t.png", "--method", "tsne",
               cwd=tmp_path, env=_blocked(tmp_path, "sklearn"))

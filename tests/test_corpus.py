@@ -222,7 +222,7 @@ def test_iterable_sources():
 
 
 def test_gensim_linesentence_source(tmp_path):
-    word2vec = pytest.importorskip("gensim.models.word2vec")
+    from gensim.models import word2vec
     path = write(tmp_path / "t.txt", b"a b c\nb c\n\nc\n")
     counts = count_words(word2vec.LineSentence(path))
     assert_same_counts(counts, count_words(path))

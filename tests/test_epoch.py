@@ -8,7 +8,7 @@ import pytest
 from w2v import Word2Vec, _buildinfo
 from w2v._train import Model, Progress, Worker, epoch_parallel, train_epoch_file
 
-from test_kernels import copies, make_corpus, make_inputs, train_then_stop
+from helpers import copies, make_corpus, make_inputs, train_then_stop
 
 
 def _cache(tmp_path, ids):

@@ -1,7 +1,6 @@
 """The training kernels against tests/reference.py, plus gradients, determinism,
 errors, interruption and validation."""
 import threading
-import time
 
 import numpy as np
 import pytest
@@ -11,6 +10,7 @@ from w2v import _train
 from w2v._train import Model, Progress, Worker
 
 import reference as ref
+from helpers import copies, make_corpus, make_inputs, train_then_stop
 
 ARCHS = {"sg": dict(sg=1), "cbow_mean": dict(sg=0, cbow_mean=1), "cbow_sum": dict(sg=0, cbow_mean=0)}
 OBJECTIVES = {"ns": dict(hs=0, negative=3), "hs": dict(hs=1, negative=0), "both": dict(hs=1, negative=2)}
@@ -30,38 +30,6 @@ def simd(request):
     previous = _train.set_simd_path(request.param)
     yield request.param
     _train.set_simd_path(previous)
-
-
-def make_inputs(V, d, seed, sample=0.0):
-    """Random weights and valid tables for a vocabulary with Zipf-like counts."""
-    rng = np.random.default_rng(seed)
-    counts = np.sort(rng.zipf(1.3, V).astype(np.int64) + 1)[::-1].copy()
-    codes, points, offsets = ref.build_huffman(counts)
-    prob, alias = ref.build_alias(counts ** 0.75)
-    return dict(
-        syn0=((rng.random((V, d)) - 0.5) / d * 8).astype(np.float32),
-        syn1neg=rng.normal(0, 0.3, (V, d)).astype(np.float32),
-        syn1=rng.normal(0, 0.3, (max(V - 1, 1), d)).astype(np.float32),
-        keep_thresholds=ref.keep_thresholds(counts, sample),
-        alias_prob=prob, alias_index=alias,
-        hs_codes=codes, hs_points=points, hs_offsets=offsets,
-    ), counts
-
-
-def make_corpus(counts, n_sentences, seed, max_len=30, trailing_eos=True):
-    rng = np.random.default_rng(seed)
-    p = counts / counts.sum()
-    out = []
-    for _ in range(n_sentences):
-        out += list(rng.choice(len(counts), size=rng.integers(1, max_len + 1), p=p))
-        out.append(-1)
-    if not trailing_eos:
-        out.pop()
-    return np.array(out, dtype=np.int32)
-
-
-def copies(arrays):
-    return {k: v.copy() for k, v in arrays.items()}
 
 
 def run_both(arrays, params, ids, *, seed=7, progress=(0, 0.025, 0.0001), max_sentence_length=10000,
@@ -372,25 +340,6 @@ def test_stop_requested_before_training():
     for k in before:
         assert np.array_equal(before[k], arrays[k])
     assert p.words_done == 0
-
-
-def train_then_stop(train, progress, while_running=None):
-    """Run train() on a thread; once it has counted words (which also shows it
-    released the GIL), call while_running(), ask it to stop, and return what
-    train() returned after the thread ended."""
-    result = {}
-    t = threading.Thread(target=lambda: result.setdefault("r", train()))
-    t.start()
-    deadline = time.monotonic() + 60
-    while progress.words_done == 0 and time.monotonic() < deadline:
-        time.sleep(0.001)
-    assert progress.words_done > 0
-    if while_running is not None:
-        while_running()
-    progress.request_stop()
-    t.join(timeout=60)
-    assert not t.is_alive()
-    return result["r"]
 
 
 @pytest.mark.parametrize("private_rows", [0, 20])

@@ -9,7 +9,7 @@ import numpy as np
 
 from w2v.keyedvectors import KeyedVectors
 
-from test_cli import ENV, SAMPLE, w2v
+from helpers import ENV, SAMPLE, w2v
 
 TRAIN = ["--sg", "--size", "16", "--window", "3", "--negative", "3", "--threads", "1",
          "--min-count", "3"]

@@ -2,16 +2,17 @@
 the minibatch against float64 maths, validation, failures, threads, and quality
 against the classic kernel on a planted-structure corpus.  The step-by-step match
 with tests/reference.py is in test_kernels.py (test_shared_negatives_match_*)."""
-import inspect
 import threading
 
 import numpy as np
 import pytest
 
+from w2v import Word2Vec
 from w2v._train import Model, Progress, Worker
 
 import reference as ref
-from test_kernels import make_inputs, make_corpus, copies, train_then_stop
+from helpers import (as_sentences, copies, group_precision, make_corpus, make_inputs, planted_groups,
+                     train_then_stop)
 
 SHARED = dict(sg=1, hs=0, shared_negatives=True)
 
@@ -171,39 +172,6 @@ def test_two_threads_share_a_model():
 
 # ------------------------------------------------------------------ quality
 
-def planted_corpus(n_groups=16, per_group=20, n_sentences=1500, length=12, stay=0.6, seed=0):
-    """Word ids in groups with Zipf-like frequencies; each sentence walks within a
-    group and jumps to a random group with probability 1 - stay per token (hard
-    enough that neither kernel is perfect, so a difference would show)."""
-    rng = np.random.default_rng(seed)
-    V = n_groups * per_group
-    group = np.repeat(np.arange(n_groups), per_group)
-    weights = 1.0 / np.arange(1, per_group + 1) ** 0.8
-    weights /= weights.sum()
-    out = []
-    for _ in range(n_sentences):
-        g = rng.integers(n_groups)
-        for _ in range(length):
-            if rng.random() > stay:
-                g = rng.integers(n_groups)
-            out.append(g * per_group + rng.choice(per_group, p=weights))
-        out.append(-1)
-    ids = np.array(out, dtype=np.int32)
-    counts = np.bincount(ids[ids >= 0], minlength=V)
-    return ids, counts, group
-
-
-def group_precision(vectors, group):
-    """Mean over words of the fraction of its k nearest others (cosine) in its own
-    group, k = group size - 1 (1.0: the groups are recovered exactly)."""
-    unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
-    sims = unit @ unit.T
-    np.fill_diagonal(sims, -np.inf)
-    k = np.bincount(group).min() - 1
-    nearest = np.argsort(-sims, axis=1)[:, :k]
-    return float(np.mean(group[nearest] == group[:, None]))
-
-
 def train_planted(shared, ids, counts, epochs=3, d=24, seed=3):
     V = len(counts)
     rng = np.random.default_rng(seed)
@@ -221,7 +189,7 @@ def train_planted(shared, ids, counts, epochs=3, d=24, seed=3):
 
 
 def test_shared_negatives_recover_planted_structure_like_classic():
-    ids, counts, group = planted_corpus()
+    ids, counts, group = planted_groups()
     chance = 1.0 / (group.max() + 1)
     precision = {shared: np.mean([group_precision(train_planted(shared, ids, counts, seed=s), group)
                                   for s in (3, 4, 5, 6)])
@@ -233,18 +201,8 @@ def test_shared_negatives_recover_planted_structure_like_classic():
 
 
 def test_word2vec_accepts_shared_negatives():
-    """Active once w2v.word2vec.Word2Vec passes shared_negatives through to Model."""
-    from w2v.word2vec import Word2Vec
-    if "shared_negatives" not in inspect.signature(Word2Vec).parameters:
-        pytest.skip("Word2Vec has no shared_negatives parameter yet")
-    ids, counts, group = planted_corpus(stay=0.7)
-    sentences, sent = [], []
-    for t in ids:
-        if t < 0:
-            sentences.append(sent)
-            sent = []
-        else:
-            sent.append(f"w{t}")
+    ids, counts, group = planted_groups(stay=0.7)
+    sentences = as_sentences(ids)
     model = Word2Vec(sentences, vector_size=24, window=4, min_count=1, sg=1, hs=0, negative=5,
                      workers=2, epochs=5, sample=0, seed=3, shared_negatives=True)
     vectors = np.stack([model.wv.get_vector(f"w{i}") for i in range(len(counts))])

@@ -8,8 +8,8 @@ in machine load do not favour one tool. After each run its vectors are loaded
 with w2v's word2vec-format reader and scored by one evaluator
 (:mod:`w2v.bench.evaluate`), then deleted.
 
-Results: a JSON file with every run, and a section of a Markdown file (default
-``bench/RESULTS.md``) between ``<!-- w2v-bench:<section>:begin/end -->`` markers,
+Results: a JSON file with every run (``results/<section>.json`` beside the Markdown
+file), and a section of a Markdown file (default ``bench/RESULTS.md``) between ``<!-- w2v-bench:<section>:begin/end -->`` markers,
 so several runs (quick, full, a quality run) live side by side and a rerun
 replaces only its own section. PNG plots need matplotlib (``pip install w2v[bench]``).
 """
@@ -162,7 +162,7 @@ def build_parser(prog: str = "w2v bench") -> argparse.ArgumentParser:
                      help="Markdown file whose section is (re)written (default bench/RESULTS.md)")
     out.add_argument("--section", help="section name in the results file (default: the mode)")
     out.add_argument("--title", help="heading of the section")
-    out.add_argument("--json", help="where all runs go as JSON (default: beside the results file)")
+    out.add_argument("--json", help="where all runs go as JSON (default: results/<section>.json beside the results file)")
     out.add_argument("--plots", help="folder for PNG plots (default: plots/ beside the results file)")
     out.add_argument("--no-plots", action="store_true")
     out.add_argument("--workdir", help="where vectors are written (default: a temporary folder)")
@@ -650,7 +650,7 @@ def main(argv: Optional[Sequence[str]] = None, prog: str = "w2v bench") -> int:
         signal.signal(signal.SIGTERM, _sigterm)   # stop like Ctrl-C: the tool killed, results kept
     data = run_suite(args, plan, command)
     json_path = args.json or os.path.join(os.path.dirname(os.path.abspath(args.results)),
-                                          f"results-{section}.json")
+                                          "results", f"{section}.json")
     os.makedirs(os.path.dirname(os.path.abspath(json_path)), exist_ok=True)
     with corpora.atomic_output(json_path) as f:
         f.write(json.dumps(data, indent=1, default=str).encode("utf8"))

@@ -1,0 +1,178 @@
+"""Train one configuration in this process, once per seed, and score it with the
+suite's evaluator (w2v/bench/evaluate.py): one JSON line per seed.
+
+The one-off comparisons of bench/RESULTS.md that `w2v bench` does not cover: more
+seeds of a 3-epoch run, gensim's iterable mode, gensim corpus_file's learning-rate
+schedule replayed in w2v, private output rows switched off, shared negatives,
+peak memory on the full corpus.  Examples (the commands behind RESULTS.md's notes):
+
+    # 3-epoch quality, 2 threads, seeds 1 and 2 ("Notes on the quality comparison")
+    python bench/experiments/train_eval.py --tool w2v --config sg-ns --epochs 3 --seeds 1,2
+    python bench/experiments/train_eval.py --tool gensim-iter --config cbow-ns --epochs 3 --seeds 1,2
+    # w2v trained with the schedule gensim corpus_file follows at 2 workers
+    python bench/experiments/train_eval.py --config sg-ns --epochs 3 --seeds 1,2 --schedule gensim-file
+    # skip-gram with every output row written in place ("Private output rows")
+    python bench/experiments/train_eval.py --config sg-ns --epochs 3 --seeds 1,2,3 --private-rows 0 0
+    # shared negatives, 1 epoch ("Shared negatives, first look")
+    python bench/experiments/train_eval.py --config sg-ns --shared-negatives --seeds 1
+    # peak memory on the full corpus, no evaluation ("Memory on the full corpus")
+    python bench/experiments/train_eval.py --tool gensim-file --corpus full --config cbow-ns --no-eval
+
+Every tool trains through its own Python API in this process; `wall_s` times the
+whole training call (vocabulary scan included) and, for the first seed, the import
+of gensim; `peak_rss_mib` is this process's peak resident memory when training
+ended, before the vectors are written and scored (with several seeds, the peak so
+far).  Defaults: the 10M-word slice, 2 workers, 1 epoch, dim 100, window 5,
+negative 5, sample 1e-3, min_count 5, alpha 0.025 (skip-gram) / 0.05 (CBOW) to
+min_alpha 1e-4, as in `w2v bench`.
+"""
+import argparse
+import json
+import os
+import resource
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, ROOT)   # this checkout's w2v (built in place), not an installed one
+
+from w2v.bench import corpora, evaluate  # noqa: E402
+
+TOOLS = ("w2v", "gensim-file", "gensim-iter")
+CONFIGS = {"sg-ns": dict(sg=1, hs=0), "cbow-ns": dict(sg=0, hs=0), "sg-hs": dict(sg=1, hs=1)}
+
+
+def parse_args(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 epilog=__doc__.split("\n\n", 1)[1],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--tool", choices=TOOLS, default="w2v")
+    ap.add_argument("--config", choices=sorted(CONFIGS), default="sg-ns")
+    ap.add_argument("--corpus", default="10M",
+                    help="a `w2v bench --corpus` name (10M, full, zipf:...) or a text file (10M)")
+    ap.add_argument("--data", help="shared corpus folder (else $W2V_SHARED_DATA or the usual places)")
+    ap.add_argument("--eval-dir", help="folder with questions-words.txt and wordsim353.tsv "
+                                       "(else $W2V_EVAL_DATA or eval/ beside the corpus folder)")
+    ap.add_argument("--no-eval", action="store_true", help="train and time only")
+    ap.add_argument("--seeds", default="1", help="comma-separated, one run each (1)")
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--epochs", type=int, default=1)
+    ap.add_argument("--size", type=int, default=100)
+    ap.add_argument("--window", type=int, default=5)
+    ap.add_argument("--negative", type=int, default=5, help="noise words for the -ns configurations")
+    ap.add_argument("--sample", type=float, default=1e-3)
+    ap.add_argument("--min-count", type=int, default=5)
+    ap.add_argument("--alpha", type=float, help="(0.025 skip-gram, 0.05 CBOW)")
+    ap.add_argument("--min-alpha", type=float, default=0.0001)
+    w2v_only = ap.add_argument_group("w2v only")
+    w2v_only.add_argument("--shared-negatives", action="store_true", help="sg-ns with shared_negatives=True")
+    w2v_only.add_argument("--schedule", choices=("configured", "gensim-file"), default="configured",
+                          help="gensim-file: epoch e decays alpha only from a0-(a0-a1)e/E to "
+                               "a0-(a0-a1)(e+0.5)/E, what gensim corpus_file does with 2 workers")
+    w2v_only.add_argument("--private-rows", type=int, nargs=2, metavar=("ROWS", "NODES"),
+                          help="syn1neg rows and syn1 nodes each worker trains in a private copy "
+                               "(0 0: every row in place; default: w2v's own choice)")
+    ap.add_argument("--out", help="also append the JSON lines to this file")
+    args = ap.parse_args(argv)
+    args.seeds = [int(s) for s in args.seeds.split(",")]
+    if args.alpha is None:
+        args.alpha = 0.025 if CONFIGS[args.config]["sg"] else 0.05
+    if args.tool != "w2v" and (args.shared_negatives or args.schedule != "configured"
+                               or args.private_rows is not None):
+        ap.error("--shared-negatives, --schedule and --private-rows are w2v options")
+    if args.shared_negatives and args.config != "sg-ns":
+        ap.error("--shared-negatives needs --config sg-ns")
+    return args
+
+
+def word2vec_kwargs(args, seed):
+    hs = CONFIGS[args.config]["hs"]
+    return dict(sg=CONFIGS[args.config]["sg"], hs=hs, negative=0 if hs else args.negative,
+                vector_size=args.size, window=args.window, sample=args.sample,
+                min_count=args.min_count, alpha=args.alpha, min_alpha=args.min_alpha,
+                workers=args.workers, epochs=args.epochs, seed=seed)
+
+
+def train_w2v(args, corpus, seed):
+    import w2v.word2vec
+    from w2v import Word2Vec
+    kw = word2vec_kwargs(args, seed)
+    if args.shared_negatives:
+        kw["shared_negatives"] = True
+    if args.private_rows is not None:
+        rows, nodes = args.private_rows
+        worker = w2v.word2vec.Worker   # every worker gets these rows, whatever the architecture
+        w2v.word2vec.Worker = lambda *a, **k: worker(*a, **{**k, "private_rows": rows,
+                                                            "private_nodes": nodes})
+    try:
+        if args.schedule == "configured":
+            return Word2Vec(corpus_file=corpus, **kw)
+        model = Word2Vec(**kw)
+        model.build_vocab(corpus_file=corpus)
+        a0, a1, epochs = args.alpha, args.min_alpha, args.epochs
+        for e in range(epochs):
+            model.train(corpus_file=corpus, total_words=model.corpus_total_words, epochs=1,
+                        start_alpha=a0 - (a0 - a1) * e / epochs,
+                        end_alpha=a0 - (a0 - a1) * (e + 0.5) / epochs)
+        return model
+    finally:
+        if args.private_rows is not None:
+            w2v.word2vec.Worker = worker
+
+
+def train_gensim(args, corpus, seed):
+    from gensim.models import Word2Vec
+    from gensim.models.word2vec import LineSentence
+    source = (dict(corpus_file=corpus) if args.tool == "gensim-file"
+              else dict(sentences=LineSentence(corpus)))
+    return Word2Vec(**source, **word2vec_kwargs(args, seed))
+
+
+def run(args, corpus, questions, wordsim, seed, workdir):
+    t = time.perf_counter()
+    model = (train_w2v if args.tool == "w2v" else train_gensim)(args, corpus, seed)
+    wall = time.perf_counter() - t
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024   # KiB on Linux
+    row = dict(tool=args.tool, config=args.config, shared_negatives=args.shared_negatives,
+               schedule=args.schedule, private_rows=args.private_rows, corpus=corpus,
+               epochs=args.epochs, workers=args.workers, size=args.size, seed=seed,
+               wall_s=round(wall, 2), peak_rss_mib=round(peak, 1),
+               vocab=len(model.wv.index_to_key))
+    if not args.no_eval:
+        path = os.path.join(workdir, "vectors.bin")
+        model.wv.save_word2vec_format(path, binary=True)
+        scores = evaluate.evaluate_vectors(path, True, questions, wordsim)
+        os.remove(path)
+        row.update(analogy_pct=None if scores.analogy is None else round(100 * scores.analogy, 2),
+                   analogy_answered=scores.analogy_answered, ws353=scores.ws353_spearman,
+                   note=scores.note)
+    return row
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    if args.data:
+        os.environ["W2V_SHARED_DATA"] = os.path.abspath(args.data)
+    bench_corpus = corpora.resolve_corpus(args.corpus)
+    if bench_corpus.fallback:
+        raise SystemExit(f"corpus {args.corpus!r} not found: {bench_corpus.note}")
+    questions = wordsim = None
+    if not args.no_eval:
+        questions, wordsim = corpora.eval_files(args.eval_dir)
+        if questions is None or wordsim is None:
+            raise SystemExit("questions-words.txt or wordsim353.tsv not found "
+                             "(--eval-dir, $W2V_EVAL_DATA), or give --no-eval")
+        questions, wordsim = str(questions), str(wordsim)
+    with tempfile.TemporaryDirectory(prefix="w2v-experiment-") as workdir:
+        for seed in args.seeds:
+            line = json.dumps(run(args, str(bench_corpus.path), questions, wordsim, seed, workdir))
+            print(line, flush=True)
+            if args.out:
+                with open(args.out, "a", encoding="utf8") as f:
+                    f.write(line + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
