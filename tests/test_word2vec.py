@@ -285,7 +285,7 @@ def test_checkpoint_and_resume_continue_exactly(tmp_path):
                       checkpoint=str(tmp_path / "ck"), callbacks=[CrashAfterEpoch2()])
     # the crash came before the epoch-2 checkpoint: the epoch-1 one is on disk
     resumed = Word2Vec.load(tmp_path / "ck")
-    assert resumed.training_state["epoch"] == 1
+    assert resumed.training_state.epoch == 1
     alpha_at_checkpoint = kw.get("alpha", 0.025) - (0.025 - 0.0001) * 0.25
     epochs_run = []
     resumed.train(corpus_file=str(path), resume=True,

@@ -625,9 +625,9 @@ def _train(args, corpus, output, epochs, demo):
         state = model.training_state
         if state is None:
             raise CommandError(f"{args.resume} holds no unfinished training to resume")
-        epochs = state["epochs"]
+        epochs = state.epochs
         args.sg, args.size, args.threads = model.sg, model.vector_size, model.workers
-        source = f"from the checkpoint {args.resume} (after epoch {state['epoch']} of {epochs})"
+        source = f"from the checkpoint {args.resume} (after epoch {state.epoch} of {epochs})"
     elif args.read_vocab:
         loaded = Vocab.load(args.read_vocab)
         model.build_vocab_from_freq(dict(zip(loaded.index_to_key, loaded.counts.tolist())))
