@@ -73,6 +73,31 @@ _SAVED_VOCAB_STATS = ("raw_words", "n_sentences", "min_count", "effective_min_co
                       "discarded_words", "discarded_count")
 
 
+# gensim 4 arguments that w2v accepts and ignores, and why.  Every other gensim 4
+# argument of these methods is implemented; anything else is a TypeError.
+GENSIM_IGNORED = {
+    "__init__": {
+        "hashfxn": "the initial vectors come from one PCG64 stream seeded by seed, "
+                   "not from a hash of each word",
+        "null_word": "gensim's padding word serves concatenated context vectors, "
+                     "which Word2Vec never builds",
+        "comment": "gensim stores it in a lifecycle log, which w2v does not keep",
+    },
+    "build_vocab": {
+        "progress_per": "the scan runs in nogil passes and logs once, at its end",
+        "keep_raw_vocab": "the raw counts are dropped once the vocabulary is built either way",
+    },
+    "build_vocab_from_freq": {
+        "keep_raw_vocab": "the raw counts are dropped once the vocabulary is built either way",
+    },
+    "train": {
+        "word_count": "every train() call starts its learning-rate schedule at 0 "
+                      "(resume=True continues an interrupted one)",
+        "report_delay": "progress goes to the progress= callable about every 0.5 s",
+    },
+}
+
+
 class Word2Vec:
     """Train word vectors with skip-gram or CBOW (Mikolov et al. 2013).
 
@@ -82,13 +107,21 @@ class Word2Vec:
     truncated), ``sigmoid`` ("table" or "exact") and ``shared_negatives``
     (skip-gram negative sampling with one set of noise words per window, as
     small dense matrix products: Ji et al. 2016).
+
+    Accepted and ignored, as listed in :data:`GENSIM_IGNORED`: ``hashfxn`` (the
+    initial vectors come from one PCG64 stream seeded by ``seed``, not from a hash
+    of each word), ``null_word`` (gensim's padding word serves concatenated context
+    vectors, which Word2Vec never builds) and ``comment`` (gensim stores it in a
+    lifecycle log, which w2v does not keep).  Any other unknown argument is a
+    TypeError.
     """
 
     def __init__(self, sentences=None, corpus_file=None, vector_size=100, alpha=0.025, window=5,
                  min_count=5, max_vocab_size=None, sample=1e-3, seed=1, workers=3,
                  min_alpha=0.0001, sg=0, hs=0, negative=5, ns_exponent=0.75, cbow_mean=1,
-                 epochs=5, trim_rule=None, sorted_vocab=1, batch_words=10000, compute_loss=False,
-                 callbacks=(), max_final_vocab=None, shrink_windows=True,
+                 hashfxn=hash, epochs=5, null_word=0, trim_rule=None, sorted_vocab=1,
+                 batch_words=10000, compute_loss=False, callbacks=(), comment=None,
+                 max_final_vocab=None, shrink_windows=True,
                  max_sentence_length=10000, sigmoid="table", shared_negatives=False):
         self.vector_size = int(vector_size)
         self.alpha = float(alpha)
@@ -183,10 +216,23 @@ class Word2Vec:
 
     # -------------------------------------------------------------- vocabulary
     def build_vocab(self, corpus_iterable=None, corpus_file=None, update=False, progress_per=10000,
-                    keep_raw_vocab=False, trim_rule=None, **kwargs):
-        """Scan the corpus, build the vocabulary and (re)initialize the weights."""
+                    keep_raw_vocab=False, trim_rule=None, min_count=None, sample=None,
+                    dry_run=False):
+        """Scan the corpus, build the vocabulary and (re)initialize the weights.
+
+        ``min_count`` and ``sample``, when given, replace the model's (gensim's
+        ``prepare_vocab`` arguments, which gensim's build_vocab passes on).
+        ``progress_per`` and ``keep_raw_vocab`` are accepted and ignored: the scan
+        logs once, at its end, and the raw counts are dropped once the vocabulary
+        is built either way (:data:`GENSIM_IGNORED`).  ``update=True`` and
+        ``dry_run=True`` are not supported (NotImplementedError).
+        """
         if update:
             raise NotImplementedError("vocabulary update (update=True) is not supported yet")
+        if dry_run:
+            raise NotImplementedError("dry_run=True is not supported: build_vocab always "
+                                      "builds the vocabulary")
+        self._set_vocab_params(min_count, sample)
         corpus = self._corpus(corpus_iterable, corpus_file, self.max_sentence_length)
         t0 = time.perf_counter()
         counts = count_words(corpus, workers=self.workers, max_vocab_size=self.max_vocab_size)
@@ -217,7 +263,8 @@ class Word2Vec:
     def build_vocab_from_freq(self, word_freq, keep_raw_vocab=False, corpus_count=None,
                               trim_rule=None, update=False):
         """Build the vocabulary from a ``{word: count}`` mapping (gensim's name),
-        e.g. a word2vec.c vocabulary file read with :meth:`w2v.vocab.Vocab.load`."""
+        e.g. a word2vec.c vocabulary file read with :meth:`w2v.vocab.Vocab.load`.
+        ``keep_raw_vocab`` is accepted and ignored (:data:`GENSIM_IGNORED`)."""
         if update:
             raise NotImplementedError("vocabulary update (update=True) is not supported yet")
         words = list(word_freq)
@@ -230,8 +277,21 @@ class Word2Vec:
         self._set_vocab(vocab)
         return self
 
+    def _set_vocab_params(self, min_count, sample):
+        """Replace min_count and sample for this vocabulary, checked as in the constructor."""
+        before = self.min_count, self.sample
+        if min_count is not None:
+            self.min_count = int(min_count)
+        if sample is not None:
+            self.sample = float(sample)
+        try:
+            self._validate_params()
+        except ValueError:
+            self.min_count, self.sample = before
+            raise
+
     def _set_vocab(self, vocab):
-        """Install a vocabulary: sampling tables, Huffman tree and fresh weights."""
+        """Install a vocabulary: its sampling tables and fresh weights."""
         self.vocab = vocab
         self._cache = None
         n, d = len(vocab.index_to_key), self.vector_size
@@ -280,14 +340,14 @@ class Word2Vec:
         """
         if self.vocab is None:
             raise RuntimeError("build the vocabulary first (build_vocab) before training")
+        if int(checkpoint_every) <= 0:
+            raise ValueError(f"checkpoint_every must be > 0, got {checkpoint_every}")
         if resume:
             plan = self.training_state
             if plan is None:
                 raise ValueError("resume=True, but this model holds no interrupted training "
                                  "(load it from a checkpoint written with checkpoint=...)")
-        if int(checkpoint_every) <= 0:
-            raise ValueError(f"checkpoint_every must be > 0, got {checkpoint_every}")
-        if not resume:
+        else:
             plan = TrainingPlan.fresh(
                 self.vocab, epochs=self.epochs if epochs is None else int(epochs),
                 start_alpha=self.alpha if start_alpha is None else start_alpha,
