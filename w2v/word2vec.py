@@ -220,8 +220,9 @@ class Word2Vec:
                     dry_run=False):
         """Scan the corpus, build the vocabulary and (re)initialize the weights.
 
-        ``min_count`` and ``sample``, when given, replace the model's (gensim's
-        ``prepare_vocab`` arguments, which gensim's build_vocab passes on).
+        ``min_count`` and ``sample``, when not None, replace the model's (gensim's
+        ``prepare_vocab`` arguments, which gensim's build_vocab passes on; gensim
+        also reads a 0 as "the model's", w2v takes it as given).
         ``progress_per`` and ``keep_raw_vocab`` are accepted and ignored: the scan
         logs once, at its end, and the raw counts are dropped once the vocabulary
         is built either way (:data:`GENSIM_IGNORED`).  ``update=True`` and
