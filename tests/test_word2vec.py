@@ -285,7 +285,7 @@ def test_checkpoint_and_resume_continue_exactly(tmp_path):
                       checkpoint=str(tmp_path / "ck"), callbacks=[CrashAfterEpoch2()])
     # the crash came before the epoch-2 checkpoint: the epoch-1 one is on disk
     resumed = Word2Vec.load(tmp_path / "ck")
-    assert resumed.training_state["epoch"] == 1
+    assert resumed.training_state.epoch == 1
     alpha_at_checkpoint = kw.get("alpha", 0.025) - (0.025 - 0.0001) * 0.25
     epochs_run = []
     resumed.train(corpus_file=str(path), resume=True,
@@ -386,3 +386,158 @@ def test_private_output_rows_only_for_multithreaded_skipgram(monkeypatch, sg, wo
     assert len(made) == workers
     for kw in made:
         assert (kw["private_rows"] > 0, kw["private_nodes"] > 0) == (private, private)
+
+
+# --------------------------------------------------- gensim 4 argument names
+_GENSIM_METHODS = ("__init__", "build_vocab", "build_vocab_from_freq", "train")
+
+
+@pytest.mark.parametrize("call", [
+    lambda m, s: Word2Vec(s, size=8, min_count=1),                      # gensim 3's name
+    lambda m, s: Word2Vec(vector_sizee=8),
+    lambda m, s: m.build_vocab(s, min_countt=1),
+    lambda m, s: m.build_vocab_from_freq({"a": 3}, bogus=True),
+    lambda m, s: m.train(s, total_examples=len(s), iter=3),             # gensim 3's name
+    lambda m, s: m.train(s, total_examples=len(s), epoch=3),
+])
+def test_unknown_keyword_argument_raises_type_error(call):
+    _, sentences = planted_corpus(n_sentences=20)
+    model = Word2Vec(vector_size=4, min_count=1, workers=1)
+    model.build_vocab(sentences)
+    before = model.wv.vectors.copy()
+    with pytest.raises(TypeError, match="unexpected keyword argument"):
+        call(model, sentences)
+    assert np.array_equal(model.wv.vectors, before), "a refused call must not train"
+
+
+def test_every_gensim_4_argument_is_implemented_or_listed_as_ignored():
+    """gensim 4's signatures: each name is a parameter of ours, and the ignored list
+    holds only real gensim names (build_vocab's **kwargs go to prepare_vocab)."""
+    import inspect
+    gensim_models = pytest.importorskip("gensim.models")
+    from w2v.word2vec import GENSIM_IGNORED
+
+    def names(function):
+        return {name for name, p in inspect.signature(function).parameters.items()
+                if p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)} - {"self"}
+
+    theirs_by_method = {m: names(getattr(gensim_models.Word2Vec, m)) for m in _GENSIM_METHODS}
+    theirs_by_method["build_vocab"] |= names(gensim_models.Word2Vec.prepare_vocab) - {"update"}
+    assert set(GENSIM_IGNORED) <= set(_GENSIM_METHODS)
+    for method, theirs in theirs_by_method.items():
+        ours = inspect.signature(getattr(Word2Vec, method))
+        assert not [p for p in ours.parameters.values() if p.kind == p.VAR_KEYWORD], \
+            f"{method} must not swallow unknown arguments"
+        missing = theirs - set(ours.parameters)
+        assert not missing, f"gensim 4 {method} arguments w2v does not take: {sorted(missing)}"
+        ignored = set(GENSIM_IGNORED.get(method, ()))
+        assert ignored <= theirs, f"{method}: not gensim names: {sorted(ignored - theirs)}"
+        doc = inspect.getdoc(Word2Vec if method == "__init__" else getattr(Word2Vec, method))
+        for name in ignored:
+            assert f"``{name}``" in doc, f"{method}'s docstring does not mention {name}"
+
+
+_IGNORED_VALUES = {"hashfxn": lambda word: 0, "null_word": 1, "comment": "a note",
+                   "progress_per": 1, "keep_raw_vocab": True, "word_count": 12345,
+                   "report_delay": 0.001}
+
+
+@pytest.mark.parametrize("method,name", [(m, n) for m in _GENSIM_METHODS
+                                         for n in __import__("w2v.word2vec", fromlist=["_"])
+                                         .GENSIM_IGNORED.get(m, ())])
+def test_ignored_gensim_argument_is_accepted_and_changes_nothing(method, name):
+    _, sentences = planted_corpus(n_sentences=100)
+    kw = dict(vector_size=8, min_count=1, workers=1, seed=5, epochs=2)
+    freq = {"a": 30, "b": 20, "c": 10}
+
+    def run(extra):
+        model = Word2Vec(**kw, **(extra if method == "__init__" else {}))
+        if method == "build_vocab_from_freq":
+            model.build_vocab_from_freq(freq, **extra)
+            data = [["a", "b", "c", "a"]] * 30
+        else:
+            model.build_vocab(sentences, **(extra if method == "build_vocab" else {}))
+            data = sentences
+        model.train(data, total_examples=len(data), epochs=2,
+                    **(extra if method == "train" else {}))
+        return model.wv.vectors
+
+    with_it, without = run({name: _IGNORED_VALUES[name]}), run({})
+    assert np.array_equal(with_it, without), f"{method}({name}=...) changed the vectors"
+
+
+def test_build_vocab_min_count_and_sample_replace_the_models():
+    _, sentences = planted_corpus(n_sentences=100)
+    sentences = sentences + [["rare"]]
+    model = Word2Vec(vector_size=4, min_count=1, sample=0.0, workers=1)
+    model.build_vocab(sentences)
+    assert "rare" in model.wv.key_to_index
+    assert model._tables.keep_thresholds.min() == 2**32 - 1, "sample=0 keeps every word"
+    model.build_vocab(sentences, min_count=2, sample=1e-2)
+    assert (model.min_count, model.sample) == (2, 1e-2)
+    assert "rare" not in model.wv.key_to_index
+    assert model._tables.keep_thresholds.min() < 2**32 - 1, "sample=1e-2 must subsample"
+    with pytest.raises(ValueError, match="sample must be >= 0"):
+        model.build_vocab(sentences, min_count=7, sample=-1)
+    assert (model.min_count, model.sample) == (2, 1e-2), "a refused call keeps the old values"
+    with pytest.raises(NotImplementedError, match="dry_run"):
+        model.build_vocab(sentences, dry_run=True)
+
+
+# ------------------------------------------------------ training plan (checkpoints)
+def test_training_plan_json_round_trip_and_checkpoint_on_disk(tmp_path):
+    import json
+    from w2v.training import TrainingPlan
+    plan = TrainingPlan(epochs=5, start_alpha=0.025, end_alpha=1e-4, total_words=1234.5,
+                        epoch=3, words_done=2000, rng_states=(0, 2**64 - 1, 17))
+    assert TrainingPlan.from_json(json.loads(json.dumps(plan.to_json()))) == plan
+
+    _, sentences = planted_corpus(n_sentences=100)
+    model = Word2Vec(vector_size=4, min_count=1, workers=2, epochs=3)
+    model.build_vocab(sentences)
+    model.train(sentences, total_examples=model.corpus_count, checkpoint=str(tmp_path / "ck"))
+    saved = Word2Vec.load(tmp_path / "ck").training_state
+    assert isinstance(saved, TrainingPlan)
+    assert (saved.epoch, saved.epochs, len(saved.rng_states)) == (2, 3, 2)
+    assert 0 < saved.words_done < saved.schedule_words(model.vocab)
+    assert saved.schedule_words(model.vocab) == round(model.vocab.retained_words * 3)
+
+
+_GOOD_STATE = {"epoch": 1, "epochs": 3, "words_done": 10, "total_words": 100.0,
+               "start_alpha": 0.025, "end_alpha": 0.0001, "rng_states": [1, 2]}
+
+
+@pytest.mark.parametrize("field,value", [
+    ("epoch", 0), ("epoch", 3), ("epoch", -1), ("epoch", 1.0), ("epoch", True), ("epoch", "1"),
+    ("epochs", 0), ("epochs", None),
+    ("words_done", -5), ("words_done", 2**63), ("words_done", 0.5),
+    ("total_words", -1.0), ("total_words", float("nan")), ("total_words", 10**400),
+    ("total_words", 1e300), ("total_words", "100"),
+    ("start_alpha", 0.0), ("start_alpha", float("inf")), ("start_alpha", False),
+    ("end_alpha", -1e-9), ("end_alpha", 0.5),
+    ("rng_states", [2**64]), ("rng_states", [-1]), ("rng_states", "12"), ("rng_states", [1.5]),
+    ("bogus", 1),
+])
+def test_training_plan_refuses_hostile_field_naming_it(field, value):
+    from w2v.training import TrainingPlan
+    state = dict(_GOOD_STATE, **{field: value})
+    with pytest.raises(ValueError, match=field):
+        TrainingPlan.from_json(state)
+    missing = {k: v for k, v in _GOOD_STATE.items() if k != field}
+    if field in ("epoch", "words_done"):
+        with pytest.raises(ValueError, match=field):
+            TrainingPlan.from_json(missing)
+
+
+def test_load_refuses_a_checkpoint_with_a_hostile_training_state(tmp_path):
+    import json
+    _, sentences = planted_corpus(n_sentences=100)
+    model = Word2Vec(vector_size=4, min_count=1, workers=1, epochs=3)
+    model.build_vocab(sentences)
+    model.train(sentences, total_examples=model.corpus_count, checkpoint=str(tmp_path / "ck"))
+    meta_path = tmp_path / "ck" / "model.json"
+    meta = json.loads(meta_path.read_text())
+    meta["state"]["training_state"]["words_done"] = -3
+    meta_path.write_text(json.dumps(meta))
+    with pytest.raises(ValueError, match="training_state: words_done must be an integer"):
+        Word2Vec.load(tmp_path / "ck")

@@ -408,7 +408,7 @@ def _train(args, model, corpus, output, demo):
         if state is None:
             raise CommandError(f"{args.resume} holds no unfinished training to resume")
         source = (f"from the checkpoint {args.resume} "
-                  f"(after epoch {state['epoch']} of {state['epochs']})")
+                  f"(after epoch {state.epoch} of {state.epochs})")
     elif args.read_vocab:
         loaded = Vocab.load(args.read_vocab)
         model.build_vocab_from_freq(dict(zip(loaded.index_to_key, loaded.counts.tolist())))
@@ -418,7 +418,7 @@ def _train(args, model, corpus, output, demo):
         _say(args, f"scanning {what} ...")
         model.build_vocab(corpus_iterable=corpus)
         source = f"in {time.perf_counter() - t0:.1f} s"
-    epochs = model.training_state["epochs"] if args.resume else model.epochs
+    epochs = model.training_state.epochs if args.resume else model.epochs
     vocab = model.vocab
     _say(args, f"vocabulary: {len(vocab):,} words with count >= {vocab.effective_min_count}, "
                f"{vocab.retained_words:,} of {vocab.raw_words:,} tokens "

@@ -26,9 +26,13 @@ costs 400 MB at 1e8; the alias table is exact to 2**-32 per column in 8*V bytes.
 left of its tv comes from the draw rule's column choice, (r >> 32) * V >> 32, which favours
 some columns by up to V / 2**32 relative (this module's table gives the same 1.4e-6 / 2.2e-6).
 """
+from typing import NamedTuple, Optional
+
 import numpy as np
 
-__all__ = ["build_alias", "draw", "alias_probabilities"]
+from w2v.huffman import HuffmanTree, build_huffman
+
+__all__ = ["SamplingTables", "build_alias", "draw", "alias_probabilities"]
 
 _ONE = 1 << 32  # a full column, in units of 2**-32
 
@@ -123,3 +127,30 @@ def alias_probabilities(prob, alias):
     own[full] = _ONE
     mass = own + np.bincount(alias[~full], weights=_ONE - own[~full], minlength=V)
     return mass / (float(V) * _ONE)
+
+
+class SamplingTables(NamedTuple):
+    """The per-word tables the training kernels draw from, built together from one vocabulary:
+    subsampling ``keep_thresholds`` (uint32[V], :meth:`w2v.vocab.Vocab.keep_thresholds`),
+    the negative-sampling alias table (``alias_prob`` uint32[V], ``alias_index`` int32[V];
+    None without negative sampling) and the Huffman tree of hierarchical softmax
+    (``huffman``; None without it).  Formats: ARCHITECTURE.md, "Data contracts"."""
+    keep_thresholds: np.ndarray
+    alias_prob: Optional[np.ndarray]
+    alias_index: Optional[np.ndarray]
+    huffman: Optional[HuffmanTree]
+
+    @classmethod
+    def build(cls, vocab, *, sample, negative, ns_exponent, hs):
+        alias_prob, alias_index = build_alias(vocab.counts, ns_exponent) if negative else (None, None)
+        return cls(keep_thresholds=vocab.keep_thresholds(sample), alias_prob=alias_prob,
+                   alias_index=alias_index, huffman=build_huffman(vocab.counts) if hs else None)
+
+    def model_arrays(self):
+        """The tables as the keyword arguments of :class:`w2v._train.Model`."""
+        tree = self.huffman
+        return dict(keep_thresholds=self.keep_thresholds, alias_prob=self.alias_prob,
+                    alias_index=self.alias_index,
+                    hs_codes=tree.codes if tree is not None else None,
+                    hs_points=tree.points if tree is not None else None,
+                    hs_offsets=tree.offsets if tree is not None else None)

@@ -27,15 +27,16 @@ import time
 import warnings
 import weakref
 from collections import namedtuple
+from dataclasses import dataclass
 
 import numpy as np
 
 from w2v._io import atomic_directory
 from w2v._train import Model, Progress, Worker, epoch_parallel, train_epoch_file
 from w2v.corpus import Corpus, encode_file_corpus, encode_sentences
-from w2v.huffman import build_huffman
 from w2v.keyedvectors import KeyedVectors
-from w2v.sampling import build_alias
+from w2v.sampling import SamplingTables
+from w2v.training import TrainingPlan, thread_seed
 from w2v.vocab import Vocab
 
 logger = logging.getLogger(__name__)
@@ -72,6 +73,31 @@ _SAVED_VOCAB_STATS = ("raw_words", "n_sentences", "min_count", "effective_min_co
                       "discarded_words", "discarded_count")
 
 
+# gensim 4 arguments that w2v accepts and ignores, and why.  Every other gensim 4
+# argument of these methods is implemented; anything else is a TypeError.
+GENSIM_IGNORED = {
+    "__init__": {
+        "hashfxn": "the initial vectors come from one PCG64 stream seeded by seed, "
+                   "not from a hash of each word",
+        "null_word": "gensim's padding word serves concatenated context vectors, "
+                     "which Word2Vec never builds",
+        "comment": "gensim stores it in a lifecycle log, which w2v does not keep",
+    },
+    "build_vocab": {
+        "progress_per": "the scan runs in nogil passes and logs once, at its end",
+        "keep_raw_vocab": "the raw counts are dropped once the vocabulary is built either way",
+    },
+    "build_vocab_from_freq": {
+        "keep_raw_vocab": "the raw counts are dropped once the vocabulary is built either way",
+    },
+    "train": {
+        "word_count": "every train() call starts its learning-rate schedule at 0 "
+                      "(resume=True continues an interrupted one)",
+        "report_delay": "progress goes to the progress= callable about every 0.5 s",
+    },
+}
+
+
 class Word2Vec:
     """Train word vectors with skip-gram or CBOW (Mikolov et al. 2013).
 
@@ -81,13 +107,21 @@ class Word2Vec:
     truncated), ``sigmoid`` ("table" or "exact") and ``shared_negatives``
     (skip-gram negative sampling with one set of noise words per window, as
     small dense matrix products: Ji et al. 2016).
+
+    Accepted and ignored, as listed in :data:`GENSIM_IGNORED`: ``hashfxn`` (the
+    initial vectors come from one PCG64 stream seeded by ``seed``, not from a hash
+    of each word), ``null_word`` (gensim's padding word serves concatenated context
+    vectors, which Word2Vec never builds) and ``comment`` (gensim stores it in a
+    lifecycle log, which w2v does not keep).  Any other unknown argument is a
+    TypeError.
     """
 
     def __init__(self, sentences=None, corpus_file=None, vector_size=100, alpha=0.025, window=5,
                  min_count=5, max_vocab_size=None, sample=1e-3, seed=1, workers=3,
                  min_alpha=0.0001, sg=0, hs=0, negative=5, ns_exponent=0.75, cbow_mean=1,
-                 epochs=5, trim_rule=None, sorted_vocab=1, batch_words=10000, compute_loss=False,
-                 callbacks=(), max_final_vocab=None, shrink_windows=True,
+                 hashfxn=hash, epochs=5, null_word=0, trim_rule=None, sorted_vocab=1,
+                 batch_words=10000, compute_loss=False, callbacks=(), comment=None,
+                 max_final_vocab=None, shrink_windows=True,
                  max_sentence_length=10000, sigmoid="table", shared_negatives=False):
         self.vector_size = int(vector_size)
         self.alpha = float(alpha)
@@ -125,7 +159,7 @@ class Word2Vec:
         self.epoch_losses = []
         self.train_count = 0          # train() calls so far: seeds each call's thread RNGs
         self.words_done = 0           # in-vocabulary words trained, all calls together
-        self.training_state = None    # where an unfinished train() stands (checkpoints)
+        self.training_state = None    # TrainingPlan of an unfinished train() (checkpoints)
         self._cache = None            # (key, EncodedCorpus) of the last file corpus encoded
         self._cache_dir = None
 
@@ -182,10 +216,24 @@ class Word2Vec:
 
     # -------------------------------------------------------------- vocabulary
     def build_vocab(self, corpus_iterable=None, corpus_file=None, update=False, progress_per=10000,
-                    keep_raw_vocab=False, trim_rule=None, **kwargs):
-        """Scan the corpus, build the vocabulary and (re)initialize the weights."""
+                    keep_raw_vocab=False, trim_rule=None, min_count=None, sample=None,
+                    dry_run=False):
+        """Scan the corpus, build the vocabulary and (re)initialize the weights.
+
+        ``min_count`` and ``sample``, when not None, replace the model's (gensim's
+        ``prepare_vocab`` arguments, which gensim's build_vocab passes on; gensim
+        also reads a 0 as "the model's", w2v takes it as given).
+        ``progress_per`` and ``keep_raw_vocab`` are accepted and ignored: the scan
+        logs once, at its end, and the raw counts are dropped once the vocabulary
+        is built either way (:data:`GENSIM_IGNORED`).  ``update=True`` and
+        ``dry_run=True`` are not supported (NotImplementedError).
+        """
         if update:
             raise NotImplementedError("vocabulary update (update=True) is not supported yet")
+        if dry_run:
+            raise NotImplementedError("dry_run=True is not supported: build_vocab always "
+                                      "builds the vocabulary")
+        self._set_vocab_params(min_count, sample)
         corpus = self._corpus(corpus_iterable, corpus_file, self.max_sentence_length)
         t0 = time.perf_counter()
         vocab = Vocab.from_corpus(
@@ -207,7 +255,8 @@ class Word2Vec:
     def build_vocab_from_freq(self, word_freq, keep_raw_vocab=False, corpus_count=None,
                               trim_rule=None, update=False):
         """Build the vocabulary from a ``{word: count}`` mapping (gensim's name),
-        e.g. a word2vec.c vocabulary file read with :meth:`w2v.vocab.Vocab.load`."""
+        e.g. a word2vec.c vocabulary file read with :meth:`w2v.vocab.Vocab.load`.
+        ``keep_raw_vocab`` is accepted and ignored (:data:`GENSIM_IGNORED`)."""
         if update:
             raise NotImplementedError("vocabulary update (update=True) is not supported yet")
         words = list(word_freq)
@@ -220,8 +269,21 @@ class Word2Vec:
         self._set_vocab(vocab)
         return self
 
+    def _set_vocab_params(self, min_count, sample):
+        """Replace min_count and sample for this vocabulary, checked as in the constructor."""
+        before = self.min_count, self.sample
+        if min_count is not None:
+            self.min_count = int(min_count)
+        if sample is not None:
+            self.sample = float(sample)
+        try:
+            self._validate_params()
+        except ValueError:
+            self.min_count, self.sample = before
+            raise
+
     def _set_vocab(self, vocab):
-        """Install a vocabulary: sampling tables, Huffman tree and fresh weights."""
+        """Install a vocabulary: its sampling tables and fresh weights."""
         self.vocab = vocab
         self._cache = None
         n, d = len(vocab.index_to_key), self.vector_size
@@ -235,23 +297,12 @@ class Word2Vec:
         self._prepare_tables()
 
     def _prepare_tables(self):
-        vocab = self.vocab
-        self._keep = vocab.keep_thresholds(self.sample)
-        if self.negative:
-            self._alias_prob, self._alias_index = build_alias(vocab.counts, self.ns_exponent)
-        else:
-            self._alias_prob = self._alias_index = None
-        if self.hs:
-            self._tree = build_huffman(vocab.counts)
-        else:
-            self._tree = None
+        self._tables = SamplingTables.build(self.vocab, sample=self.sample, negative=self.negative,
+                                            ns_exponent=self.ns_exponent, hs=self.hs)
 
     def _kernel_model(self, compute_loss):
-        tree = self._tree
-        return Model(self.wv.vectors, self.syn1neg, self.syn1, self._keep,
-                     self._alias_prob, self._alias_index,
-                     tree.codes if tree else None, tree.points if tree else None,
-                     tree.offsets if tree else None,
+        return Model(syn0=self.wv.vectors, syn1neg=self.syn1neg, syn1=self.syn1,
+                     **self._tables.model_arrays(),
                      sg=self.sg, hs=self.hs, negative=self.negative, window=self.window,
                      cbow_mean=self.cbow_mean, shrink_windows=self.shrink_windows,
                      compute_loss=compute_loss, sigmoid=self.sigmoid,
@@ -261,12 +312,14 @@ class Word2Vec:
     def train(self, corpus_iterable=None, corpus_file=None, total_examples=None, total_words=None,
               epochs=None, start_alpha=None, end_alpha=None, word_count=0, queue_factor=2,
               report_delay=1.0, compute_loss=False, callbacks=(), progress=None,
-              checkpoint=None, checkpoint_every=1, resume=False, **kwargs):
+              checkpoint=None, checkpoint_every=1, resume=False):
         """Train on a corpus; the learning rate decays linearly over all its epochs.
 
         As in gensim, the size of the corpus must be given (``total_examples``
         sentences or ``total_words`` words, usually ``model.corpus_count`` /
         ``model.corpus_total_words``) so that the schedule is right.
+        ``word_count`` and ``report_delay`` are accepted and ignored
+        (:data:`GENSIM_IGNORED` says why).
 
         ``progress``: an optional callable, called from the calling thread about
         every 0.5 s with a :class:`TrainingProgress` (progress bars, logging).
@@ -279,127 +332,112 @@ class Word2Vec:
         """
         if self.vocab is None:
             raise RuntimeError("build the vocabulary first (build_vocab) before training")
-        first_epoch, words_done = 0, 0
-        if resume:
-            ts = self.training_state
-            if ts is None:
-                raise ValueError("resume=True, but this model holds no interrupted training "
-                                 "(load it from a checkpoint written with checkpoint=...)")
-            epochs, start_alpha, end_alpha = ts["epochs"], ts["start_alpha"], ts["end_alpha"]
-            first_epoch, words_done = ts["epoch"], ts["words_done"]
-            total_words, total_examples = ts["total_words"], None
         if int(checkpoint_every) <= 0:
             raise ValueError(f"checkpoint_every must be > 0, got {checkpoint_every}")
-        epochs = self.epochs if epochs is None else int(epochs)
-        if epochs <= 0:
-            raise ValueError(f"epochs must be > 0, got {epochs}")
-        if total_examples is None and total_words is None:
-            raise ValueError("give the corpus size: total_examples (e.g. model.corpus_count) "
-                             "or total_words (e.g. model.corpus_total_words)")
-        start_alpha = self.alpha if start_alpha is None else float(start_alpha)
-        end_alpha = self.min_alpha if end_alpha is None else float(end_alpha)
-        if not (np.isfinite(start_alpha) and start_alpha > 0):
-            raise ValueError(f"start_alpha must be > 0, got {start_alpha}")
-        if not (np.isfinite(end_alpha) and 0 <= end_alpha <= start_alpha):
-            raise ValueError(f"end_alpha must be in [0, start_alpha={start_alpha}], got {end_alpha}")
-        compute_loss = bool(compute_loss or self.compute_loss)
-        callbacks = tuple(callbacks) or self.callbacks
+        if resume:
+            plan = self.training_state
+            if plan is None:
+                raise ValueError("resume=True, but this model holds no interrupted training "
+                                 "(load it from a checkpoint written with checkpoint=...)")
+        else:
+            plan = TrainingPlan.fresh(
+                self.vocab, epochs=self.epochs if epochs is None else int(epochs),
+                start_alpha=self.alpha if start_alpha is None else start_alpha,
+                end_alpha=self.min_alpha if end_alpha is None else end_alpha,
+                total_examples=total_examples, total_words=total_words)
         self._writable_weights()
         corpus = self._corpus(corpus_iterable, corpus_file, self.max_sentence_length)
+        run = self._start_run(plan, corpus, compute_loss=bool(compute_loss or self.compute_loss),
+                              callbacks=tuple(callbacks) or self.callbacks,
+                              queue_factor=queue_factor, on_progress=progress)
+        for cb in run.callbacks:
+            _call(cb, "on_train_begin", self)
+        self.running_training_loss = 0.0
+        self.epoch_losses = []
+        try:
+            for epoch in range(plan.epoch, plan.epochs):
+                self._train_epoch(run, epoch)
+                if checkpoint is not None and (epoch + 1) % int(checkpoint_every) == 0 \
+                        and epoch + 1 < plan.epochs:
+                    self._save_checkpoint(run, epoch + 1, checkpoint)
+            self.training_state = None
+        finally:
+            # also after Ctrl-C: the vectors stay as the kernels left them
+            self.words_done += run.progress.words_done - plan.words_done
+            self.wv.fill_norms(force=True)
+        secs = time.perf_counter() - run.t_start
+        logger.info("training on %d raw words (%d effective) took %.1fs, %.0f effective words/s",
+                    run.raw_words, run.effective_words, secs,
+                    run.effective_words / max(secs, 1e-9))
+        for cb in run.callbacks:
+            _call(cb, "on_train_end", self)
+        return run.effective_words, run.raw_words
 
-        # Expected in-vocabulary words per epoch, the unit of the kernel's progress counter.
-        vocab = self.vocab
-        if total_words is not None:
-            per_epoch = total_words * vocab.retained_words / max(1, vocab.raw_words)
-        else:
-            per_epoch = vocab.retained_words * total_examples / max(1, vocab.n_sentences)
-        state = Progress(max(1, int(round(per_epoch * epochs))), start_alpha, end_alpha,
-                         words_done=words_done)
+    def _start_run(self, plan, corpus, *, compute_loss, callbacks, queue_factor, on_progress):
+        """The kernel model, the shared progress counter and one seeded worker per thread."""
         model = self._kernel_model(compute_loss)
         private = self.workers > 1 and self.sg
-        workers = [Worker(model, seed=_thread_seed(self.seed, self.train_count, i),
+        workers = [Worker(model, seed=thread_seed(self.seed, self.train_count, i),
                           max_sentence_length=self.max_sentence_length,
                           private_rows=_PRIVATE_ROW_BYTES // (4 * self.vector_size) if private else 0,
                           private_nodes=_PRIVATE_NODES if private else 0)
                    for i in range(self.workers)]
         self.train_count += 1
-        if resume and len(self.training_state.get("rng_states", ())) == len(workers):
-            for worker, rng_state in zip(workers, self.training_state["rng_states"]):
+        if len(plan.rng_states) == len(workers):     # resuming with as many threads
+            for worker, rng_state in zip(workers, plan.rng_states):
                 worker.rng_state = rng_state
         encoded = self._encoded(corpus) if corpus.paths else None
         if encoded is not None and len(workers) > 1 and not epoch_parallel():
             msg = (f"w2v was built without OpenMP: training on a corpus file runs on 1 thread, "
                    f"not workers={len(workers)} (reinstall with a compiler that supports "
                    f"OpenMP, e.g. gcc; see w2v.show_config())")
-            warnings.warn(msg, RuntimeWarning, stacklevel=2)
+            warnings.warn(msg, RuntimeWarning, stacklevel=3)
             logger.warning(msg)
-        t_start = time.perf_counter()
+        progress = Progress(plan.schedule_words(self.vocab), plan.start_alpha, plan.end_alpha,
+                            words_done=plan.words_done)
+        return _Run(plan, progress, workers, corpus, encoded, queue_factor, compute_loss,
+                    callbacks, on_progress, t_start=time.perf_counter())
 
-        def reporter(epoch):
-            if progress is None:
-                return None
-            return lambda: progress(TrainingProgress(
-                state.words_done, state.total_words, state.alpha, epoch + 1, epochs,
-                time.perf_counter() - t_start,
-                sum(w.loss for w in workers) if compute_loss else None))
-
-        for cb in callbacks:
-            _call(cb, "on_train_begin", self)
-        self.running_training_loss = 0.0
-        self.epoch_losses = []
-        total_raw = total_eff = 0
+    def _train_epoch(self, run, epoch):
+        """Train epoch ``epoch`` (0-based): callbacks around it, the divergence
+        check, the loss bookkeeping and the log line."""
+        for cb in run.callbacks:
+            _call(cb, "on_epoch_begin", self)
+        loss_before = run.loss()
+        t0 = time.perf_counter()
         try:
-            for epoch in range(first_epoch, epochs):
-                for cb in callbacks:
-                    _call(cb, "on_epoch_begin", self)
-                loss_before = sum(w.loss for w in workers)
-                t0 = time.perf_counter()
-                try:
-                    if encoded is not None:
-                        raw, eff = self._run_epoch_cache(encoded, workers, state, reporter(epoch))
-                    else:
-                        raw, eff = self._run_epoch_iterable(corpus, workers, state, queue_factor,
-                                                            reporter(epoch))
-                except FloatingPointError:
-                    if not state.nonfinite:
-                        raise
-                secs = time.perf_counter() - t0
-                if state.nonfinite:
-                    raise FloatingPointError(
-                        f"training diverged in epoch {epoch + 1}: non-finite values appeared "
-                        f"(alpha={start_alpha} is probably too large); the vectors are not usable")
-                epoch_loss = sum(w.loss for w in workers) - loss_before
-                self.epoch_losses.append(epoch_loss)
-                self.running_training_loss += epoch_loss
-                total_raw += raw
-                total_eff += eff
-                logger.info("EPOCH %d: %d raw words (%d effective) in %.2fs, %.0f effective "
-                            "words/s, alpha %.6f%s", epoch + 1, raw, eff, secs,
-                            eff / max(secs, 1e-9), state.alpha,
-                            f", loss {epoch_loss:.6g}" if compute_loss else "")
-                for cb in callbacks:
-                    _call(cb, "on_epoch_end", self)
-                if checkpoint is not None and (epoch + 1) % int(checkpoint_every) == 0 \
-                        and epoch + 1 < epochs:
-                    self.training_state = {
-                        "epoch": epoch + 1, "epochs": epochs, "words_done": state.words_done,
-                        "total_words": total_words if total_words is not None
-                        else vocab.raw_words * total_examples / max(1, vocab.n_sentences),
-                        "start_alpha": start_alpha, "end_alpha": end_alpha,
-                        "rng_states": [w.rng_state for w in workers]}
-                    self.save(checkpoint)
-                    logger.info("checkpoint after epoch %d written to %s", epoch + 1, checkpoint)
-            self.training_state = None
-        finally:
-            # also after Ctrl-C: the vectors stay as the kernels left them
-            self.words_done += state.words_done - words_done
-            self.wv.fill_norms(force=True)
-        secs = time.perf_counter() - t_start
-        logger.info("training on %d raw words (%d effective) took %.1fs, %.0f effective words/s",
-                    total_raw, total_eff, secs, total_eff / max(secs, 1e-9))
-        for cb in callbacks:
-            _call(cb, "on_train_end", self)
-        return total_eff, total_raw
+            if run.encoded is not None:
+                raw, eff = self._run_epoch_cache(run.encoded, run.workers, run.progress,
+                                                 run.reporter(epoch))
+            else:
+                raw, eff = self._run_epoch_iterable(run.corpus, run.workers, run.progress,
+                                                    run.queue_factor, run.reporter(epoch))
+        except FloatingPointError:
+            if not run.progress.nonfinite:
+                raise
+        secs = time.perf_counter() - t0
+        if run.progress.nonfinite:
+            raise FloatingPointError(
+                f"training diverged in epoch {epoch + 1}: non-finite values appeared "
+                f"(alpha={run.plan.start_alpha} is probably too large); the vectors are not usable")
+        epoch_loss = run.loss() - loss_before
+        self.epoch_losses.append(epoch_loss)
+        self.running_training_loss += epoch_loss
+        run.raw_words += raw
+        run.effective_words += eff
+        logger.info("EPOCH %d: %d raw words (%d effective) in %.2fs, %.0f effective "
+                    "words/s, alpha %.6f%s", epoch + 1, raw, eff, secs,
+                    eff / max(secs, 1e-9), run.progress.alpha,
+                    f", loss {epoch_loss:.6g}" if run.compute_loss else "")
+        for cb in run.callbacks:
+            _call(cb, "on_epoch_end", self)
+
+    def _save_checkpoint(self, run, next_epoch, path):
+        """Save the model with the position reached: resume=True starts at ``next_epoch``."""
+        self.training_state = run.plan.at_epoch(next_epoch, run.progress.words_done,
+                                                [w.rng_state for w in run.workers])
+        self.save(path)
+        logger.info("checkpoint after epoch %d written to %s", next_epoch, path)
 
     def _writable_weights(self):
         """Weights loaded with mmap='r' are read-only: train on an in-memory copy."""
@@ -430,7 +468,8 @@ class Word2Vec:
                 "words_done": self.words_done,
                 "running_training_loss": self.running_training_loss,
                 "epoch_losses": list(self.epoch_losses),
-                "training_state": self.training_state,
+                "training_state": (None if self.training_state is None
+                                   else self.training_state.to_json()),
             },
             "vocab": {name: getattr(vocab, name) for name in _SAVED_VOCAB_STATS},
         }
@@ -494,7 +533,8 @@ class Word2Vec:
             setattr(model, name, _nonneg_int(name, state[name]))
         model.running_training_loss = float(state["running_training_loss"])
         model.epoch_losses = [float(x) for x in state["epoch_losses"]]
-        model.training_state = _checked_training_state(state["training_state"])
+        if state["training_state"] is not None:
+            model.training_state = TrainingPlan.from_json(state["training_state"])
         model._prepare_tables()
         return model
 
@@ -608,29 +648,42 @@ class TrainingProgress(
         return self.words_done / self.seconds if self.seconds > 0 else 0.0
 
 
+@dataclass
+class _Run:
+    """The moving parts of one train() call, shared by its epochs."""
+    plan: TrainingPlan
+    progress: Progress      # the kernels' shared word counter, learning rate and stop flags
+    workers: list
+    corpus: Corpus
+    encoded: object         # the id cache of a file corpus (OpenMP epochs), else None
+    queue_factor: int
+    compute_loss: bool
+    callbacks: tuple
+    on_progress: object     # the caller's progress= callable, or None
+    t_start: float
+    raw_words: int = 0
+    effective_words: int = 0
+
+    def loss(self):
+        return sum(w.loss for w in self.workers)
+
+    def reporter(self, epoch):
+        """What the waiting thread calls every ~0.5 s during ``epoch``, or None."""
+        if self.on_progress is None:
+            return None
+        progress = self.progress
+        return lambda: self.on_progress(TrainingProgress(
+            progress.words_done, progress.total_words, progress.alpha, epoch + 1,
+            self.plan.epochs, time.perf_counter() - self.t_start,
+            self.loss() if self.compute_loss else None))
+
+
 def _nonneg_int(name, value):
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
         raise ValueError(f"{name} must be an integer >= 0, got {value!r}")
     return value
 
 
-def _checked_training_state(ts):
-    """A checkpoint's schedule position, type-checked (model.json is untrusted input)."""
-    if ts is None:
-        return None
-    if not isinstance(ts, dict):
-        raise TypeError(f"training_state must be an object, got {type(ts).__name__}")
-    epochs, epoch = _nonneg_int("epochs", ts["epochs"]), _nonneg_int("epoch", ts["epoch"])
-    if not 0 < epoch < epochs:
-        raise ValueError(f"training_state: epoch {epoch} is not within 1..{epochs - 1}")
-    _nonneg_int("words_done", ts["words_done"])
-    for key in ("total_words", "start_alpha", "end_alpha"):
-        if not isinstance(ts[key], (int, float)) or not np.isfinite(ts[key]) or ts[key] < 0:
-            raise ValueError(f"training_state: bad {key} {ts[key]!r}")
-    rng = ts.get("rng_states", [])
-    if not isinstance(rng, list) or not all(isinstance(s, int) and 0 <= s < 2**64 for s in rng):
-        raise ValueError("training_state: rng_states must be a list of 64-bit integers")
-    return ts
 
 
 def _physical_memory():
@@ -650,11 +703,6 @@ def _check_memory(n_words, dim, n_matrices):
             f"the model needs {need / 2**30:.1f} GiB ({n_matrices} matrices of {n_words} words x "
             f"{dim} float32) but this machine has {have / 2**30:.1f} GiB of RAM: raise min_count, "
             f"set max_final_vocab, or lower vector_size")
-
-
-def _thread_seed(seed, call, thread):
-    """A distinct, reproducible RNG seed per (model seed, train() call, thread)."""
-    return (seed * 0x9E3779B1 + call * 0x85EBCA77 + thread * 0xC2B2AE3D + 1) & 0xFFFFFFFFFFFFFFFF
 
 
 def _call(callback, name, model):
