@@ -94,6 +94,20 @@ def temporary_directory(parent=None, prefix="w2v-"):
     return tempfile.mkdtemp(dir=parent, prefix=prefix + _owner_tag())
 
 
+def _name_the_target(exc, path):
+    """Give a write error that names no file (ENOSPC, EIO and EFBIG from write, flush or
+    fsync carry none; numpy's short writes not even an errno) the target's name:
+    "No space left on device" alone names no disk.  Returns the exception to raise."""
+    if not isinstance(exc, OSError) or exc.filename is not None:
+        return exc
+    if exc.errno is not None:
+        exc.filename = path
+        if exc.strerror is None:
+            exc.strerror = os.strerror(exc.errno)
+        return exc
+    return OSError(f"{path}: {exc}")
+
+
 def _fsync_dir(path):
     """Make a rename inside `path` durable. Best effort: not every OS/FS allows it."""
     try:
@@ -143,9 +157,12 @@ def atomic_write(path, mode="wb", encoding=None, newline=None):
             os.fsync(f.fileno())
         os.chmod(tmp, _target_mode(path, 0o666))
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        named = _name_the_target(exc, path)
+        if named is not exc:
+            raise named from exc
         raise
     _fsync_dir(parent)
 
@@ -229,8 +246,11 @@ def atomic_directory(path):
             old = tmp + ".old"   # tmp is unique (mkdtemp), so is this
             os.rename(path, old)
             os.rename(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         _remove(tmp)
+        named = _name_the_target(exc, path)
+        if named is not exc:
+            raise named from exc
         raise
     _fsync_dir(parent)
     if old is not None:

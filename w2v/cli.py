@@ -29,6 +29,7 @@ import warnings
 
 from w2v import evaluation, formats
 from w2v._version import __version__
+from w2v.corpus import MAX_WORKERS
 from w2v.formats import FORMAT_NAMES, detect_format, display, export_projector, load_vectors
 from w2v.progress import ProgressReporter, si
 
@@ -127,28 +128,26 @@ def build_parser():
                         "the whole model (default: from the extension: .bin binary, .txt/.vec "
                         "text, anything else native)")
     arch = p.add_mutually_exclusive_group()
+    # The training options default to None (the defaults are in TRAIN_DEFAULTS), so that
+    # --resume can tell the options given from those left out.
     arch.add_argument("--sg", dest="sg", action="store_const", const=1, help="skip-gram")
     arch.add_argument("--cbow", dest="sg", action="store_const", const=0, help="CBOW (default)")
-    p.set_defaults(sg=0)
-    p.add_argument("--size", type=int, default=100, help="vector size (100)")
-    p.add_argument("--window", type=int, default=5, help="max window (5)")
-    p.add_argument("--negative", type=int, default=5,
-                   help="negative samples, 0 = off (5)")
-    p.add_argument("--hs", action="store_true", help="hierarchical softmax")
-    p.add_argument("--sample", type=float, default=1e-3,
-                   help="subsampling threshold, 0 = off (1e-3)")
-    p.add_argument("--min-count", type=int, default=5, help="discard rarer words (5)")
-    p.add_argument("--epochs", "--iter", type=int, default=None,
+    p.add_argument("--size", type=int, help="vector size (100)")
+    p.add_argument("--window", type=int, help="max window (5)")
+    p.add_argument("--negative", type=int, help="negative samples, 0 = off (5)")
+    p.add_argument("--hs", action="store_const", const=1, help="hierarchical softmax")
+    p.add_argument("--sample", type=float, help="subsampling threshold, 0 = off (1e-3)")
+    p.add_argument("--min-count", type=int, help="discard rarer words (5)")
+    p.add_argument("--epochs", "--iter", type=int,
                    help=f"epochs (5; {DEMO_EPOCHS} for the bundled sample)")
-    p.add_argument("--threads", type=int, default=_default_threads(),
-                   help="worker threads (default: all cores available)")
-    p.add_argument("--alpha", type=float, default=None,
+    p.add_argument("--threads", type=int,
+                   help=f"worker threads, at most {MAX_WORKERS} (default: all cores available)")
+    p.add_argument("--alpha", type=float,
                    help="starting learning rate (0.025 skip-gram, 0.05 CBOW)")
-    p.add_argument("--min-alpha", type=float, default=0.0001,
-                   help="final learning rate (0.0001)")
-    p.add_argument("--max-vocab", type=int, default=None,
+    p.add_argument("--min-alpha", type=float, help="final learning rate (0.0001)")
+    p.add_argument("--max-vocab", type=int,
                    help="bound on distinct words held during the scan (rare words are pruned)")
-    p.add_argument("--seed", type=int, default=1, help="random seed (1)")
+    p.add_argument("--seed", type=int, help="random seed (1)")
     p.add_argument("--read-vocab", metavar="FILE",
                    help="take the vocabulary from a word2vec.c vocabulary file (word count per "
                         "line) instead of scanning the corpus; --min-count still applies")
@@ -156,7 +155,7 @@ def build_parser():
                    help="write the vocabulary (word count per line, word2vec.c format)")
     p.add_argument("--loss", action="store_true",
                    help="compute the training loss and show it with the progress")
-    p.add_argument("--shared-negatives", action="store_true",
+    p.add_argument("--shared-negatives", action="store_const", const=True,
                    help="skip-gram only: one set of negative samples per window, trained as "
                         "small matrix products (Ji et al. 2016); faster, same quality")
     p.add_argument("--checkpoint", metavar="DIR",
@@ -167,7 +166,8 @@ def build_parser():
                    help="epochs between checkpoints (1)")
     p.add_argument("--resume", metavar="DIR",
                    help="continue the run whose checkpoint is DIR (same CORPUS; the training "
-                        "options are those saved in the checkpoint)")
+                        "options are those saved in the checkpoint: one given with another "
+                        "value is refused)")
     p.add_argument("--quiet", action="store_true",
                    help="no progress or messages on stderr (errors only)")
 
@@ -313,7 +313,8 @@ def _describe(exc):
     elif isinstance(exc, KeyError) and len(exc.args) == 1:
         text = str(exc.args[0])
     elif isinstance(exc, MemoryError):
-        text = "out of memory"
+        # keep the library's figures and advice; a bare MemoryError says nothing
+        text = f"out of memory: {exc}" if str(exc) else "out of memory"
     else:
         text = str(exc) or type(exc).__name__
     return " ".join(display(text).split())
@@ -330,6 +331,45 @@ def _check_output(path, fmt):
         raise PermissionError(errno.EACCES, "output folder is not writable", parent)
     if fmt != "native" and os.path.isdir(path):
         raise IsADirectoryError(errno.EISDIR, "is a folder; give a file name", path)
+
+
+# The training options of `w2v train`, by argparse dest, with their defaults (threads,
+# epochs and alpha depend on the machine, the corpus and --sg: filled in cmd_train).
+TRAIN_DEFAULTS = {"sg": 0, "size": 100, "window": 5, "negative": 5, "hs": 0, "sample": 1e-3,
+                  "min_count": 5, "epochs": None, "threads": None, "alpha": None,
+                  "min_alpha": 0.0001, "max_vocab": None, "seed": 1, "shared_negatives": False}
+# what each option is in a checkpoint: (flag, the model's value)
+_RESUMED_OPTIONS = {
+    "sg": ("--sg/--cbow", lambda m: m.sg),
+    "size": ("--size", lambda m: m.vector_size),
+    "window": ("--window", lambda m: m.window),
+    "negative": ("--negative", lambda m: m.negative),
+    "hs": ("--hs", lambda m: m.hs),
+    "sample": ("--sample", lambda m: m.sample),
+    "min_count": ("--min-count", lambda m: m.min_count),
+    "epochs": ("--epochs", lambda m: m.training_state.epochs),
+    "threads": ("--threads", lambda m: m.workers),
+    "alpha": ("--alpha", lambda m: m.training_state.start_alpha),
+    "min_alpha": ("--min-alpha", lambda m: m.training_state.end_alpha),
+    "max_vocab": ("--max-vocab", lambda m: m.max_vocab_size),
+    "seed": ("--seed", lambda m: m.seed),
+    "shared_negatives": ("--shared-negatives", lambda m: m.shared_negatives),
+}
+
+
+def _check_resume_options(args, model):
+    """--resume trains with the checkpoint's options: refuse one given with another value."""
+    def text(dest, value):
+        return ("--sg" if value else "--cbow") if dest == "sg" else f"{value!r}"
+
+    for dest, value in args.given.items():
+        flag, saved = _RESUMED_OPTIONS[dest]
+        saved = saved(model)
+        if value != saved:
+            given = text(dest, value) if dest == "sg" else f"{flag} {text(dest, value)}"
+            raise CommandError(f"{given} conflicts with the checkpoint {args.resume}, which "
+                               f"trains with {flag} {text(dest, saved)}: leave the option out "
+                               f"(--resume continues with the checkpoint's options)")
 
 
 def _require_words(kv, words):
@@ -372,17 +412,28 @@ def cmd_train(args):
         args.parser.error("--read-vocab needs a CORPUS")
     if not demo and not args.output:
         args.parser.error("-o/--output is required when a CORPUS is given")
-    epochs = args.epochs if args.epochs is not None else DEMO_EPOCHS if demo else 5
+    if args.resume and args.read_vocab:
+        args.parser.error("--read-vocab cannot be used with --resume: the vocabulary is the "
+                          "checkpoint's")
+    given = {dest: getattr(args, dest) for dest in TRAIN_DEFAULTS
+             if getattr(args, dest) is not None}
+    options = {**TRAIN_DEFAULTS, "threads": _default_threads(),
+               "epochs": DEMO_EPOCHS if demo else 5, **given}
+    if options["alpha"] is None:
+        options["alpha"] = 0.025 if options["sg"] else 0.05
+    epochs = options["epochs"]
     try:
         # Word2Vec checks the training options; a bad one is a usage error
         model = Word2Vec(
-            vector_size=args.size, window=args.window, negative=args.negative, hs=int(args.hs),
-            sample=args.sample, min_count=args.min_count, epochs=epochs, workers=args.threads,
-            alpha=args.alpha if args.alpha is not None else (0.025 if args.sg else 0.05),
-            min_alpha=args.min_alpha, max_vocab_size=args.max_vocab, seed=args.seed, sg=args.sg,
-            compute_loss=args.loss, shared_negatives=args.shared_negatives)
+            vector_size=options["size"], window=options["window"], negative=options["negative"],
+            hs=options["hs"], sample=options["sample"], min_count=options["min_count"],
+            epochs=epochs, workers=options["threads"], alpha=options["alpha"],
+            min_alpha=options["min_alpha"], max_vocab_size=options["max_vocab"],
+            seed=options["seed"], sg=options["sg"], compute_loss=args.loss,
+            shared_negatives=options["shared_negatives"])
     except ValueError as exc:
         args.parser.error(str(exc))
+    args.given = given
     if demo:
         with _sample_corpus() as corpus:
             return _train(args, model, os.fspath(corpus), args.output or DEMO_OUTPUT, demo=True)
@@ -407,6 +458,7 @@ def _train(args, model, corpus, output, demo):
         state = model.training_state
         if state is None:
             raise CommandError(f"{args.resume} holds no unfinished training to resume")
+        _check_resume_options(args, model)
         source = (f"from the checkpoint {args.resume} "
                   f"(after epoch {state.epoch} of {state.epochs})")
     elif args.read_vocab:

@@ -259,10 +259,15 @@ class WordCounts:
         return len(self.words)
 
 
+# Threads of a scan, an encoding or a training run: each has its own buffers, and
+# libgomp fails (or the machine thrashes) long before absurd counts.
+MAX_WORKERS = 1024
+
+
 def _check_workers(workers):
     workers = int(workers)
-    if workers < 1:
-        raise ValueError("workers must be >= 1")
+    if not 1 <= workers <= MAX_WORKERS:
+        raise ValueError(f"workers must be in [1, {MAX_WORKERS}], got {workers}")
     return workers
 
 

@@ -26,7 +26,7 @@ from w2v.compression import (open_append, open_binary, open_write, plain_size,
                              strip_compression_suffix)
 
 __all__ = ["FORMAT_NAMES", "detect_format", "display", "export_projector", "format_for_name",
-           "is_binary_word2vec", "load_vectors", "load_word2vec_format", "read_word2vec_header",
+           "is_binary_word2vec", "load_npy", "load_vectors", "load_word2vec_format", "read_word2vec_header",
            "save_vectors", "save_word2vec_format"]
 
 _MAX_HEADER_BYTES = 4096
@@ -196,6 +196,36 @@ def export_projector(kv, directory, limit=None):
     return n
 
 
+# ---------------------------------------------------------------------- .npy
+def load_npy(path, mmap_mode=None):
+    """``np.load(path, mmap_mode, allow_pickle=False)`` after checking the header against
+    the file: a header claiming more data than the file holds (hostile or truncated) is a
+    ValueError naming the file, before anything as large as the claim is allocated."""
+    path = os.fspath(path)
+    with open(path, "rb") as f:
+        try:
+            version = np.lib.format.read_magic(f)
+            if version == (1, 0):
+                shape, _, dtype = np.lib.format.read_array_header_1_0(f)
+            elif version == (2, 0):
+                shape, _, dtype = np.lib.format.read_array_header_2_0(f)
+            else:
+                raise ValueError(f".npy format version {version} is not read by w2v")
+        except ValueError as e:
+            raise ValueError(f"{path}: not a valid .npy file: {e}") from None
+        if dtype.hasobject:
+            raise ValueError(f"{path}: holds Python objects, which are not read (no pickle)")
+        need = dtype.itemsize
+        for n in shape:
+            need *= n
+        have = os.fstat(f.fileno()).st_size - f.tell()
+    if need > have:
+        raise ValueError(f"{path}: the header claims a {dtype} array of shape {shape} "
+                         f"({need:,} bytes) but only {have:,} bytes follow it (damaged or "
+                         f"truncated file)")
+    return np.load(path, mmap_mode=mmap_mode, allow_pickle=False)
+
+
 # ---------------------------------------------------------------------- word2vec C format
 def save_word2vec_format(kv, fname, fvocab=None, binary=False, total_vec=None, write_header=True,
                          prefix="", append=False, sort_attr="count"):
@@ -278,11 +308,17 @@ def load_word2vec_format(fname, fvocab=None, binary=False, encoding="utf8", unic
         else:
             n_records, dim, header_len = _read_header(fin, fname)
             left = None if size is None else size - header_len
+        announced = n_records
         if limit and n_records is not None:
             n_records = min(n_records, limit)
         reader = _read_binary_records if binary else _read_text_records
-        words, vectors = reader(fin, fname, n_records, dim, left, encoding, unicode_errors,
-                                limit or None, np.dtype(datatype))
+        words, vectors, rest = reader(fin, fname, n_records, dim, left, encoding, unicode_errors,
+                                      limit or None, np.dtype(datatype))
+        if n_records is not None and n_records == announced and _data_follows(fin, rest):
+            # gensim reads the header's count and ignores the rest: the same vectors, said
+            warnings.warn(f"{fname}: the header announces {announced} vectors but more records "
+                          f"follow them; read the first {announced} (as gensim does); fix the "
+                          f"header count to load them all", UserWarning, stacklevel=3)
     dim = vectors.shape[1]
     keep, key_to_index, dups = [], {}, []
     for i, w in enumerate(words):
@@ -436,7 +472,7 @@ def _read_binary_records(fin, fname, n_records, dim, left, encoding, errors, lim
         arr[rows.n] = np.frombuffer(buf, dtype="<f4", count=dim, offset=space + 1)
         rows.n += 1
         pos = end
-    return words, rows.result()
+    return words, rows.result(), buf[pos:]
 
 
 def _read_text_records(fin, fname, n_records, dim, left, encoding, errors, limit, datatype):
@@ -488,7 +524,19 @@ def _read_text_records(fin, fname, n_records, dim, left, encoding, errors, limit
     if dim is None:
         raise ValueError(f"{fname}: no vectors in file")
     rows = _flush_text(rows, flat, dim, exact, n_records, store)
-    return words, rows.result()
+    return words, rows.result(), b""
+
+
+def _data_follows(fin, rest):
+    """Whether anything but whitespace is left: `rest` (bytes already read), then the file."""
+    if rest.strip():
+        return True
+    while True:
+        piece = fin.read(_READ_CHUNK)
+        if not piece:
+            return False
+        if piece.strip():
+            return True
 
 
 def _flush_text(rows, flat, dim, exact, hint, store):

@@ -601,7 +601,7 @@ class KeyedVectors:
                 raise bad(f"bad file name {name!r}")
             path = os.path.join(directory, name)
             try:
-                return np.load(path, mmap_mode=mode, allow_pickle=False)
+                return formats.load_npy(path, mode)
             except (OSError, ValueError) as e:
                 raise ValueError(f"{path}: {e}") from e
 

@@ -16,6 +16,7 @@ A training run has two input paths, both feeding the same C kernel
 Either way the calling thread stays free to report progress, run callbacks and
 turn Ctrl-C into a clean stop between sentences.
 """
+import errno
 import json
 import logging
 import os
@@ -33,7 +34,8 @@ import numpy as np
 
 from w2v._io import atomic_directory
 from w2v._train import Model, Progress, Worker, epoch_parallel, train_epoch_file
-from w2v.corpus import Corpus, encode_file_corpus, encode_sentences
+from w2v.corpus import MAX_WORKERS, Corpus, encode_file_corpus, encode_sentences
+from w2v.formats import load_npy
 from w2v.keyedvectors import KeyedVectors
 from w2v.sampling import SamplingTables
 from w2v.training import TrainingPlan, thread_seed
@@ -58,6 +60,29 @@ _CHUNKS_PER_WORKER = 64
 # cores are close and gave it no better vectors.
 _PRIVATE_ROW_BYTES = 2 << 20
 _PRIVATE_NODES = 1024
+
+# Upper bounds of the integer parameters, checked before any work (and so also for
+# the parameters read from a saved model.json).  Each fits the C type it is given to
+# (int, int64) with room for the size arithmetic done on it, and is far beyond any
+# useful value; README "Limits" lists them.
+PARAM_LIMITS = {
+    "vector_size": 1 << 20,           # C int; 4 MiB per row
+    "window": 1 << 20,                # C int
+    "negative": 1 << 20,              # C int; 2 x negative noise ids per thread
+    "workers": MAX_WORKERS,           # threads: an OpenMP team or Python threads
+    "max_sentence_length": 1 << 24,   # a buffer of this many int32 ids per thread
+    "epochs": (1 << 31) - 1,
+    "batch_words": (1 << 31) - 1,
+    "min_count": (1 << 63) - 1,       # compared with int64 counts
+    "max_vocab_size": (1 << 63) - 1,
+    "max_final_vocab": (1 << 63) - 1,
+    "seed": (1 << 64) - 1,            # a PCG64 seed and the threads' uint64 seeds
+}
+_LIMIT_REASONS = {
+    "workers": "each thread has its own buffers; more threads than cores only slow training",
+    "max_sentence_length": "each thread holds a buffer of max_sentence_length word ids; "
+                           "longer lines are split into sentences of this length anyway",
+}
 
 MODEL_FORMAT = "w2v.Word2Vec"
 MODEL_VERSION = 1
@@ -123,28 +148,28 @@ class Word2Vec:
                  batch_words=10000, compute_loss=False, callbacks=(), comment=None,
                  max_final_vocab=None, shrink_windows=True,
                  max_sentence_length=10000, sigmoid="table", shared_negatives=False):
-        self.vector_size = int(vector_size)
-        self.alpha = float(alpha)
-        self.min_alpha = float(min_alpha)
-        self.window = int(window)
-        self.min_count = int(min_count)
+        self.vector_size = _int_param("vector_size", vector_size)
+        self.alpha = _float_param("alpha", alpha)
+        self.min_alpha = _float_param("min_alpha", min_alpha)
+        self.window = _int_param("window", window)
+        self.min_count = _int_param("min_count", min_count)
         self.max_vocab_size = max_vocab_size
         self.max_final_vocab = max_final_vocab
-        self.sample = float(sample)
-        self.seed = int(seed)
-        self.workers = int(workers)
+        self.sample = _float_param("sample", sample)
+        self.seed = _int_param("seed", seed)
+        self.workers = _int_param("workers", workers)
         self.sg = int(bool(sg))
         self.hs = int(bool(hs))
-        self.negative = int(negative)
-        self.ns_exponent = float(ns_exponent)
+        self.negative = _int_param("negative", negative)
+        self.ns_exponent = _float_param("ns_exponent", ns_exponent)
         self.cbow_mean = int(bool(cbow_mean))
-        self.epochs = int(epochs)
+        self.epochs = _int_param("epochs", epochs)
         self.sorted_vocab = int(bool(sorted_vocab))
-        self.batch_words = int(batch_words)
+        self.batch_words = _int_param("batch_words", batch_words)
         self.compute_loss = bool(compute_loss)
         self.callbacks = tuple(callbacks)
         self.shrink_windows = bool(shrink_windows)
-        self.max_sentence_length = int(max_sentence_length)
+        self.max_sentence_length = _int_param("max_sentence_length", max_sentence_length)
         self.sigmoid = sigmoid
         self.shared_negatives = bool(shared_negatives)
         self._validate_params()
@@ -176,9 +201,16 @@ class Word2Vec:
 
     # ------------------------------------------------------------------ checks
     def _validate_params(self):
+        """Every parameter in its range (:data:`PARAM_LIMITS` for the upper bounds), before
+        any long work: a ValueError naming the parameter and the bound."""
         def need(cond, msg):
             if not cond:
                 raise ValueError(msg)
+        for name, high in PARAM_LIMITS.items():
+            value = getattr(self, name)
+            if value is not None and _int_param(name, value) > high:
+                raise ValueError(f"{name} must be <= {high:,}, got {value:,}"
+                                 + (f" ({_LIMIT_REASONS[name]})" if name in _LIMIT_REASONS else ""))
         need(self.vector_size > 0, f"vector_size must be > 0, got {self.vector_size}")
         need(self.window > 0, f"window must be > 0, got {self.window}")
         need(self.negative >= 0, f"negative must be >= 0, got {self.negative}")
@@ -190,7 +222,8 @@ class Word2Vec:
         need(np.isfinite(self.sample) and self.sample >= 0, f"sample must be >= 0, got {self.sample}")
         need(self.epochs > 0, f"epochs must be > 0, got {self.epochs}")
         need(self.workers > 0, f"workers must be > 0, got {self.workers}")
-        need(self.min_count >= 1 or self.min_count == 0, f"min_count must be >= 0, got {self.min_count}")
+        need(self.min_count >= 0, f"min_count must be >= 0, got {self.min_count}")
+        need(self.seed >= 0, f"seed must be >= 0, got {self.seed}")
         need(np.isfinite(self.ns_exponent), f"ns_exponent must be finite, got {self.ns_exponent}")
         need(self.batch_words > 0, f"batch_words must be > 0, got {self.batch_words}")
         need(self.max_sentence_length > 0,
@@ -287,10 +320,14 @@ class Word2Vec:
         self.vocab = vocab
         self._cache = None
         n, d = len(vocab.index_to_key), self.vector_size
-        _check_memory(n, d, 1 + bool(self.negative) + bool(self.hs))
-        # word2vec.c initialization: inputs uniform in [-0.5/d, 0.5/d), outputs zero.
+        _check_memory(n, d, 1 + bool(self.negative) + bool(self.hs), workers=self.workers,
+                      max_sentence_length=self.max_sentence_length, hs=self.hs, sg=self.sg)
+        # word2vec.c initialization: inputs uniform in [-0.5/d, 0.5/d), outputs zero
+        # (in place: no temporary as large as the matrix)
         rng = np.random.Generator(np.random.PCG64(self.seed))
-        vectors = (rng.random((n, d), dtype=np.float32) - np.float32(0.5)) / np.float32(d)
+        vectors = rng.random((n, d), dtype=np.float32)
+        vectors -= np.float32(0.5)
+        vectors /= np.float32(d)
         self.wv = KeyedVectors.from_arrays(vocab.index_to_key, vectors, counts=vocab.counts)
         self.syn1neg = np.zeros((n, d), dtype=np.float32) if self.negative else None
         self.syn1 = np.zeros((n, d), dtype=np.float32) if self.hs else None
@@ -329,6 +366,13 @@ class Word2Vec:
         ``checkpoint_every`` epochs. ``resume=True`` on a model loaded from such
         a checkpoint continues with the epoch after it, the schedule picking up
         where it stopped (the corpus and sizes must be the same as before).
+        A checkpoint path that cannot be used (its folder missing or not writable,
+        a file in the way, a folder holding something other than a w2v model) is
+        refused before training starts.  A checkpoint that fails to be written
+        during the run (disk full, I/O error) does not stop training: a
+        RuntimeWarning names the path and the error, the directory keeps the
+        previous checkpoint intact (saves are atomic), and the next checkpoint is
+        tried as planned.
         """
         if self.vocab is None:
             raise RuntimeError("build the vocabulary first (build_vocab) before training")
@@ -345,6 +389,8 @@ class Word2Vec:
                 start_alpha=self.alpha if start_alpha is None else start_alpha,
                 end_alpha=self.min_alpha if end_alpha is None else end_alpha,
                 total_examples=total_examples, total_words=total_words)
+        if checkpoint is not None:
+            _check_checkpoint_path(checkpoint)
         self._writable_weights()
         corpus = self._corpus(corpus_iterable, corpus_file, self.max_sentence_length)
         run = self._start_run(plan, corpus, compute_loss=bool(compute_loss or self.compute_loss),
@@ -436,7 +482,18 @@ class Word2Vec:
         """Save the model with the position reached: resume=True starts at ``next_epoch``."""
         self.training_state = run.plan.at_epoch(next_epoch, run.progress.words_done,
                                                 [w.rng_state for w in run.workers])
-        self.save(path)
+        try:
+            self.save(path)
+        except OSError as e:
+            # A long run is worth more than one checkpoint: go on, say so (README,
+            # "What happens when things go wrong").
+            kept = (f"it still holds the checkpoint after epoch {run.checkpointed}"
+                    if run.checkpointed else "it holds no checkpoint of this run")
+            warnings.warn(f"the checkpoint after epoch {next_epoch} could not be written to "
+                          f"{os.fspath(path)} ({_os_error_text(e)}); training continues and "
+                          f"{kept}", RuntimeWarning, stacklevel=4)
+            return
+        run.checkpointed = next_epoch
         logger.info("checkpoint after epoch %d written to %s", next_epoch, path)
 
     def _writable_weights(self):
@@ -491,9 +548,8 @@ class Word2Vec:
         try:
             with open(meta_path, encoding="ascii") as f:
                 meta = json.load(f)
-        except FileNotFoundError:
-            raise ValueError(f"{path} is not a saved w2v Word2Vec model (no {_MODEL_FILE}); "
-                             f"pickled gensim models are not read") from None
+        except (FileNotFoundError, NotADirectoryError):
+            raise _not_a_model(path) from None
         except (OSError, ValueError) as e:
             raise ValueError(f"{meta_path}: cannot read the model metadata: {e}") from e
         if not isinstance(meta, dict) or meta.get("format") != MODEL_FORMAT:
@@ -523,8 +579,7 @@ class Word2Vec:
         model.wv = wv
         for name, enabled in (("syn1neg", model.negative), ("syn1", model.hs)):
             if enabled:
-                array = np.load(os.path.join(path, name + ".npy"), mmap_mode=mmap,
-                                allow_pickle=False)
+                array = load_npy(os.path.join(path, name + ".npy"), mmap)
                 if array.shape != wv.vectors.shape or array.dtype != np.float32:
                     raise ValueError(f"{name}.npy holds {array.dtype} {array.shape}, "
                                      f"expected float32 {wv.vectors.shape}")
@@ -663,6 +718,7 @@ class _Run:
     t_start: float
     raw_words: int = 0
     effective_words: int = 0
+    checkpointed: int = 0   # the epoch after which the last checkpoint was written
 
     def loss(self):
         return sum(w.loss for w in self.workers)
@@ -678,6 +734,69 @@ class _Run:
             self.loss() if self.compute_loss else None))
 
 
+def _not_a_model(path):
+    """The error for a path that holds no model.json: what the path is, and what was expected."""
+    expected = (f"expected a folder written by Word2Vec.save or as a training checkpoint "
+                f"(holding {_MODEL_FILE})")
+    if not os.path.lexists(path):
+        return FileNotFoundError(errno.ENOENT, f"no such file or folder; {expected}", path)
+    if os.path.isdir(path):
+        if os.path.isfile(os.path.join(path, "keyedvectors.json")):
+            what = "a folder of word vectors saved by KeyedVectors.save, not a whole model"
+        else:
+            what = f"a folder without {_MODEL_FILE}"
+        return ValueError(f"{path} is {what}: {expected}")
+    try:
+        with open(path, "rb") as f:
+            head = f.read(2)
+    except OSError:
+        head = b""
+    if head[:1] == b"\x80":
+        what = "a pickle file (a gensim model?), which w2v does not read"
+    else:
+        what = "a file"
+    return ValueError(f"{path} is {what}: {expected}")
+
+
+def _check_checkpoint_path(path):
+    """Refuse, before training, a checkpoint path that cannot be written or whose
+    replacement would destroy something that is not a w2v model."""
+    path = os.path.abspath(os.fspath(path))
+    parent = os.path.dirname(path)
+    if not os.path.isdir(parent):
+        raise FileNotFoundError(errno.ENOENT, "the checkpoint's parent folder does not exist",
+                                parent)
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise PermissionError(errno.EACCES, "the checkpoint's parent folder is not writable",
+                              parent)
+    if os.path.lexists(path) and not os.path.isdir(path):
+        raise ValueError(f"checkpoint {path}: a file is in the way (a checkpoint is a folder)")
+    if os.path.isdir(path) and os.listdir(path) and \
+            not os.path.isfile(os.path.join(path, _MODEL_FILE)):
+        raise ValueError(f"checkpoint {path}: the folder holds files but no {_MODEL_FILE}; "
+                         f"a checkpoint replaces its folder, so give a new or empty one")
+
+
+def _os_error_text(e):
+    text = e.strerror or str(e)
+    return f"{e.filename}: {text}" if e.filename else text
+
+
+def _int_param(name, value):
+    """An integer parameter as a Python int; ValueError naming it when it is not one."""
+    try:
+        return int(value)
+    except (TypeError, ValueError, OverflowError) as e:
+        raise ValueError(f"{name} must be an integer, got {value!r}") from e
+
+
+def _float_param(name, value):
+    try:
+        return float(value)
+    except (TypeError, ValueError, OverflowError) as e:
+        raise ValueError(f"{name} must be a number, got {value!r}") from e
+
+
 def _nonneg_int(name, value):
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
         raise ValueError(f"{name} must be an integer >= 0, got {value!r}")
@@ -686,23 +805,79 @@ def _nonneg_int(name, value):
 
 
 
-def _physical_memory():
+# Memory estimate (_memory_needed): bytes per vocabulary word beyond the weight rows:
+# the key_to_index dict entry and its int, the id encoder's hash table entry and
+# copy of the word, the per-word tables (keep threshold, alias table) and the
+# temporaries that build them (float64 masses, sort order).
+_VOCAB_BYTES_PER_WORD = 240
+# hierarchical softmax: the Huffman path (uint8 code + int32 point per level, about
+# log2(V) levels) and its int64 offsets, plus the tree's build arrays
+_HS_BYTES_PER_WORD_LEVEL = 5
+_HS_BYTES_PER_WORD = 40
+
+
+def _memory_needed(n_words, dim, n_matrices, *, workers, max_sentence_length, hs, sg):
+    """Bytes a model of ``n_words`` x ``dim`` allocates to train, by part: a dict
+    {part: bytes} (an estimate on the high side, not counting the corpus cache on disk)."""
+    levels = max(1, int(n_words).bit_length())
+    per_thread = (4 * max_sentence_length                       # sentence buffer
+                  + 4 * (_CHUNK_TOKENS + max_sentence_length)   # chunk read from the id cache
+                  + 64 * dim)                                   # scratch vectors
+    if workers > 1 and sg:                                      # private output rows, twice
+        per_thread += 2 * (_PRIVATE_ROW_BYTES + (4 * _PRIVATE_NODES * dim if hs else 0))
+    return {
+        "weights": 4 * n_words * dim * n_matrices,
+        "vocabulary and tables": n_words * (_VOCAB_BYTES_PER_WORD + 4 + (
+            _HS_BYTES_PER_WORD + _HS_BYTES_PER_WORD_LEVEL * levels if hs else 0)),
+        f"buffers of {workers} thread{'s' if workers != 1 else ''}": workers * per_thread,
+    }
+
+
+def _available_memory(meminfo="/proc/meminfo", cgroup="/sys/fs/cgroup"):
+    """(bytes that can still be allocated without swapping, where the figure comes from),
+    or (None, None) when unknown.  Linux: MemAvailable of /proc/meminfo, lowered to
+    what a cgroup v2 memory limit leaves; elsewhere the free physical pages."""
+    have, source = None, None
     try:
-        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError):
-        return None
+        with open(meminfo, encoding="ascii") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    have, source = int(line.split()[1]) * 1024, "MemAvailable"
+                    break
+    except (OSError, ValueError, IndexError):
+        pass
+    if have is None:
+        try:
+            have = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+            source = "free physical memory"
+        except (ValueError, OSError, AttributeError):
+            pass
+    try:
+        with open(os.path.join(cgroup, "memory.max"), encoding="ascii") as f:
+            limit = f.read().strip()
+        with open(os.path.join(cgroup, "memory.current"), encoding="ascii") as f:
+            used = int(f.read().strip())
+        if limit != "max" and (have is None or int(limit) - used < have):
+            have, source = max(0, int(limit) - used), "the cgroup memory limit"
+    except (OSError, ValueError):
+        pass
+    return have, source
 
 
-def _check_memory(n_words, dim, n_matrices):
-    """Refuse up front a model that cannot fit in RAM, rather than letting the
-    kernel's first writes into lazily committed pages get the process killed."""
-    need = n_words * dim * 4 * n_matrices
-    have = _physical_memory()
+def _check_memory(n_words, dim, n_matrices, **sizes):
+    """Refuse up front a model that cannot fit in the memory available now, rather than
+    letting the first writes into lazily committed pages get the process killed."""
+    parts = _memory_needed(n_words, dim, n_matrices, **sizes)
+    need = sum(parts.values())
+    have, source = _available_memory()
     if have is not None and need > have:
+        gib = 2.0 ** 30
+        detail = ", ".join(f"{name} {size / gib:.2f}" for name, size in parts.items())
         raise MemoryError(
-            f"the model needs {need / 2**30:.1f} GiB ({n_matrices} matrices of {n_words} words x "
-            f"{dim} float32) but this machine has {have / 2**30:.1f} GiB of RAM: raise min_count, "
-            f"set max_final_vocab, or lower vector_size")
+            f"training needs about {need / gib:.1f} GiB ({detail} GiB; {n_matrices} weight "
+            f"matrices of {n_words:,} words x {dim} float32) but only {have / gib:.1f} GiB of "
+            f"memory is available ({source}): lower vector_size, set max_final_vocab, or raise "
+            f"min_count (fewer threads save their buffers)")
 
 
 def _call(callback, name, model):
