@@ -79,3 +79,51 @@ def test_line_endings_and_giant_token(tmp_path):
     assert model.corpus_count == 151
     assert set(model.wv.index_to_key) == {"one", "two", "three", "four", giant}
     assert model.corpus_total_words == 600 + 3
+
+
+# ------------------------------------------------------------------ vectors files that lie
+@pytest.mark.parametrize("binary", [False, True])
+def test_header_count_smaller_than_the_records_warns_and_reads_as_gensim(tmp_path, binary):
+    from gensim.models import KeyedVectors as GensimKeyedVectors
+
+    from w2v.keyedvectors import KeyedVectors
+    full = KeyedVectors.from_arrays(["a", "b", "c"], np.arange(9, dtype=np.float32).reshape(3, 3))
+    path = tmp_path / ("v.bin" if binary else "v.txt")
+    full.save_word2vec_format(path, binary=binary)
+    data = path.read_bytes()
+    path.write_bytes(b"2 3\n" + data[data.index(b"\n") + 1:])
+    with pytest.warns(UserWarning, match=rf"{path}: the header announces 2 vectors but more "
+                                         rf"records follow them; read the first 2"):
+        kv = KeyedVectors.load_word2vec_format(path, binary=binary)
+    theirs = GensimKeyedVectors.load_word2vec_format(str(path), binary=binary)
+    assert kv.index_to_key == theirs.index_to_key == ["a", "b"]
+    assert np.array_equal(kv.vectors, theirs.vectors)
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert len(KeyedVectors.load_word2vec_format(path, binary=binary, limit=2)) == 2
+        full.save_word2vec_format(path, binary=binary)
+        assert len(KeyedVectors.load_word2vec_format(path, binary=binary)) == 3
+
+
+def test_npy_header_claiming_a_huge_shape_is_a_value_error(tmp_path):
+    from w2v import Word2Vec
+    from w2v.keyedvectors import KeyedVectors
+    kv = KeyedVectors.from_arrays(["a", "b"], np.ones((2, 4), dtype=np.float32))
+    kv.save(tmp_path / "kv")
+    vectors = tmp_path / "kv" / "vectors.npy"
+    data = vectors.read_bytes()
+    head_end = data.index(b"\n") + 1
+    # (2, 4) -> (2000000000000, 4), 12 bytes of the header's padding dropped: same length
+    header = data[:head_end].replace(b"(2, 4)", b"(2000000000000, 4)", 1)
+    vectors.write_bytes(header.replace(b" " * 12 + b"\n", b"\n") + data[head_end:])
+    with pytest.raises(ValueError, match=r"vectors.npy: the header claims a float32 array of "
+                                         r"shape \(2000000000000, 4\) \(32,000,000,000,000 bytes\)"):
+        KeyedVectors.load(tmp_path / "kv")
+    model = Word2Vec([["a", "b"]] * 10, vector_size=4, min_count=1, epochs=1, workers=1)
+    model.save(tmp_path / "m")
+    syn1neg = tmp_path / "m" / "syn1neg.npy"
+    data = syn1neg.read_bytes()
+    syn1neg.write_bytes(data[:-8])        # truncated: one row short
+    with pytest.raises(ValueError, match=r"syn1neg.npy: the header claims .* but only 24 bytes"):
+        Word2Vec.load(tmp_path / "m")

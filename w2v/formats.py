@@ -314,7 +314,8 @@ def load_word2vec_format(fname, fvocab=None, binary=False, encoding="utf8", unic
         reader = _read_binary_records if binary else _read_text_records
         words, vectors, rest = reader(fin, fname, n_records, dim, left, encoding, unicode_errors,
                                       limit or None, np.dtype(datatype))
-        if n_records is not None and n_records == announced and _data_follows(fin, rest):
+        if announced is not None and not (limit and limit <= announced) \
+                and _data_follows(fin, rest):
             # gensim reads the header's count and ignores the rest: the same vectors, said
             warnings.warn(f"{fname}: the header announces {announced} vectors but more records "
                           f"follow them; read the first {announced} (as gensim does); fix the "
