@@ -204,7 +204,8 @@ def test_resume_on_something_else_says_what_it_is(tmp_path):
     pickled = tmp_path / "gensim.model"
     GensimWord2Vec([["a", "b"]] * 5, vector_size=4, min_count=1).save(str(pickled))
     (tmp_path / "empty").mkdir()
-    cases = {"gensim.model": "is a pickle file (a gensim model?), which w2v does not read",
+    (tmp_path / "v.txt").write_text("1 2\nword 0.5 0.25\n")
+    cases = {"v.txt": "is a word2vec vectors file (vectors only: no vocabulary counts","gensim.model": "is a pickle file (a gensim model?), which w2v does not read",
              "empty": "is a folder without model.json",
              "nope": "no such file or folder"}
     for name, expected in cases.items():

@@ -35,7 +35,7 @@ import numpy as np
 from w2v._io import atomic_directory
 from w2v._train import Model, Progress, Worker, epoch_parallel, train_epoch_file
 from w2v.corpus import MAX_WORKERS, Corpus, encode_file_corpus, encode_sentences
-from w2v.formats import load_npy
+from w2v.formats import load_npy, read_word2vec_header
 from w2v.keyedvectors import KeyedVectors
 from w2v.sampling import SamplingTables
 from w2v.training import TrainingPlan, thread_seed
@@ -754,7 +754,11 @@ def _not_a_model(path):
     if head[:1] == b"\x80":
         what = "a pickle file (a gensim model?), which w2v does not read"
     else:
-        what = "a file"
+        try:
+            read_word2vec_header(path)
+            what = "a word2vec vectors file (vectors only: no vocabulary counts or training state)"
+        except (OSError, ValueError):
+            what = "a file"
     return ValueError(f"{path} is {what}: {expected}")
 
 
