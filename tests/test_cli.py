@@ -291,8 +291,13 @@ def test_resume_continues_from_the_checkpoint_with_its_options(tmp_path):
     with pytest.raises(Crash):
         crashed.train(corpus_file=corpus, total_words=crashed.corpus_total_words, epochs=4,
                       checkpoint=str(tmp_path / "ck"), callbacks=[CrashInEpoch2()])
-    # the options given here are ignored: the checkpoint's are used
+    # the checkpoint's options are used: others are refused, equal ones are fine
     res = w2v("train", "c.txt", "-o", "v.bin", "--resume", "ck", "--size", "50", "--cbow",
+              cwd=tmp_path)
+    assert res.rc == 1 and "options conflict with the checkpoint ck: --cbow given, the " \
+        "checkpoint has --sg; --size 50 given, the checkpoint has --size 8" in res.err, res.err
+    assert not (tmp_path / "v.bin").exists()
+    res = w2v("train", "c.txt", "-o", "v.bin", "--resume", "ck", "--size", "8", "--sg",
               cwd=tmp_path)
     assert res.rc == 0, res
     assert "from the checkpoint ck (after epoch 1 of 4)" in res.err, res.err

@@ -183,11 +183,12 @@ def _cli_checkpoint(tmp_path):
 
 def test_resume_refuses_conflicting_options_and_accepts_equal_ones(tmp_path):
     ck = _cli_checkpoint(tmp_path)
-    for flags, expected in [(["--size", "300"], "--size 300 conflicts with the checkpoint"),
-                            (["--cbow"], "--cbow conflicts"),
-                            (["--threads", "2"], "--threads 2 conflicts"),
-                            (["--epochs", "3"], "--epochs 3 conflicts"),
-                            (["--min-alpha", "0.001"], "--min-alpha 0.001 conflicts")]:
+    for flags, expected in [(["--size", "300"], "--size 300 given, the checkpoint has --size 16"),
+                            (["--cbow"], "--cbow given, the checkpoint has --sg"),
+                            (["--threads", "2"], "--threads 2 given, the checkpoint has --threads 1"),
+                            (["--epochs", "3"], "--epochs 3 given, the checkpoint has --epochs 2"),
+                            (["--min-alpha", "0.001"],
+                             "--min-alpha 0.001 given, the checkpoint has --min-alpha 0.0001")]:
         res = w2v("train", str(SAMPLE), "-o", "out.bin", "--resume", str(ck), *flags,
                   cwd=tmp_path)
         line = one_line_error(res)

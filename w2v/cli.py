@@ -358,18 +358,21 @@ _RESUMED_OPTIONS = {
 
 
 def _check_resume_options(args, model):
-    """--resume trains with the checkpoint's options: refuse one given with another value."""
-    def text(dest, value):
-        return ("--sg" if value else "--cbow") if dest == "sg" else f"{value!r}"
+    """--resume trains with the checkpoint's options: refuse those given with other values."""
+    def text(dest, flag, value):
+        return ("--sg" if value else "--cbow") if dest == "sg" else f"{flag} {value!r}"
 
+    conflicts = []
     for dest, value in args.given.items():
         flag, saved = _RESUMED_OPTIONS[dest]
         saved = saved(model)
         if value != saved:
-            given = text(dest, value) if dest == "sg" else f"{flag} {text(dest, value)}"
-            raise CommandError(f"{given} conflicts with the checkpoint {args.resume}, which "
-                               f"trains with {flag} {text(dest, saved)}: leave the option out "
-                               f"(--resume continues with the checkpoint's options)")
+            conflicts.append(f"{text(dest, flag, value)} given, the checkpoint has "
+                             f"{text(dest, flag, saved)}")
+    if conflicts:
+        raise CommandError(f"options conflict with the checkpoint {args.resume}: "
+                           f"{'; '.join(conflicts)} (leave them out: --resume continues with "
+                           f"the checkpoint's options)")
 
 
 def _require_words(kv, words):
