@@ -79,12 +79,16 @@ def _checkpoint(tmp_path, corpus, **params):
 
 
 @pytest.mark.parametrize("name, value", [("max_sentence_length", 2**62), ("workers", 10**7),
-                                         ("negative", 3_000_000_000)])
+                                         ("negative", 3_000_000_000), ("epochs", 10**12)])
 def test_absurd_values_in_a_checkpoint_are_refused_at_load(tmp_path, corpus, name, value):
     ck, meta = _checkpoint(tmp_path, corpus)
-    meta["params"][name] = value
+    if name == "epochs":     # the schedule's: training would never end
+        meta["state"]["training_state"][name] = value
+    else:
+        meta["params"][name] = value
     (ck / "model.json").write_text(json.dumps(meta))
-    with pytest.raises(ValueError, match=rf"{ck}: damaged or incompatible model: .*{name} must be <="):
+    with pytest.raises(ValueError, match=rf"{ck}: damaged or incompatible model: .*{name} must be "
+                                         rf"(<=|an integer in \[1, 2147483647\])"):
         Word2Vec.load(ck)
     out = tmp_path / "out.bin"
     res = w2v("train", str(corpus), "-o", str(out), "--resume", str(ck), cwd=tmp_path)

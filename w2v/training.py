@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 __all__ = ["TrainingPlan", "thread_seed"]
 
+_INT32_MAX = 2**31 - 1     # as Word2Vec's epochs (PARAM_LIMITS)
 _INT64_MAX = 2**63 - 1
 _UINT64_LIMIT = 2**64
 
@@ -33,7 +34,7 @@ class TrainingPlan:
     rng_states: tuple = ()
 
     def __post_init__(self):
-        _integer("epochs", self.epochs, low=1)
+        _integer("epochs", self.epochs, low=1, high=_INT32_MAX)
         _integer("epoch", self.epoch, low=0)
         if self.epoch >= self.epochs:
             raise ValueError(f"epoch {self.epoch} is not within 0..{self.epochs - 1}")
