@@ -41,6 +41,7 @@ static int read_ids(int fd, index_t *buf, int64_t start, int64_t n, int *err) {
 static void train_chunks(const w2v_model *m, w2v_worker *w, w2v_progress *p, int fd,
                          const int64_t *bounds, int64_t n_chunks, int64_t longest,
                          int64_t *next, w2v_epoch_result *r) {
+    /* longest x 4 bytes fits in size_t (checked by the caller) */
     index_t *buf = malloc((size_t)(longest > 0 ? longest : 1) * sizeof(index_t));
     if (buf == NULL) {
         r->status = W2V_NO_MEMORY;
@@ -78,6 +79,14 @@ int w2v_train_epoch_file(const w2v_model *m, w2v_worker *const *workers, int n_w
     for (int64_t k = 0; k < n_chunks; k++)
         if (bounds[k + 1] - bounds[k] > longest)
             longest = bounds[k + 1] - bounds[k];
+    /* a chunk's buffer and its file offsets (ids x 4 bytes) must be representable:
+     * refuse rather than allocate a wrapped-around size */
+    if (n_chunks > 0 && (bounds[0] < 0 || (uint64_t)longest > SIZE_MAX / sizeof(index_t)
+                         || bounds[n_chunks] > INT64_MAX / (int64_t)sizeof(index_t))) {
+        for (int t = 0; t < n_workers; t++)
+            results[t].status = W2V_BAD_BOUNDS;
+        return 0;
+    }
     int team = 1;
 #ifdef _OPENMP
     /* a team of exactly n_workers threads when OpenMP allows it; with fewer,

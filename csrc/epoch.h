@@ -19,6 +19,8 @@
 enum w2v_epoch_status {
     W2V_IO_ERROR = 10,    /* pread failed (io_errno) or the file ended early (io_errno 0) */
     W2V_NO_MEMORY = 11,   /* the chunk buffer could not be allocated */
+    W2V_BAD_BOUNDS = 12,  /* chunk bounds whose buffer size or file offset would overflow
+                             (every result gets it; nothing was trained) */
 };
 
 typedef struct {

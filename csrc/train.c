@@ -4,6 +4,7 @@
  * by csrc/train_baseline.c, train_avx2.c and train_avx512.c; train_paths.h
  * says why).  See train.h for the structs and the order of random draws. */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #if defined(_WIN32)
@@ -55,6 +56,8 @@ void w2v_progress_request_stop(w2v_progress *p) {
  * buffers must never share a line (false sharing between threads). */
 static void *alloc_lines(size_t bytes) {
     const size_t line = 64;
+    if (bytes > SIZE_MAX - line)
+        return NULL;
     bytes = (bytes + line - 1) / line * line;
 #if defined(_WIN32)
     return _aligned_malloc(bytes, line);
@@ -73,14 +76,36 @@ static void free_lines(void *ptr) {
 }
 
 /* Rows [lo, lo + n) of a matrix of `rows` rows, n capped to it. */
+/* *bytes = a x b x item, or 0 (false) when a or b is negative or the product does not
+ * fit in size_t: sizes that wrapped around would allocate a short buffer that the
+ * kernels then overrun. */
+static int size_product(int64_t a, int64_t b, size_t item, size_t *bytes) {
+    if (a < 0 || b < 0 || (uint64_t)a > SIZE_MAX || (uint64_t)b > SIZE_MAX)
+        return 0;
+    size_t n = (size_t)a;
+    if (b != 0 && n > SIZE_MAX / (size_t)b)
+        return 0;
+    n *= (size_t)b;
+    if (item != 0 && n > SIZE_MAX / item)
+        return 0;
+    *bytes = n * item;
+    return 1;
+}
+
+/* alloc_lines(a x b x item), NULL when that size does not exist. */
+static void *alloc_product(int64_t a, int64_t b, size_t item) {
+    size_t bytes;
+    return size_product(a, b, item, &bytes) ? alloc_lines(bytes) : NULL;
+}
+
 static int private_rows_init(w2v_private_rows *own, int64_t lo, int64_t n, int64_t rows, int d) {
     n = n < rows - lo ? n : rows - lo;
     own->lo = lo;
     own->n = n > 0 ? n : 0;
     if (own->n == 0)
         return 1;
-    own->rows = alloc_lines((size_t)own->n * (size_t)d * sizeof(real_t));
-    own->base = alloc_lines((size_t)own->n * (size_t)d * sizeof(real_t));
+    own->rows = alloc_product(own->n, d, sizeof(real_t));
+    own->base = alloc_product(own->n, d, sizeof(real_t));
     return own->rows && own->base;
 }
 
@@ -94,6 +119,12 @@ static void private_rows_free(w2v_private_rows *own) {
 int w2v_worker_init(w2v_worker *w, const w2v_model *m, int64_t max_sentence_length,
                     uint64_t seed, int64_t private_rows, int64_t private_nodes) {
     memset(w, 0, sizeof(*w));
+    /* The sizes come from Python, which range-checks them; checked again here so
+     * that no caller can make the size arithmetic below overflow. */
+    if (max_sentence_length < 1 || m->dim < 1 || m->window < 1 || m->negative < 0
+        || m->window > INT32_MAX / 2 || m->negative > INT32_MAX / 2
+        || private_rows < 0 || private_nodes < 0)
+        return W2V_BAD_SIZE;
     w2v_init_tables();
     const int dim = m->dim, negative = m->negative > 0 ? m->negative : 1;
     w->rng = seed;
@@ -101,19 +132,19 @@ int w2v_worker_init(w2v_worker *w, const w2v_model *m, int64_t max_sentence_leng
     w->max_sentence_length = max_sentence_length;
     w->report_every = 10000;
     w->sync_every = W2V_SYNC_WORDS;
-    w->h = alloc_lines((size_t)dim * sizeof(real_t));
-    w->grad = alloc_lines((size_t)dim * sizeof(real_t));
-    w->sentence = alloc_lines((size_t)max_sentence_length * sizeof(index_t));
-    w->noise = alloc_lines((size_t)(2 * negative) * sizeof(index_t));
+    w->h = alloc_product(dim, 1, sizeof(real_t));
+    w->grad = alloc_product(dim, 1, sizeof(real_t));
+    w->sentence = alloc_product(max_sentence_length, 1, sizeof(index_t));
+    w->noise = alloc_product(2, negative, sizeof(index_t));
     int ok = w->h && w->grad && w->sentence && w->noise;
     if (ok && m->shared_negatives) {
         const int64_t context = max_sentence_length - 1 > 1 ? max_sentence_length - 1 : 1;
         w->batch_capacity = (int)(2 * (int64_t)m->window < context ? 2 * (int64_t)m->window : context);
-        const size_t n_in = (size_t)w->batch_capacity, n_out = (size_t)negative + 1;
-        w->batch_in = alloc_lines(n_in * sizeof(real_t *));
-        w->batch_out = alloc_lines(n_out * sizeof(real_t *));
-        w->batch_g = alloc_lines(n_in * n_out * sizeof(real_t));
-        w->batch_grad = alloc_lines(n_in * (size_t)dim * sizeof(real_t));
+        const int64_t n_in = w->batch_capacity, n_out = (int64_t)negative + 1;
+        w->batch_in = alloc_product(n_in, 1, sizeof(real_t *));
+        w->batch_out = alloc_product(n_out, 1, sizeof(real_t *));
+        w->batch_g = alloc_product(n_in, n_out, sizeof(real_t));
+        w->batch_grad = alloc_product(n_in, dim, sizeof(real_t));
         ok = w->batch_in && w->batch_out && w->batch_g && w->batch_grad;
     }
     if (ok && private_rows > 0 && m->negative > 0)
@@ -125,7 +156,7 @@ int w2v_worker_init(w2v_worker *w, const w2v_model *m, int64_t max_sentence_leng
     }
     if (!ok) {
         w2v_worker_free(w);
-        return -1;
+        return W2V_NO_BUFFERS;
     }
     return 0;
 }

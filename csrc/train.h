@@ -166,6 +166,13 @@ typedef struct {
     w2v_private_rows own_syn1neg, own_syn1;
 } w2v_worker;
 
+/* Failures of w2v_worker_init. */
+enum w2v_init_status {
+    W2V_NO_BUFFERS = -1,  /* out of memory, or a buffer size that does not fit in size_t */
+    W2V_BAD_SIZE = -2,    /* max_sentence_length < 1, window or negative beyond INT32_MAX / 2,
+                             private_rows or private_nodes < 0, or a model without dim/window */
+};
+
 /* Fills the sigmoid table; idempotent and thread-safe in practice (every call
  * writes the same values), called by w2v_worker_init. */
 void w2v_init_tables(void);
@@ -174,8 +181,8 @@ void w2v_init_tables(void);
  * a worker trains only the model it was made for.  private_rows (of syn1neg)
  * and private_nodes (of syn1): 0, or how many output rows the worker trains in
  * its own copy ("Private output rows"; capped at the matrix, unused when the
- * model has no such matrix).  0 on success, -1 when out of memory (nothing left
- * allocated). */
+ * model has no such matrix).  0 on success, else an enum w2v_init_status
+ * (nothing left allocated). */
 int w2v_worker_init(w2v_worker *w, const w2v_model *m, int64_t max_sentence_length,
                     uint64_t seed, int64_t private_rows, int64_t private_nodes);
 void w2v_worker_free(w2v_worker *w);

@@ -160,3 +160,58 @@ def test_cli_keeps_the_memory_advice(tmp_path):
     line = one_line_error(res)
     assert res.rc == 1 and "out of memory: training needs about" in line, res.err[-2000:]
     assert "lower vector_size" in line and "GiB" in line
+
+
+# ------------------------------------------------------------------ sizes where C allocates
+_KERNEL_SETUP = """
+import numpy as np, os, sys
+sys.path.insert(0, {tests!r})
+from helpers import make_inputs
+from w2v._train import Model, Progress, Worker, train_epoch_file
+arrays, counts = make_inputs(50, 8, seed=0)
+model = Model(**arrays, sg=1, hs=1, negative=3, window=2)
+"""
+
+
+def _kernel_script(body):
+    return _KERNEL_SETUP.format(tests=os.path.dirname(__file__)) + body
+
+
+def test_worker_buffer_size_that_overflows_is_a_memory_error_not_a_crash(tmp_path):
+    """2**62 ids x 4 bytes wrapped to 0 in the C worker set-up: a short buffer, then
+    heap corruption ("corrupted size vs. prev_size") or SIGSEGV once it trained."""
+    res = _run_python(_kernel_script(
+        "w = Worker(model, seed=1, max_sentence_length=2**62)\n"
+        "ids = np.tile(np.r_[np.arange(20, dtype=np.int32), -1], 200)\n"
+        "w.train(ids, Progress(len(ids), 0.025, 0.0001))\n"), tmp_path)
+    assert res.returncode == 1, (res.returncode, res.stderr[-2000:])
+    assert "MemoryError: cannot allocate the worker's buffers (max_sentence_length=" \
+           "4611686018427387904 ids" in res.stderr
+
+
+def test_sizes_beyond_the_c_types_are_value_errors():
+    from helpers import make_inputs
+
+    from w2v._train import Model, Worker
+    arrays, _ = make_inputs(50, 8, seed=0)
+    for name in ("negative", "window"):
+        kw = dict(sg=1, hs=1, negative=3, window=2)
+        kw[name] = 2**31
+        with pytest.raises(ValueError, match=rf"{name} must be <= 1073741823, got 2147483648"):
+            Model(**arrays, **kw)
+    model = Model(**arrays, sg=1, hs=1, negative=3, window=2)
+    with pytest.raises(ValueError, match="max_sentence_length must be <= 9223372036854775807"):
+        Worker(model, seed=1, max_sentence_length=2**63)
+    with pytest.raises(ValueError, match="max_sentence_length must be >= 1"):
+        Worker(model, seed=1, max_sentence_length=0)
+
+
+def test_chunk_bounds_too_large_to_address_are_refused_not_a_crash(tmp_path):
+    ids = tmp_path / "ids.i32"
+    np.tile(np.r_[np.arange(20, dtype=np.int32), -1], 200).tofile(ids)
+    res = _run_python(_kernel_script(
+        f"fd = os.open({str(ids)!r}, os.O_RDONLY)\n"
+        "train_epoch_file([Worker(model, seed=1)], Progress(4200, 0.025, 0.0001), fd,\n"
+        "                 np.array([0, 2**62], dtype=np.int64), path='ids.i32')\n"), tmp_path)
+    assert res.returncode == 1, (res.returncode, res.stderr[-2000:])
+    assert "ValueError: chunk bounds out of range for ids.i32" in res.stderr

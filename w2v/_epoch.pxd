@@ -6,6 +6,7 @@ cdef extern from "epoch.h" nogil:
     enum w2v_epoch_status:
         W2V_IO_ERROR
         W2V_NO_MEMORY
+        W2V_BAD_BOUNDS
 
     ctypedef struct w2v_epoch_result:
         int status

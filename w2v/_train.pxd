@@ -73,6 +73,10 @@ cdef extern from "train.h" nogil:
         w2v_private_rows own_syn1neg
         w2v_private_rows own_syn1
 
+    enum w2v_init_status:
+        W2V_NO_BUFFERS
+        W2V_BAD_SIZE
+
     void w2v_init_tables()
     int w2v_worker_init(w2v_worker *w, const w2v_model *m, int64_t max_sentence_length,
                         uint64_t seed, int64_t private_rows, int64_t private_nodes)

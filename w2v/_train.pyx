@@ -13,13 +13,13 @@ import os
 import numpy as np
 
 cimport numpy as cnp
-from libc.stdint cimport int64_t, uint64_t, INT32_MAX
+from libc.stdint cimport int64_t, uint64_t, INT32_MAX, INT64_MAX
 from libc.stdlib cimport malloc, free
 from libc.string cimport memset
 
 from w2v._types cimport real_t, index_t
 # the extern declarations of csrc/train.h come from w2v/_train.pxd (same name: included automatically)
-from w2v._epoch cimport (W2V_IO_ERROR, W2V_NO_MEMORY, w2v_epoch_result, w2v_epoch_parallel,
+from w2v._epoch cimport (W2V_BAD_BOUNDS, W2V_IO_ERROR, W2V_NO_MEMORY, w2v_epoch_result, w2v_epoch_parallel,
                          w2v_train_epoch_file)
 
 cnp.import_array()
@@ -86,6 +86,9 @@ def _raise_for_status(status, *, vocab_size=0, bad_pos=0, bad_id=None, io_errno=
         raise OSError(f"{where}the id cache ended early (was it changed while training?)")
     if status == W2V_NO_MEMORY:
         raise MemoryError("cannot allocate a chunk buffer for training")
+    if status == W2V_BAD_BOUNDS:
+        raise ValueError(f"chunk bounds out of range for {path}: a chunk or an offset "
+                         f"too large to address")
 
 
 def _require(name, a, dtype, shape=None, writable=False):
@@ -150,6 +153,10 @@ cdef class Model:
             raise ValueError(f"negative must be >= 0, got {negative}")
         if window < 1:
             raise ValueError(f"window must be >= 1, got {window}")
+        # the worker's buffers hold 2 x negative ids and 2 x window rows (C int sizes)
+        for name, value in (("negative", negative), ("window", window)):
+            if value > INT32_MAX // 2:
+                raise ValueError(f"{name} must be <= {INT32_MAX // 2}, got {value}")
         if not hs and negative == 0:
             raise ValueError("nothing to train: enable hs or set negative > 0")
         if sigmoid not in _SIGMOIDS:
@@ -339,17 +346,27 @@ cdef class Worker:
             raise ValueError(f"seed must be in [0, 2**64), got {seed}")
         if max_sentence_length < 1:
             raise ValueError(f"max_sentence_length must be >= 1, got {max_sentence_length}")
+        if max_sentence_length > INT64_MAX:
+            raise ValueError(f"max_sentence_length must be <= {INT64_MAX}, "
+                             f"got {max_sentence_length}")
         if report_every < 1:
             raise ValueError(f"report_every must be >= 1, got {report_every}")
-        if private_rows < 0 or private_nodes < 0:
+        if not (0 <= private_rows <= INT64_MAX and 0 <= private_nodes <= INT64_MAX):
             raise ValueError(f"private_rows and private_nodes must be >= 0, "
                              f"got {private_rows} and {private_nodes}")
         if sync_every is not None and sync_every < 1:
             raise ValueError(f"sync_every must be >= 1, got {sync_every}")
         w2v_worker_free(&self.c)
-        if w2v_worker_init(&self.c, &model.c, max_sentence_length, <uint64_t>seed,
-                           private_rows, private_nodes) != 0:
-            raise MemoryError("cannot allocate the worker's buffers")
+        status = w2v_worker_init(&self.c, &model.c, max_sentence_length, <uint64_t>seed,
+                                 private_rows, private_nodes)
+        if status == W2V_BAD_SIZE:
+            raise ValueError(f"sizes out of range for the worker's buffers "
+                             f"(max_sentence_length={max_sentence_length}, "
+                             f"private_rows={private_rows}, private_nodes={private_nodes})")
+        if status != 0:
+            raise MemoryError(f"cannot allocate the worker's buffers (max_sentence_length="
+                              f"{max_sentence_length} ids, vector size {model.c.dim}, "
+                              f"negative {model.c.negative}, window {model.c.window})")
         self.c.report_every = report_every
         if sync_every is not None:
             self.c.sync_every = sync_every
