@@ -739,13 +739,14 @@ def _not_a_model(path):
     expected = (f"expected a folder written by Word2Vec.save or as a training checkpoint "
                 f"(holding {_MODEL_FILE})")
     if not os.path.lexists(path):
-        return FileNotFoundError(errno.ENOENT, f"no such file or folder; {expected}", path)
+        return ValueError(f"{path} is not a saved w2v Word2Vec model: no such file or folder; "
+                          f"{expected}")
     if os.path.isdir(path):
         if os.path.isfile(os.path.join(path, "keyedvectors.json")):
             what = "a folder of word vectors saved by KeyedVectors.save, not a whole model"
         else:
             what = f"a folder without {_MODEL_FILE}"
-        return ValueError(f"{path} is {what}: {expected}")
+        return ValueError(f"{path} is not a saved w2v Word2Vec model: it is {what}; {expected}")
     try:
         with open(path, "rb") as f:
             head = f.read(2)
@@ -759,7 +760,7 @@ def _not_a_model(path):
             what = "a word2vec vectors file (vectors only: no vocabulary counts or training state)"
         except (OSError, ValueError):
             what = "a file"
-    return ValueError(f"{path} is {what}: {expected}")
+    return ValueError(f"{path} is not a saved w2v Word2Vec model: it is {what}; {expected}")
 
 
 def _check_checkpoint_path(path):
