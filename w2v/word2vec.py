@@ -64,7 +64,7 @@ _PRIVATE_NODES = 1024
 # Upper bounds of the integer parameters, checked before any work (and so also for
 # the parameters read from a saved model.json).  Each fits the C type it is given to
 # (int, int64) with room for the size arithmetic done on it, and is far beyond any
-# useful value; README "Limits" lists them.
+# useful value; README, "Parameter limits", lists them.
 PARAM_LIMITS = {
     "vector_size": 1 << 20,           # C int; 4 MiB per row
     "window": 1 << 20,                # C int
