@@ -94,6 +94,30 @@ def test_keyedvectors_load_reads_gensim_kv_and_model(saved, config):
         Word2Vec.load(kv_path)
 
 
+@pytest.mark.parametrize("protocol", [0, 1, 2, 3, 5])
+def test_every_pickle_protocol_reads(tmp_path, protocol):
+    g = gensim_model("cbow_ns")
+    with open(tmp_path / "p.kv", "wb") as f:
+        pickle.dump(g.wv, f, protocol=protocol)
+    assert_same_vocab_vectors(KeyedVectors.load(tmp_path / "p.kv"), g.wv)
+
+
+def test_compressed_names_as_gensim_writes_them(tmp_path):
+    """gensim 4 under a .gz name: a plain pickle with .npz side files; gensim 3
+    (smart_open): a gzip-compressed pickle."""
+    import gzip
+    g = gensim_model("sg_ns_hs")
+    g.save(str(tmp_path / "m.model.gz"), sep_limit=10)
+    assert (tmp_path / "m.model.gz.wv.vectors.npz").exists()
+    m = Word2Vec.load(tmp_path / "m.model.gz")
+    assert_same_vocab_vectors(m.wv, g.wv)
+    np.testing.assert_array_equal(m.syn1, g.syn1)
+    g = gensim_model("sg_ns_hs")       # not saved yet: no side-file list in its state
+    with gzip.open(tmp_path / "kv.gz", "wb") as f:
+        pickle.dump(g.wv, f, protocol=2)
+    assert_same_vocab_vectors(KeyedVectors.load(tmp_path / "kv.gz"), g.wv)
+
+
 def test_converted_model_trains_on_and_survives_a_native_save(saved, tmp_path):
     g, path = saved["sg_ns_hs", "sep"]
     m = Word2Vec.load(path)

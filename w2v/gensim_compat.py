@@ -21,18 +21,23 @@ gensim 1-2 (``syn0``, ``index2word``) and pre-1.0 models holding ``syn0`` themse
 This is the only place w2v reads a pickle; its own files are JSON + .npy.
 """
 import _compat_pickle
-import bz2
-import gzip
+import collections
 import os
 import pickle
 import re
 
 import numpy as np
 
+from w2v.compression import open_binary
+
 __all__ = ["RestrictedUnpickler", "Stub", "is_pickle", "load_gensim", "load_keyedvectors",
            "load_word2vec", "to_gensim", "from_gensim", "convert"]
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+
+
+class Refused(pickle.UnpicklingError):
+    """The file names something a gensim model does not hold (it could run code)."""
 
 
 class Stub:
@@ -66,22 +71,22 @@ class Stub:
         return f"<Stub {self.qualname}: {sorted(self.state)}>"
 
 
-def _reconstructor(cls, base, state):
-    """copyreg._reconstructor (protocol 0/1 pickles of gensim 1.x objects), for stubs only."""
-    if not (isinstance(cls, type) and issubclass(cls, Stub)) or base is not object or state is not None:
-        raise pickle.UnpicklingError("refused: copyreg._reconstructor of a non-gensim object")
-    return cls()
-
-
-def _latin1_bytes(text, encoding):
-    """_codecs.encode as Python 3 protocol-2 pickles use it for bytes (numpy array data);
-    latin-1 only, so no other codec is ever looked up."""
-    if not isinstance(text, str) or encoding not in ("latin1", "latin-1"):
-        raise pickle.UnpicklingError(f"refused: _codecs.encode with {encoding!r}")
-    return text.encode("latin-1")
-
-
 def _allowed_globals():
+    """The callables a gensim file may name, made afresh for each load: a pickle can set
+    attributes of what it names (BUILD), and must not change them for the next load."""
+    def _reconstructor(cls, base, state):
+        """copyreg._reconstructor (protocol 0/1 pickles of gensim 1.x objects), for stubs only."""
+        if not (isinstance(cls, type) and issubclass(cls, Stub)) or base is not object or state is not None:
+            raise Refused("refused: copyreg._reconstructor of a non-gensim object")
+        return cls()
+
+    def _latin1_bytes(text, encoding):
+        """_codecs.encode as Python 3 protocol-2 pickles use it for bytes (numpy array data);
+        latin-1 only, so no other codec is ever looked up."""
+        if not isinstance(text, str) or encoding not in ("latin1", "latin-1"):
+            raise Refused(f"refused: _codecs.encode with {encoding!r}")
+        return text.encode("latin-1")
+
     try:
         from numpy._core import multiarray, numeric     # numpy >= 2
     except ImportError:                                 # numpy 1.x
@@ -89,8 +94,8 @@ def _allowed_globals():
     allowed = {
         ("numpy", "ndarray"): np.ndarray,
         ("numpy", "dtype"): np.dtype,
-        ("collections", "defaultdict"): __import__("collections").defaultdict,
-        ("collections", "OrderedDict"): __import__("collections").OrderedDict,
+        ("collections", "defaultdict"): collections.defaultdict,
+        ("collections", "OrderedDict"): collections.OrderedDict,
         ("builtins", "int"): int,
         ("builtins", "float"): float,
         ("copyreg", "_reconstructor"): _reconstructor,
@@ -133,42 +138,36 @@ class RestrictedUnpickler(pickle.Unpickler):
             if key not in self._stubs:
                 self._stubs[key] = type(name, (Stub,), {"_module": module, "_name": name})
             return self._stubs[key]
-        raise pickle.UnpicklingError(f"refused to load {module}.{name}: a gensim model file "
+        raise Refused(f"refused to load {module}.{name}: a gensim model file "
                                      f"holds no such object (it could run code)")
 
     def persistent_load(self, pid):
-        raise pickle.UnpicklingError("refused: persistent ids are not part of gensim files")
+        raise Refused("refused: persistent ids are not part of gensim files")
 
 
 def is_pickle(path):
-    """True when ``path`` is a file that starts like a pickle (protocol 2+, or 0/1 and
-    compressed ones: gensim's ``.gz``/``.bz2`` names)."""
+    """True when ``path`` is a file that starts like a pickle (protocol 2+, or 0/1),
+    after decompression when it is gzip/bz2/xz."""
     path = os.fspath(path)
     if not os.path.isfile(path):
         return False
     try:
-        with _open(path) as f:
+        with open_binary(path) as f:
             head = f.read(2)
-    except OSError:
+    except (OSError, ValueError):
         return False
     return len(head) == 2 and (head[0] == 0x80 and 2 <= head[1] <= 5 or head[:1] in (b"(", b"}", b"c"))
 
 
-def _open(path):
-    if path.endswith(".gz"):
-        return gzip.open(path, "rb")
-    if path.endswith(".bz2"):
-        return bz2.open(path, "rb")
-    return open(path, "rb")
-
-
 def _unpickle(path):
-    with _open(path) as f:
+    # gensim 4 writes a plain pickle even under a .gz name, gensim 3 (smart_open) a
+    # compressed one: the magic bytes tell
+    with open_binary(path) as f:
         try:
             return RestrictedUnpickler(f).load()
-        except pickle.UnpicklingError as e:
+        except Refused as e:
             raise ValueError(f"{path}: {e}") from None
-        except (EOFError, AttributeError, TypeError, IndexError, KeyError, ImportError) as e:
+        except (pickle.UnpicklingError, EOFError, AttributeError, TypeError, IndexError, KeyError, ImportError) as e:
             raise ValueError(f"{path}: not a readable gensim file: {type(e).__name__}: {e}") from None
 
 
@@ -204,7 +203,7 @@ def _check_attr(attr, fname):
 def load_gensim(path, mmap=None):
     """Read a gensim-saved file (and its side arrays) into stubs: the root :class:`Stub`."""
     path = os.fspath(path)
-    compressed = path.endswith((".gz", ".bz2"))
+    compressed = path.endswith((".gz", ".bz2"))     # gensim's rule for its side files: .npz
     if compressed and mmap:
         raise ValueError(f"{path}: a compressed gensim file cannot be memory-mapped (mmap=None)")
     root = _unpickle(path)
