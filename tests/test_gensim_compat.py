@@ -487,3 +487,38 @@ def test_deepwalk_client_pattern_matches_gensim():
     assert emb.shape == (len(ours.wv), 16)
     g_from_ours = ours.wv.to_gensim()
     assert g_from_ours.most_similar("0", topn=3) == pytest.approx(ours.wv.most_similar("0", topn=3))
+
+
+@pytest.mark.parametrize("max_vocab_size", [5, 12, 25])
+def test_max_vocab_rule_gensim_counts_as_gensim(max_vocab_size):
+    sentences = corpus(200, seed=5)
+    kw = dict(vector_size=4, min_count=1, max_vocab_size=max_vocab_size, workers=1)
+    theirs = GWord2Vec(**kw)
+    theirs.scan_vocab(sentences)
+    ours = Word2Vec(**kw, max_vocab_rule="gensim")
+    ours.scan_vocab(sentences)
+    assert ours.raw_vocab == dict(theirs.raw_vocab)
+    default = Word2Vec(**kw)
+    default.scan_vocab(sentences)
+    assert len(default.raw_vocab) <= max_vocab_size      # word2vec.c's rule: never over the bound
+    # build_vocab with the gensim rule: gensim's vocabulary and counts
+    theirs.prepare_vocab()
+    ours = Word2Vec(**kw, max_vocab_rule="gensim")
+    ours.build_vocab(sentences)
+    assert {w: ours.wv.get_vecattr(w, "count") for w in ours.wv.index_to_key} == \
+        {w: theirs.wv.get_vecattr(w, "count") for w in theirs.wv.index_to_key}
+
+
+def test_max_vocab_rule_is_saved_and_older_saves_default_to_word2vec(tmp_path):
+    import json
+    m = Word2Vec(SENTENCES, vector_size=4, min_count=1, max_vocab_size=30, max_vocab_rule="gensim",
+                 workers=1, epochs=1)
+    m.save(tmp_path / "m")
+    assert Word2Vec.load(tmp_path / "m").max_vocab_rule == "gensim"
+    meta_path = tmp_path / "m" / "model.json"
+    meta = json.loads(meta_path.read_text())
+    del meta["params"]["max_vocab_rule"]
+    meta_path.write_text(json.dumps(meta))
+    assert Word2Vec.load(tmp_path / "m").max_vocab_rule == "word2vec"
+    with pytest.raises(ValueError, match="max_vocab_rule"):
+        Word2Vec(max_vocab_rule="fasttext")

@@ -31,7 +31,7 @@ import numpy as np
 from w2v.compression import open_binary
 
 __all__ = ["RestrictedUnpickler", "Stub", "is_pickle", "load_gensim", "load_keyedvectors",
-           "load_word2vec", "to_gensim", "from_gensim", "convert"]
+           "load_word2vec", "to_gensim", "from_gensim", "convert", "count_words_gensim"]
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
@@ -395,6 +395,43 @@ def _word2vec_from_root(root, path, model_class=None):
         tree = HuffmanTree(flat_codes, flat_points.astype(np.int32), offsets)
     model._set_loaded_tree(tree)
     return model
+
+
+# ---------------------------------------------------------------------------- vocabulary scan
+def count_words_gensim(corpus, max_vocab_size, trim_rule=None):
+    """Count the words of ``corpus`` (token lists) with gensim's ``max_vocab_size`` rule:
+    after each sentence that leaves more than ``max_vocab_size`` distinct words, drop
+    those counted fewer than ``min_reduce`` times (``trim_rule`` may keep or drop them:
+    gensim's prune_vocab), then raise ``min_reduce`` by one.  It starts at 1, so the
+    first pruning drops nothing.  (word2vec.c's rule, w2v's default, prunes before the
+    table overflows, drops counts <= min_reduce and never skips a round.)  A
+    :class:`w2v.corpus.WordCounts`; pure Python, one thread."""
+    from w2v.corpus import WordCounts
+    from w2v.vocab import RULE_DISCARD, RULE_KEEP
+    counts = collections.defaultdict(int)
+    total = sentences = pruned_words = pruned_count = peak = 0
+    min_reduce = 1
+    for sentence in corpus:
+        sentences += 1
+        total += len(sentence)
+        for word in sentence:
+            counts[word] += 1
+        if max_vocab_size and len(counts) > max_vocab_size:
+            peak = max(peak, len(counts))
+            for word in list(counts):
+                count = counts[word]
+                keep = count >= min_reduce
+                if trim_rule is not None:
+                    rule = trim_rule(word, count, min_reduce)
+                    keep = True if rule == RULE_KEEP else False if rule == RULE_DISCARD else keep
+                if not keep:
+                    pruned_words += 1
+                    pruned_count += counts.pop(word)
+            min_reduce += 1
+    return WordCounts(words=list(counts), counts=np.fromiter(counts.values(), np.int64, len(counts)),
+                      total_words=total, n_sentences=sentences, pruned_words=pruned_words,
+                      pruned_count=pruned_count, min_reduce=min_reduce,
+                      peak_size=max(peak, len(counts)))
 
 
 # ---------------------------------------------------------------------------- gensim objects

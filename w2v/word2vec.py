@@ -72,7 +72,9 @@ _SAVED_PARAMS = ("vector_size", "alpha", "window", "min_count", "max_vocab_size"
                  "seed", "workers", "min_alpha", "sg", "hs", "negative", "ns_exponent",
                  "cbow_mean", "epochs", "sorted_vocab", "batch_words", "compute_loss",
                  "max_final_vocab", "shrink_windows", "max_sentence_length", "sigmoid",
-                 "shared_negatives")
+                 "shared_negatives", "max_vocab_rule")
+# Parameters added after format_version 1 was fixed: their value when model.json lacks them
+_PARAM_DEFAULTS = {"max_vocab_rule": "word2vec"}
 _SAVED_VOCAB_STATS = ("raw_words", "n_sentences", "min_count", "effective_min_count",
                       "max_final_vocab", "sorted_vocab", "pruned_words", "pruned_count",
                       "discarded_words", "discarded_count")
@@ -116,7 +118,14 @@ class Word2Vec:
     arguments: ``max_sentence_length`` (longer sentences are split, never
     truncated), ``sigmoid`` ("table" or "exact") and ``shared_negatives``
     (skip-gram negative sampling with one set of noise words per window, as
-    small dense matrix products: Ji et al. 2016).
+    small dense matrix products: Ji et al. 2016) and ``max_vocab_rule``: how
+    ``max_vocab_size`` prunes the scan.  "word2vec" (the default: word2vec.c's rule,
+    in C, on ``workers`` threads) drops the words counted ``<= min_reduce`` times
+    before a new word would overflow the table; "gensim" (gensim's counts exactly,
+    in Python on one thread) drops those counted ``< min_reduce`` times after each
+    sentence that overflows it, its first round dropping nothing.  The default keeps
+    the table within ``max_vocab_size`` at every moment, gensim's lets one sentence
+    overshoot it.
 
     Accepted and ignored, as listed in :data:`GENSIM_IGNORED`: ``hashfxn`` (the
     initial vectors come from one PCG64 stream seeded by ``seed``, not from a hash
@@ -132,7 +141,8 @@ class Word2Vec:
                  hashfxn=hash, epochs=5, null_word=0, trim_rule=None, sorted_vocab=1,
                  batch_words=10000, compute_loss=False, callbacks=(), comment=None,
                  max_final_vocab=None, shrink_windows=True,
-                 max_sentence_length=10000, sigmoid="table", shared_negatives=False):
+                 max_sentence_length=10000, sigmoid="table", shared_negatives=False,
+                 max_vocab_rule="word2vec"):
         self.vector_size = int(vector_size)
         self.alpha = float(alpha)
         self.min_alpha = float(min_alpha)
@@ -157,6 +167,7 @@ class Word2Vec:
         self.max_sentence_length = int(max_sentence_length)
         self.sigmoid = sigmoid
         self.shared_negatives = bool(shared_negatives)
+        self.max_vocab_rule = max_vocab_rule
         self._validate_params()
 
         self.vocab = None
@@ -211,6 +222,8 @@ class Word2Vec:
              f"max_vocab_size must be None or > 0, got {self.max_vocab_size}")
         need(self.max_final_vocab is None or int(self.max_final_vocab) > 0,
              f"max_final_vocab must be None or > 0, got {self.max_final_vocab}")
+        need(self.max_vocab_rule in ("word2vec", "gensim"),
+             f"max_vocab_rule must be 'word2vec' or 'gensim', got {self.max_vocab_rule!r}")
         need(self.sigmoid in ("table", "exact"), f"sigmoid must be 'table' or 'exact', got {self.sigmoid!r}")
         need(not self.shared_negatives or (self.sg and self.negative and not self.hs),
              "shared_negatives=True needs skip-gram with negative sampling only (sg=1, negative > 0, hs=0)")
@@ -254,6 +267,10 @@ class Word2Vec:
                                       "builds the vocabulary")
         self._set_vocab_params(min_count, sample)
         corpus = self._corpus(corpus_iterable, corpus_file, self.max_sentence_length)
+        if self.max_vocab_rule == "gensim" and self.max_vocab_size:
+            self.scan_vocab(corpus, trim_rule=trim_rule)
+            self.prepare_vocab(trim_rule=trim_rule)
+            return self
         t0 = time.perf_counter()
         vocab = Vocab.from_corpus(
             corpus, workers=self.workers, max_vocab_size=self.max_vocab_size,
@@ -293,12 +310,16 @@ class Word2Vec:
         """gensim's first build_vocab step: count the words into ``raw_vocab``
         (``{word: count}``, editable before :meth:`prepare_vocab`); returns
         ``(total_words, corpus_count)``.  ``progress_per`` is ignored and ``trim_rule``
-        applies in prepare_vocab (the scan prunes with word2vec.c's rule, not gensim's)."""
+        applies in prepare_vocab, and in the scan's pruning with ``max_vocab_rule="gensim"``."""
         corpus = self._corpus(corpus_iterable, corpus_file, self.max_sentence_length)
-        scan = count_words(corpus, workers=workers or self.workers, max_vocab_size=self.max_vocab_size)
+        if self.max_vocab_rule == "gensim" and self.max_vocab_size:
+            trim = trim_rule if trim_rule is not None else getattr(self, "_trim_rule", None)
+            scan = gensim_compat.count_words_gensim(corpus, self.max_vocab_size, trim)
+        else:
+            scan = count_words(corpus, workers=workers or self.workers,
+                               max_vocab_size=self.max_vocab_size)
         self.raw_vocab = dict(zip(scan.words, scan.counts.tolist()))
         self._raw_scan = scan
-        self._trim_rule = trim_rule if trim_rule is not None else getattr(self, "_trim_rule", None)
         return scan.total_words, scan.n_sentences
 
     def prepare_vocab(self, update=False, keep_raw_vocab=False, trim_rule=None, min_count=None,
@@ -322,7 +343,7 @@ class Word2Vec:
             n_sentences=scan.n_sentences, pruned_words=scan.pruned_words,
             pruned_count=scan.pruned_count, min_count=min_count,
             max_final_vocab=self.max_final_vocab,
-            trim_rule=trim_rule if trim_rule is not None else self._trim_rule,
+            trim_rule=trim_rule if trim_rule is not None else getattr(self, "_trim_rule", None),
             sorted_vocab=bool(self.sorted_vocab))
         # gensim's estimate of the corpus left after downsampling (for the report)
         kept = vocab.counts.astype(np.float64)
@@ -649,7 +670,8 @@ class Word2Vec:
     @classmethod
     def _from_saved(cls, path, meta, mmap):
         params, state, stats = meta["params"], meta["state"], meta["vocab"]
-        model = cls(**{name: params[name] for name in _SAVED_PARAMS})
+        model = cls(**{name: params[name] if name not in _PARAM_DEFAULTS
+                       else params.get(name, _PARAM_DEFAULTS[name]) for name in _SAVED_PARAMS})
         wv = KeyedVectors.load(path, mmap=mmap)
         if wv.vector_size != model.vector_size:
             raise ValueError(f"vectors have size {wv.vector_size}, the parameters say "
