@@ -522,3 +522,23 @@ def test_max_vocab_rule_is_saved_and_older_saves_default_to_word2vec(tmp_path):
     assert Word2Vec.load(tmp_path / "m").max_vocab_rule == "word2vec"
     with pytest.raises(ValueError, match="max_vocab_rule"):
         Word2Vec(max_vocab_rule="fasttext")
+
+
+@pytest.mark.parametrize("damage", ["no_vectors", "window_list", "counts_missing", "bad_point"])
+def test_damaged_gensim_state_is_a_value_error(tmp_path, damage):
+    g = gensim_model("sg_ns_hs")
+    model, names = _old_layout(g, 3)
+    if damage == "no_vectors":
+        del model.wv.vectors
+    elif damage == "window_list":
+        model.window = [1, 2]
+    elif damage == "counts_missing":
+        for entry in model.wv.vocab.values():
+            del entry.count
+    else:
+        next(iter(model.wv.vocab.values())).point = np.array([10**6], dtype=np.uint32)
+    with fake_gensim_classes(names):
+        with open(tmp_path / "bad.model", "wb") as f:
+            pickle.dump(model, f, protocol=2)
+    with pytest.raises(ValueError, match="bad.model"):
+        Word2Vec.load(tmp_path / "bad.model")

@@ -278,9 +278,7 @@ def _entry(entry, attr, word, path):
 
 def _keyedvectors(keys, vectors, vecattrs, kv_class):
     counts = vecattrs.get("count")
-    kv = kv_class.from_arrays(keys, np.asarray(vectors) if not isinstance(vectors, np.memmap)
-                              else vectors,
-                              counts=None if counts is None else counts)
+    kv = kv_class.from_arrays(keys, vectors, counts=counts)
     for attr, values in vecattrs.items():
         if attr != "count":
             kv.expandos[attr] = values
@@ -291,7 +289,7 @@ def load_keyedvectors(path, mmap=None, kv_class=None):
     """A gensim-saved ``KeyedVectors`` (or the vectors of a gensim ``Word2Vec``) as a
     w2v :class:`~w2v.keyedvectors.KeyedVectors`."""
     path = os.fspath(path)
-    return _kv_from_root(load_gensim(path, mmap=mmap), path, kv_class)
+    return _rebuilt(_kv_from_root, load_gensim(path, mmap=mmap), path, kv_class)
 
 
 def _kv_from_root(root, path, kv_class=None):
@@ -310,7 +308,16 @@ def load_word2vec(path, mmap=None, model_class=None):
     :class:`~w2v.word2vec.Word2Vec`: same vectors, output weights, vocabulary, counts,
     Huffman tree and training parameters."""
     path = os.fspath(path)
-    return _word2vec_from_root(load_gensim(path, mmap=mmap), path, model_class)
+    return _rebuilt(_word2vec_from_root, load_gensim(path, mmap=mmap), path, model_class)
+
+
+def _rebuilt(rebuild, root, path, cls):
+    """rebuild(root, path, cls), any surprise in the file's state reported as a ValueError."""
+    try:
+        return rebuild(root, path, cls)
+    except (TypeError, AttributeError, KeyError, IndexError, OverflowError) as e:
+        raise ValueError(f"{path}: damaged or unsupported gensim file: "
+                         f"{type(e).__name__}: {e}") from e
 
 
 def _word2vec_from_root(root, path, model_class=None):
@@ -334,6 +341,8 @@ def _word2vec_from_root(root, path, model_class=None):
                     state[name] = sub.state[name]
     wv_stub = state.get("wv") if isinstance(state.get("wv"), Stub) else root
     keys, vectors, vecattrs = _vectors_state(wv_stub, path)
+    if vectors.dtype != np.float32:         # the kernels train float32
+        vectors = vectors.astype(np.float32)
     wv = _keyedvectors(keys, vectors, vecattrs, KeyedVectors)
     if "count" not in wv.expandos:
         raise ValueError(f"{path}: the word counts are missing")
@@ -460,7 +469,7 @@ def convert(source, out_dir):
     source = os.fspath(source)
     root = load_gensim(source)
     if _is_word2vec(root):
-        _word2vec_from_root(root, source).save(out_dir)
+        _rebuilt(_word2vec_from_root, root, source, None).save(out_dir)
         return "Word2Vec"
-    _kv_from_root(root, source).save(out_dir)
+    _rebuilt(_kv_from_root, root, source, None).save(out_dir)
     return "KeyedVectors"

@@ -34,9 +34,9 @@ import numpy as np
 from w2v import gensim_compat
 from w2v._io import atomic_directory
 from w2v._train import Model, Progress, Worker, epoch_parallel, train_epoch_file
+from w2v._vecmath import top_desc
 from w2v.corpus import Corpus, count_words, encode_file_corpus, encode_sentences
 from w2v.huffman import HuffmanTree
-from w2v._vecmath import top_desc
 from w2v.keyedvectors import KeyedVectors
 from w2v.sampling import SamplingTables
 from w2v.training import TrainingPlan, thread_seed
