@@ -76,7 +76,8 @@ def _allowed_globals():
     attributes of what it names (BUILD), and must not change them for the next load."""
     def _reconstructor(cls, base, state):
         """copyreg._reconstructor (protocol 0/1 pickles of gensim 1.x objects), for stubs only."""
-        if not (isinstance(cls, type) and issubclass(cls, Stub)) or base is not object or state is not None:
+        is_stub = isinstance(cls, type) and issubclass(cls, Stub)
+        if not is_stub or base is not object or state is not None:
             raise Refused("refused: copyreg._reconstructor of a non-gensim object")
         return cls()
 
@@ -167,8 +168,10 @@ def _unpickle(path):
             return RestrictedUnpickler(f).load()
         except Refused as e:
             raise ValueError(f"{path}: {e}") from None
-        except (pickle.UnpicklingError, EOFError, AttributeError, TypeError, IndexError, KeyError, ImportError) as e:
-            raise ValueError(f"{path}: not a readable gensim file: {type(e).__name__}: {e}") from None
+        except (pickle.UnpicklingError, EOFError, AttributeError, TypeError, IndexError, KeyError,
+                ImportError) as e:
+            raise ValueError(f"{path}: not a readable gensim file: {type(e).__name__}: {e}") \
+                from None
 
 
 def _load_specials(obj, fname, mmap, compressed):
@@ -395,11 +398,11 @@ def _word2vec_from_root(root, path, model_class=None):
         lengths = np.fromiter((len(c) for c in codes), dtype=np.int64, count=len(codes))
         offsets = np.zeros(len(codes) + 1, dtype=np.int64)
         np.cumsum(lengths, out=offsets[1:])
-        flat_codes = np.concatenate([np.asarray(c, np.uint8) for c in codes]) if len(codes) else np.empty(0, np.uint8)
-        flat_points = (np.concatenate([np.asarray(p, np.int64) for p in points])
-                       if len(points) else np.empty(0, np.int64))
-        if flat_codes.size != flat_points.size or (flat_codes > 1).any() or (
-                flat_points.size and not (0 <= flat_points.min() and flat_points.max() < len(keys))):
+        flat_codes = np.concatenate([np.empty(0, np.uint8)] + [np.asarray(c, np.uint8) for c in codes])
+        flat_points = np.concatenate([np.empty(0, np.int64)] + [np.asarray(p, np.int64) for p in points])
+        point_lengths = np.fromiter((len(p) for p in points), dtype=np.int64, count=len(points))
+        if not np.array_equal(lengths, point_lengths) or (flat_codes > 1).any() or (flat_points.size and not (
+                0 <= flat_points.min() and flat_points.max() < len(keys))):
             raise ValueError(f"{path}: damaged Huffman codes/points")
         tree = HuffmanTree(flat_codes, flat_points.astype(np.int32), offsets)
     model._set_loaded_tree(tree)
