@@ -314,6 +314,9 @@ def test_to_gensim_and_from_gensim():
     assert ours.vectors is not g.wv.vectors
     back = ours.to_gensim()
     assert isinstance(back, GKeyedVectors)
+    hs = Word2Vec(SENTENCES, vector_size=4, min_count=2, hs=1, negative=0, workers=1, epochs=1)
+    np.testing.assert_array_equal(hs.wv.to_gensim().get_vecattr("w3", "point"),
+                                  hs.wv.get_vecattr("w3", "point"))
     assert_same_vocab_vectors(back, g.wv)
     assert back.most_similar("w2", topn=5) == g.wv.most_similar("w2", topn=5)
     assert back.evaluate_word_pairs is not None and back.get_vecattr("w1", "count") == \
@@ -370,6 +373,8 @@ def test_huffman_code_point_vecattrs_match_gensim_without_ties():
     ours = Word2Vec(sentences, vector_size=4, min_count=1, hs=1, negative=0, workers=1, epochs=1)
     theirs = GWord2Vec(sentences, vector_size=4, min_count=1, hs=1, negative=0, workers=1, epochs=1)
     assert ours.wv.index_to_key == theirs.wv.index_to_key
+    assert "code" not in ours.wv.expandos       # made on first use: ~200 MB per million words
+    assert ours.wv.expandos["point"].shape == (len(ours.wv),) and "code" in ours.wv.expandos
     for w in ours.wv.index_to_key:
         np.testing.assert_array_equal(ours.wv.get_vecattr(w, "code"), theirs.wv.get_vecattr(w, "code"))
         np.testing.assert_array_equal(ours.wv.get_vecattr(w, "point"), theirs.wv.get_vecattr(w, "point"))

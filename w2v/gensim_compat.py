@@ -456,7 +456,8 @@ def to_gensim(kv):
     out.key_to_index = dict(kv.key_to_index)
     out.next_index = len(out.index_to_key)
     out.vectors = np.array(kv.vectors)
-    out.expandos = {attr: np.array(values) for attr, values in kv.expandos.items()}
+    names = list(kv.expandos) + [n for n in getattr(kv.expandos, "NAMES", ()) if n not in kv.expandos]
+    out.expandos = {name: np.array(kv.expandos[name]) for name in names}
     return out
 
 

@@ -177,9 +177,11 @@ class KeyedVectors:
     def get_vecattr(self, key, attr):
         """Attribute `attr` of `key` (``KeyError`` if `key` or `attr` is unknown)."""
         index = self.get_index(key)
-        if attr not in self.expandos:
-            raise KeyError(f"no attribute {attr!r} (known: {sorted(self.expandos)})")
-        return self.expandos[attr][index]
+        try:
+            values = self.expandos[attr]    # may be made on first use (Huffman paths)
+        except KeyError:
+            raise KeyError(f"no attribute {attr!r} (known: {sorted(self.expandos)})") from None
+        return values[index]
 
     # ------------------------------------------------------------------ lookups
     def get_index(self, key, default=None):

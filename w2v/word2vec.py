@@ -430,19 +430,8 @@ class Word2Vec:
                                             hs=self.hs and tree is None)
         if tree is not None:
             self._tables = self._tables._replace(huffman=tree)
-        if self.hs:
-            # gensim's per-word Huffman paths: 'code' (uint8 branches) and 'point'
-            # (uint32 inner nodes, rows of syn1), root first; views of the flat tree
-            tree = self._tables.huffman
-            codes = np.empty(len(self.vocab), dtype=object)
-            points = np.empty(len(self.vocab), dtype=object)
-            point_u32 = tree.points.view(np.uint32)
-            bounds = tree.offsets.tolist()
-            for w, (lo, hi) in enumerate(zip(bounds, bounds[1:])):
-                codes[w] = tree.codes[lo:hi]
-                points[w] = point_u32[lo:hi]
-            self.wv.expandos["code"] = codes
-            self.wv.expandos["point"] = points
+        expandos = {k: v for k, v in self.wv.expandos.items() if k not in HuffmanPaths.NAMES}
+        self.wv.expandos = HuffmanPaths(expandos, self._tables.huffman) if self.hs else expandos
 
     def _kernel_model(self, compute_loss):
         return Model(syn0=self.wv.vectors, syn1neg=self.syn1neg, syn1=self.syn1,
@@ -902,6 +891,31 @@ class _Run:
             progress.words_done, progress.total_words, progress.alpha, epoch + 1,
             self.plan.epochs, time.perf_counter() - self.t_start,
             self.loss() if self.compute_loss else None))
+
+
+class HuffmanPaths(dict):
+    """``wv.expandos`` of a hierarchical-softmax model: gensim's per-word Huffman paths,
+    ``'code'`` (uint8 branches) and ``'point'`` (uint32 inner nodes, rows of syn1), root
+    first, appear on first use (``expandos['code']``, ``get_vecattr(w, 'code')``): as one
+    small array per word they cost about 200 MB per million words."""
+    NAMES = ("code", "point")
+
+    def __init__(self, attrs, tree):
+        super().__init__(attrs)
+        self.tree = tree
+
+    def __missing__(self, name):
+        if name not in self.NAMES:
+            raise KeyError(name)
+        n = len(self.tree.offsets) - 1
+        codes, points = np.empty(n, dtype=object), np.empty(n, dtype=object)
+        point_u32 = self.tree.points.view(np.uint32)
+        bounds = self.tree.offsets.tolist()
+        for w, (lo, hi) in enumerate(zip(bounds, bounds[1:])):
+            codes[w] = self.tree.codes[lo:hi]
+            points[w] = point_u32[lo:hi]
+        self["code"], self["point"] = codes, points
+        return self[name]
 
 
 def _log_sigmoid_table():
