@@ -31,6 +31,11 @@ int64_t ph_count(const vt_table *t, const char *w, size_t len) {
     return k >= 0 ? t->entries[k].count : 0;
 }
 
+const char *ph_entry(const vt_table *t, size_t k, size_t *len) {
+    *len = t->entries[k].len;
+    return t->arena + t->entries[k].offset;
+}
+
 static int ph_reserve(char **buf, size_t *cap, size_t need) {
     if (need <= *cap) return VT_OK;
     size_t c = *cap ? *cap : 256;

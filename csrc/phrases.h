@@ -40,6 +40,8 @@ typedef struct ph_scoring {
 double ph_score(const ph_scoring *s, int64_t a, int64_t b, int64_t ab);
 /* Count of word in t (0 when absent). */
 int64_t ph_count(const vt_table *t, const char *w, size_t len);
+/* Bytes of entry k (its length in *len). */
+const char *ph_entry(const vt_table *t, size_t k, size_t *len);
 
 /* Token and sentence boundaries shared by learner and applier. */
 typedef struct ph_tokens {

@@ -14,6 +14,7 @@ cdef extern from "phrases.h" nogil:
 
     double ph_score(const ph_scoring *s, int64_t a, int64_t b, int64_t ab)
     int64_t ph_count(const vt_table *t, const char *w, size_t len)
+    const char *ph_entry(const vt_table *t, size_t k, size_t *len)
 
     ctypedef struct ph_learner:
         vt_table *vocab

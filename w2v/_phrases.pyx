@@ -135,17 +135,44 @@ cdef class Learner:
             rc = ph_learn_tokens(self.l, p, pl, &sent_lens[0], sent_lens.shape[0])
         _check(rc)
 
-    def add_counts(self, words, const int64_t[::1] counts):
-        """Add ``counts[i]`` occurrences of ``words[i]`` (bytes), no pruning."""
-        cdef bytes w
-        cdef Py_ssize_t i = 0
-        if len(words) != counts.shape[0]:
-            raise ValueError("words and counts differ in length")
-        for w in words:
+    def add_counts(self, const unsigned char[::1] blob, const int64_t[::1] lens,
+                   const int64_t[::1] counts):
+        """Add ``counts[i]`` occurrences of word i (bytes ``lens[i]`` long, all
+        concatenated in ``blob``), without pruning: restores a saved vocabulary."""
+        cdef Py_ssize_t i
+        cdef size_t off = 0
+        cdef int rc = VT_OK
+        cdef const char *p = NULL
+        cdef int64_t one = 1
+        if lens.shape[0] != counts.shape[0]:
+            raise ValueError("lengths and counts differ in length")
+        sent = np.array([lens.shape[0]], dtype=np.int64)
+        _check_tokens(blob, lens, sent)
+        for i in range(counts.shape[0]):
             if counts[i] < 1:
-                raise ValueError(f"count of {w!r} must be >= 1, got {counts[i]}")
-            _check(vt_add(self.l.vocab, w, len(w), counts[i]))
-            i += 1
+                raise ValueError(f"counts must be >= 1, entry {i} has {counts[i]}")
+        if blob.shape[0]:
+            p = <const char *>&blob[0]
+        with nogil:
+            for i in range(lens.shape[0]):
+                rc = vt_add(self.l.vocab, p + off, lens[i], counts[i])
+                if rc != VT_OK:
+                    break
+                off += lens[i]
+        _check(rc)
+
+    def words_at(self, const int64_t[::1] index):
+        """Entries ``index`` as bytes."""
+        cdef Py_ssize_t i
+        cdef size_t n
+        cdef const char *p
+        cdef list out = []
+        for i in range(index.shape[0]):
+            if index[i] < 0 or <size_t>index[i] >= self.l.vocab.size:
+                raise IndexError(index[i])
+            p = ph_entry(self.l.vocab, index[i], &n)
+            out.append(p[:n])
+        return out
 
     def merge(self, Learner other):
         """gensim's add_vocab: fold ``other``'s counts in, then prune once by
@@ -218,6 +245,10 @@ cdef class Learner:
     @property
     def max_vocab_size(self):
         return self.l.max_vocab_size
+
+    @max_vocab_size.setter
+    def max_vocab_size(self, int64_t v):
+        self.l.max_vocab_size = v
 
 
 cdef int _check_tokens(const unsigned char[::1] blob, const int64_t[::1] lens,
