@@ -593,7 +593,7 @@ class FrozenPhrases(_PhrasesTransformation):
         workers = _check_workers(workers)
         paths = _corpus_paths(corpus_file)
         out_path = os.path.abspath(os.fspath(out_path))
-        if any(os.path.exists(p) and os.path.samefile(p, out_path) for p in paths):
+        if os.path.exists(out_path) and any(os.path.samefile(p, out_path) for p in paths):
             raise ValueError(f"{out_path}: the output must not be one of the input files")
         model = self._model()
         made = 0
