@@ -150,6 +150,9 @@ void ph_learner_free(ph_learner *l) {
     if (!l) return;
     vt_table_free(l->vocab);
     free(l->pending);
+    free(l->ops);
+    free(l->op_offs);
+    free(l->op_lens);
     free(l->tok.partial);
     free(l);
 }
@@ -159,6 +162,39 @@ int ph_prune(vt_table *vocab, int64_t max_size, int64_t *min_reduce) {
     int rc = vt_prune(vocab, *min_reduce - 1);
     *min_reduce += 1;
     return rc;
+}
+
+/* Words are added a sentence (or PH_OPS_FLUSH words) at a time, in the order
+ * gensim adds them, so that vt_add_many can prefetch ahead. */
+#define PH_OPS_FLUSH 4096
+
+static int ln_flush(ph_learner *l) {
+    const int rc = vt_add_many(l->vocab, l->ops, l->op_offs, l->op_lens, NULL, l->n_ops);
+    l->n_ops = 0;
+    l->ops_len = 0;
+    return rc;
+}
+
+/* Queue the word a + b (b may be empty). */
+static int ln_queue(ph_learner *l, const char *a, size_t alen, const char *b, size_t blen) {
+    int rc;
+    if (l->n_ops == l->op_cap) {
+        size_t cap = l->op_cap ? l->op_cap * 2 : 256;
+        size_t *o = (size_t *)realloc(l->op_offs, cap * sizeof(size_t));
+        if (!o) return VT_ENOMEM;
+        l->op_offs = o;
+        o = (size_t *)realloc(l->op_lens, cap * sizeof(size_t));
+        if (!o) return VT_ENOMEM;
+        l->op_lens = o;
+        l->op_cap = cap;
+    }
+    l->op_offs[l->n_ops] = l->ops_len;
+    l->op_lens[l->n_ops] = alen + blen;
+    if ((rc = ph_append(&l->ops, &l->ops_len, &l->ops_cap, a, alen)) != VT_OK ||
+        (rc = ph_append(&l->ops, &l->ops_len, &l->ops_cap, b, blen)) != VT_OK)
+        return rc;
+    l->n_ops += 1;
+    return l->n_ops >= PH_OPS_FLUSH ? ln_flush(l) : VT_OK;
 }
 
 static int ln_token(ph_learner *l, const char *w, size_t len) {
@@ -172,12 +208,11 @@ static int ln_token(ph_learner *l, const char *w, size_t len) {
             return rc;
         return ph_append(&l->pending, &l->pending_len, &l->pending_cap, w, len);
     }
-    if ((rc = vt_add(l->vocab, w, len, 1)) != VT_OK) return rc;
+    if ((rc = ln_queue(l, w, len, "", 0)) != VT_OK) return rc;
     if (l->have_start) {
         if ((rc = ph_append(&l->pending, &l->pending_len, &l->pending_cap, l->delim,
                             l->delim_len)) != VT_OK ||
-            (rc = ph_append(&l->pending, &l->pending_len, &l->pending_cap, w, len)) != VT_OK ||
-            (rc = vt_add(l->vocab, l->pending, l->pending_len, 1)) != VT_OK)
+            (rc = ln_queue(l, l->pending, l->pending_len, w, len)) != VT_OK)
             return rc;
     }
     /* every token both ends one candidate and starts the next */
@@ -187,9 +222,11 @@ static int ln_token(ph_learner *l, const char *w, size_t len) {
 }
 
 static int ln_end_sentence(ph_learner *l) {
+    int rc;
     l->have_start = 0;
     l->pending_len = 0;
     l->sentences += 1;
+    if ((rc = ln_flush(l)) != VT_OK) return rc;
     return ph_prune(l->vocab, l->max_vocab_size, &l->min_reduce);
 }
 
@@ -214,11 +251,12 @@ int ph_learn_tokens(ph_learner *l, const char *blob, const int64_t *lens,
 /* ---- exporting ---- */
 
 size_t ph_candidates(const vt_table *vocab, const char *delim, size_t delim_len,
-                     int64_t *out_index, int64_t *out_a, int64_t *out_b) {
+                     int64_t skip_le, int64_t *out_index, int64_t *out_a, int64_t *out_b) {
     size_t n = 0;
     const char d0 = delim[0];
     for (size_t k = 0; k < vocab->size; k++) {
         const vt_entry *e = &vocab->entries[k];
+        if (e->count <= skip_le) continue;
         const char *s = vocab->arena + e->offset;
         const size_t len = e->len;
         /* str.split semantics: non-overlapping matches, left to right */

@@ -63,6 +63,11 @@ typedef struct ph_learner {
     int have_start;
     char *pending;                /* start token, then <D>connector for each connector since */
     size_t pending_len, pending_cap;
+    /* words to add, collected over a sentence and added in one vt_add_many */
+    char *ops;
+    size_t ops_len, ops_cap;
+    size_t *op_offs, *op_lens;
+    size_t n_ops, op_cap;
     ph_tokens tok;
 } ph_learner;
 
@@ -85,10 +90,11 @@ int ph_prune(vt_table *vocab, int64_t max_size, int64_t *min_reduce);
  * holds the delimiter, split left to right; the first and last pieces must
  * be entries too.  Writes entry index, count of first piece, count of last
  * piece for each such candidate into out_index/out_a/out_b (capacity
- * vocab->size) and returns how many.  Scoring and the threshold are the
- * caller's (ph_score for the built-in scorers). */
+ * vocab->size) and returns how many.  Entries counted <= skip_le are
+ * skipped (for a scorer that can never pass them).  Scoring and the
+ * threshold are the caller's (ph_score for the built-in scorers). */
 size_t ph_candidates(const vt_table *vocab, const char *delim, size_t delim_len,
-                     int64_t *out_index, int64_t *out_a, int64_t *out_b);
+                     int64_t skip_le, int64_t *out_index, int64_t *out_a, int64_t *out_b);
 
 /* How an applier scores a candidate: with a frozen table (phrase string ->
  * scores[index]), or live from a vocabulary (gensim Phrases.score_candidate). */

@@ -31,7 +31,7 @@ cdef extern from "phrases.h" nogil:
                         const int64_t *sent_lens, int64_t n_sent)
     int ph_prune(vt_table *vocab, int64_t max_size, int64_t *min_reduce)
     size_t ph_candidates(const vt_table *vocab, const char *delim, size_t delim_len,
-                         int64_t *out_index, int64_t *out_a, int64_t *out_b)
+                         int64_t skip_le, int64_t *out_index, int64_t *out_a, int64_t *out_b)
 
     ctypedef struct ph_model:
         const vt_table *connectors

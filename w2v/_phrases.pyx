@@ -202,9 +202,10 @@ cdef class Learner:
     def count(self, bytes w):
         return ph_count(self.l.vocab, w, len(w))
 
-    def candidates(self):
+    def candidates(self, int64_t skip_le=0):
         """(index, count of first piece, count of last piece, count) of every
-        entry holding the delimiter whose first and last pieces are entries."""
+        entry counted more than ``skip_le`` times that holds the delimiter and
+        whose first and last pieces are entries."""
         cdef size_t n = self.l.vocab.size, k
         cdef const char *d = self.delim
         cdef size_t dl = len(self.delim)
@@ -215,7 +216,7 @@ cdef class Learner:
         if n == 0:
             return idx, a, b, np.empty(0, dtype=np.int64)
         with nogil:
-            k = ph_candidates(self.l.vocab, d, dl, &vi[0], &va[0], &vb[0])
+            k = ph_candidates(self.l.vocab, d, dl, skip_le, &vi[0], &va[0], &vb[0])
         idx = idx[:k]
         return idx, a[:k], b[:k], self.counts()[idx]
 

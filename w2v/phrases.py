@@ -516,7 +516,15 @@ class Phrases(_PhrasesTransformation):
 
     def export_phrases(self):
         """{phrase: score} of every phrase in ``vocab`` scoring above ``threshold``."""
-        index, a, b, ab = self._learner.candidates()
+        # entries no built-in score can pass are skipped in C: the default score
+        # is <= 0 < threshold for counts <= min_count, npmi is -inf below min_count
+        kind = self._builtin_kind()
+        skip = 0
+        if kind == _phrases.SCORE_DEFAULT:
+            skip = math.floor(self.min_count)
+        elif kind == _phrases.SCORE_NPMI:
+            skip = math.ceil(self.min_count) - 1
+        index, a, b, ab = self._learner.candidates(max(0, skip))
         scores = self._score(a, b, ab)
         keep = ~(scores <= self.threshold)
         words = self._learner.words_at(index[keep])
