@@ -144,6 +144,12 @@ def test_apply_file_matches_gensim(austen_lines, tmp_path):
         assert out.read_text().split("\n") == expected + [""]
         assert "_" not in text
         assert made == sum("_" in t for t in " ".join(expected).split())
+    applier = wf.byte_applier()                        # blocks cut anywhere
+    data, pieces = path.read_bytes(), []
+    for i in range(0, len(data), 777):
+        pieces.append(applier.apply_block(data[i:i + 777]))
+    pieces.append(applier.apply_block(b"", 0, True))
+    assert b"".join(pieces).decode().split("\n") == expected + [""]
     xz = tmp_path / "c.xz"
     xz.write_bytes(lzma.compress(path.read_bytes()))
     wf.apply_file(str(xz), str(tmp_path / "outxz.txt"), workers=2)

@@ -592,6 +592,14 @@ class FrozenPhrases(_PhrasesTransformation):
             return phrase, score
         return None, None
 
+    def byte_applier(self):
+        """A streaming applier for raw corpus bytes: ``a.apply_block(buf, n=-1,
+        final=False)`` returns the phrased text of the lines completed so far
+        (tokens separated by one space, each line ended by a newline); call it
+        with ``final=True`` (an empty block will do) at the end of the input.
+        One per thread; for wiring phrases into corpus encoding."""
+        return _phrases.Applier(self._model(), self.max_sentence_length)
+
     def apply_file(self, corpus_file, out_path, workers=1):
         """Write the phrased text of ``corpus_file`` (a path, folder or list) to
         ``out_path``: one line per input line that holds tokens, tokens separated
@@ -611,7 +619,7 @@ class FrozenPhrases(_PhrasesTransformation):
                 if workers > 1 and detect_compression(path) is None:
                     bounds = _split_points(path, workers, _EOL_BYTE)
                 if bounds is None or len(bounds) <= 2:
-                    applier = _phrases.Applier(model, self.max_sentence_length)
+                    applier = self.byte_applier()
                     for block in _blocks(path, _BLOCK, overlap=workers > 1):
                         out.write(applier.apply_block(block))
                     out.write(applier.apply_block(b"", 0, True))
