@@ -116,6 +116,14 @@ void vt_table_free(vt_table *t) {
     free(t);
 }
 
+/* Bytes [0, len - 8) of two words of len > 8 bytes whose last 8 bytes (the
+ * key) are already known to be equal; one load each up to 16 bytes. */
+static inline int vt_head_equal(const char *a, const char *b, size_t len) {
+    if (len <= 16)
+        return vt_load64((const unsigned char *)a) == vt_load64((const unsigned char *)b);
+    return memcmp(a, b, len - 8) == 0;
+}
+
 /* Slot holding word, or the empty slot where it would go. */
 static inline uint64_t vt_probe(const vt_table *t, const char *word, size_t len, uint64_t h,
                                 uint64_t key, int *found) {
@@ -130,7 +138,7 @@ static inline uint64_t vt_probe(const vt_table *t, const char *word, size_t len,
         if ((s >> 32) == tag) {
             const vt_entry *e = &t->entries[(uint32_t)s - 1];
             if (e->len == len && e->key == key &&
-                (len <= 8 || memcmp(t->arena + e->offset, word, len) == 0)) {
+                (len <= 8 || vt_head_equal(t->arena + e->offset, word, len))) {
                 *found = 1;
                 return i;
             }
