@@ -74,7 +74,8 @@ def _checkpoint(tmp_path, corpus, **params):
     model = Word2Vec(**{**SMALL, "epochs": 2, **params})
     model.build_vocab(corpus_file=str(corpus))
     ck = tmp_path / "ck"
-    model.train(corpus_file=str(corpus), total_words=model.corpus_total_words, checkpoint=ck)
+    model.train(corpus_file=str(corpus), total_words=model.corpus_total_words,
+                epochs=model.epochs, checkpoint=ck)
     return ck, json.loads((ck / "model.json").read_text())
 
 

@@ -116,7 +116,7 @@ def test_unusable_checkpoint_path_is_refused_before_training(tmp_path, text_corp
 
     def train(ck):
         model.train(corpus_file=str(text_corpus), total_words=model.corpus_total_words,
-                    checkpoint=ck, callbacks=[NoEpoch()])
+                    epochs=model.epochs, checkpoint=ck, callbacks=[NoEpoch()])
 
     in_the_way = tmp_path / "file"
     in_the_way.write_bytes(b"precious")
@@ -158,7 +158,8 @@ def test_failed_checkpoint_write_warns_and_training_goes_on(tmp_path, text_corpu
     try:
         with pytest.warns(RuntimeWarning) as caught:
             model.train(corpus_file=str(text_corpus), total_words=model.corpus_total_words,
-                        checkpoint=ck, callbacks=[LimitAfterFirstCheckpoint()])
+                        epochs=model.epochs, checkpoint=ck,
+                        callbacks=[LimitAfterFirstCheckpoint()])
     finally:
         resource.setrlimit(resource.RLIMIT_FSIZE, old_limit)
         signal.signal(signal.SIGXFSZ, old_handler)
@@ -206,7 +207,7 @@ def test_resume_on_something_else_says_what_it_is(tmp_path):
     GensimWord2Vec([["a", "b"]] * 5, vector_size=4, min_count=1).save(str(pickled))
     (tmp_path / "empty").mkdir()
     (tmp_path / "v.txt").write_text("1 2\nword 0.5 0.25\n")
-    cases = {"v.txt": "is a word2vec vectors file (vectors only: no vocabulary counts","gensim.model": "is a pickle file (a gensim model?), which w2v does not read",
+    cases = {"v.txt": "is a word2vec vectors file (vectors only: no vocabulary counts",
              "empty": "is a folder without model.json",
              "nope": "no such file or folder"}
     for name, expected in cases.items():
@@ -215,6 +216,10 @@ def test_resume_on_something_else_says_what_it_is(tmp_path):
         line = one_line_error(res)
         assert expected in line and name in line, line
         assert "expected a folder written by Word2Vec.save or as a training checkpoint" in line
+    # a gensim model is read, but it is no checkpoint
+    res = w2v("train", str(SAMPLE), "-o", "out.bin", "--resume", str(pickled), cwd=tmp_path)
+    line = one_line_error(res)
+    assert f"{pickled} is a gensim model file, not a w2v checkpoint" in line, line
 
 
 # ------------------------------------------------------------------ full disk
