@@ -178,16 +178,11 @@ def build_parser():
     # ---- phrases
     p = _add_subparser(
         sub, "phrases", "join collocations (new york -> new_york) in a corpus",
-        "Learn phrases from a corpus and write it phrased, as word2vec's word2phrase does:
-"
-        "two words that occur together much more often than apart are joined with '_'
-"
-        "(gensim's Phrases rules and scores). Each pass joins pairs of the previous pass's
-"
+        "Learn phrases from a corpus and write it phrased, as word2vec's word2phrase does:\n"
+        "two words that occur together much more often than apart are joined with '_'\n"
+        "(gensim's Phrases rules and scores). Each pass joins pairs of the previous pass's\n"
         "tokens: --passes 2 gives phrases of up to 4 words.",
-        epilog="examples:
-  w2v phrases corpus.txt -o phrased.txt --passes 2
-"
+        epilog="examples:\n  w2v phrases corpus.txt -o phrased.txt --passes 2\n"
                "  w2v phrases corpus.txt -o phrased.txt --scoring npmi --threshold 0.5 "
                "--connector-words english")
     p.add_argument("corpus", nargs="+", metavar="CORPUS",
