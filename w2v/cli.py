@@ -451,7 +451,7 @@ def _train(args, model, corpus, output, demo):
         models = learn_phrases(corpus.paths, passes=args.phrases, workers=model.workers)
         _say(args, "phrases: " + ", ".join(f"{len(m.phrasegrams):,}" for m in models)
              + f" in {time.perf_counter() - t0:.1f} s; the corpus is phrased as it is read")
-        corpus = Corpus(corpus, phrases=models)
+        model.phrases = tuple(models)       # applied by build_vocab and train, saved with it
     if args.resume:
         model = Word2Vec.load(args.resume)       # the checkpoint's options replace the given ones
         state = model.training_state

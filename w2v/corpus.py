@@ -110,9 +110,10 @@ class Corpus:
     ``phrases``: a :class:`w2v.phrases.FrozenPhrases` (a ``Phrases`` is frozen)
     or a list of them, applied in order to every sentence as it is read, so the
     corpus is seen phrased ("new york" -> "new_york") without a phrased copy on
-    disk.  File bytes go through each one's ``byte_applier`` before tokenizing,
-    which gives the tokens of ``apply_file``'s output; iterable sentences are
-    cut to ``max_sentence_length`` first, then phrased.
+    disk.  File bytes go through each one's ``byte_applier`` before tokenizing:
+    the corpus is read as ``apply_file`` would write it (a line is phrased in
+    pieces of ``max_sentence_length`` tokens, and the phrased line is cut
+    again); iterable sentences are phrased the same way.
     """
 
     def __init__(self, source, max_sentence_length=10000, block_size=1 << 20, phrases=None):
@@ -153,8 +154,6 @@ class Corpus:
 
     def __iter__(self):
         if self.paths is None:
-            if self.phrases:
-                return _phrase_sentences(self._iter_iterable(), self.phrases)
             return self._iter_iterable()
         return self._iter_files()
 
@@ -165,6 +164,18 @@ class Corpus:
 
     def _iter_iterable(self):
         msl = self.max_sentence_length
+        sentences = self._iter_checked()
+        if self.phrases:
+            sentences = _phrase_sentences(sentences, self.phrases, msl)
+        for sentence in sentences:
+            if len(sentence) <= msl:
+                yield sentence
+            else:
+                for i in range(0, len(sentence), msl):
+                    yield sentence[i:i + msl]
+
+    def _iter_checked(self):
+        """The iterable's non-empty sentences as lists of str."""
         for sentence in self._iterable:
             if isinstance(sentence, (str, bytes)):
                 raise TypeError(
@@ -172,16 +183,11 @@ class Corpus:
                     f"{sentence[:40]!r}; split lines into tokens (or pass a file path)")
             if not isinstance(sentence, list):
                 sentence = list(sentence)
-            n = len(sentence)
-            if n == 0:
+            if not sentence:
                 continue
             if isinstance(sentence[0], bytes):
                 sentence = [t.decode(*_DECODE) if isinstance(t, bytes) else t for t in sentence]
-            if n <= msl:
-                yield sentence
-            else:
-                for i in range(0, n, msl):
-                    yield sentence[i:i + msl]
+            yield sentence
 
 
 def _as_corpus(corpus):
@@ -202,16 +208,34 @@ def _phrase_list(phrases):
     return models
 
 
-def _phrase_sentences(sentences, phrases, batch=4096):
-    """Token lists with each of ``phrases`` applied in turn, a batch at a time."""
+def _phrase_sentences(sentences, phrases, msl, batch=4096):
+    """Non-empty token lists with each of ``phrases`` applied in turn, a batch at
+    a time, as a file line is phrased (see :func:`_phrase_as_lines`)."""
     it = iter(sentences)
     while True:
         chunk = list(islice(it, batch))
         if not chunk:
             return
         for p in phrases:
-            chunk = p.apply_sentences(chunk)
-        yield from (s for s in chunk if s)
+            chunk = _phrase_as_lines(p, chunk, msl)
+        yield from chunk
+
+
+def _phrase_as_lines(model, sentences, msl):
+    """``sentences`` phrased as the byte applier phrases lines: each one cut into
+    pieces of ``msl`` tokens, the pieces phrased apart and joined back."""
+    if all(len(s) <= msl for s in sentences):
+        return model.apply_sentences(sentences)
+    pieces, n_pieces = [], []
+    for s in sentences:
+        cut = [s[i:i + msl] for i in range(0, len(s), msl)]
+        pieces.extend(cut)
+        n_pieces.append(len(cut))
+    phrased, result, i = model.apply_sentences(pieces), [], 0
+    for k in n_pieces:
+        result.append([t for piece in phrased[i:i + k] for t in piece])
+        i += k
+    return result
 
 
 def _phrased(blocks, phrases, msl):
