@@ -33,7 +33,7 @@ import numpy as np
 
 from w2v._io import atomic_directory
 from w2v._train import Model, Progress, Worker, epoch_parallel, train_epoch_file
-from w2v.corpus import Corpus, encode_file_corpus, encode_sentences
+from w2v.corpus import Corpus, corpus_name, count_words, encode_file_corpus, encode_sentences
 from w2v.keyedvectors import KeyedVectors
 from w2v.sampling import SamplingTables
 from w2v.training import TrainingPlan, thread_seed
@@ -62,6 +62,7 @@ _PRIVATE_NODES = 1024
 MODEL_FORMAT = "w2v.Word2Vec"
 MODEL_VERSION = 1
 _MODEL_FILE = "model.json"
+_LOCKF_FILE = "vectors_lockf.npy"
 # Constructor arguments stored in model.json (callbacks and trim_rule are code: not saved).
 _SAVED_PARAMS = ("vector_size", "alpha", "window", "min_count", "max_vocab_size", "sample",
                  "seed", "workers", "min_alpha", "sg", "hs", "negative", "ns_exponent",
@@ -225,22 +226,39 @@ class Word2Vec:
         also reads a 0 as "the model's", w2v takes it as given).
         ``progress_per`` and ``keep_raw_vocab`` are accepted and ignored: the scan
         logs once, at its end, and the raw counts are dropped once the vocabulary
-        is built either way (:data:`GENSIM_IGNORED`).  ``update=True`` and
-        ``dry_run=True`` are not supported (NotImplementedError).
+        is built either way (:data:`GENSIM_IGNORED`).  ``dry_run=True`` is not
+        supported (NotImplementedError).
+
+        ``update=True`` grows the trained model's vocabulary with a new corpus, as
+        gensim 4 does (:meth:`w2v.vocab.Vocab.updated`): the rules judge the new
+        counts alone, kept new words are appended, known words' counts grow, their
+        rows are kept, the new rows are initialised like the first ones, and the
+        sampling tables (Huffman tree included) are rebuilt from the summed counts.
+        ``corpus_count``/``corpus_total_words`` then describe the new corpus only,
+        the one that ``train`` is called with next.
         """
-        if update:
-            raise NotImplementedError("vocabulary update (update=True) is not supported yet")
         if dry_run:
             raise NotImplementedError("dry_run=True is not supported: build_vocab always "
                                       "builds the vocabulary")
+        if update:
+            self._require_vocab_for_update()
         self._set_vocab_params(min_count, sample)
         corpus = self._corpus(corpus_iterable, corpus_file, self.max_sentence_length)
+        trim_rule = trim_rule if trim_rule is not None else getattr(self, "_trim_rule", None)
+        if update:
+            counts = count_words(corpus, workers=self.workers, max_vocab_size=self.max_vocab_size)
+            if counts.total_words == 0:
+                raise ValueError(f"{corpus_name(corpus)}: the corpus is empty (no words)")
+            self.corpus_count = counts.n_sentences
+            self.corpus_total_words = counts.total_words
+            self._update_vocab(counts.words, counts.counts, counts.total_words,
+                               counts.n_sentences, trim_rule)
+            return self
         t0 = time.perf_counter()
         vocab = Vocab.from_corpus(
             corpus, workers=self.workers, max_vocab_size=self.max_vocab_size,
             min_count=self.min_count, max_final_vocab=self.max_final_vocab,
-            trim_rule=trim_rule if trim_rule is not None else getattr(self, "_trim_rule", None),
-            sorted_vocab=bool(self.sorted_vocab))
+            trim_rule=trim_rule, sorted_vocab=bool(self.sorted_vocab))
         self.corpus_count = vocab.n_sentences
         self.corpus_total_words = vocab.raw_words
         logger.info("collected %d word types from %d words and %d sentences in %.2fs; kept %d "
@@ -256,11 +274,16 @@ class Word2Vec:
                               trim_rule=None, update=False):
         """Build the vocabulary from a ``{word: count}`` mapping (gensim's name),
         e.g. a word2vec.c vocabulary file read with :meth:`w2v.vocab.Vocab.load`.
-        ``keep_raw_vocab`` is accepted and ignored (:data:`GENSIM_IGNORED`)."""
-        if update:
-            raise NotImplementedError("vocabulary update (update=True) is not supported yet")
+        ``keep_raw_vocab`` is accepted and ignored (:data:`GENSIM_IGNORED`).
+        ``update=True`` grows the vocabulary as :meth:`build_vocab` does."""
         words = list(word_freq)
         counts = np.fromiter((word_freq[w] for w in words), dtype=np.int64, count=len(words))
+        if update:
+            self._require_vocab_for_update()
+            self.corpus_count = int(corpus_count or 0)
+            self.corpus_total_words = int(counts.sum())
+            self._update_vocab(words, counts, int(counts.sum()), self.corpus_count, trim_rule)
+            return self
         vocab = Vocab.from_counts(words, counts, n_sentences=corpus_count or 0,
                                   min_count=self.min_count, max_final_vocab=self.max_final_vocab,
                                   trim_rule=trim_rule, sorted_vocab=bool(self.sorted_vocab))
@@ -286,23 +309,83 @@ class Word2Vec:
         """Install a vocabulary: its sampling tables and fresh weights."""
         self.vocab = vocab
         self._cache = None
+        self.training_state = None
         n, d = len(vocab.index_to_key), self.vector_size
         _check_memory(n, d, 1 + bool(self.negative) + bool(self.hs))
-        # word2vec.c initialization: inputs uniform in [-0.5/d, 0.5/d), outputs zero.
-        rng = np.random.Generator(np.random.PCG64(self.seed))
-        vectors = (rng.random((n, d), dtype=np.float32) - np.float32(0.5)) / np.float32(d)
-        self.wv = KeyedVectors.from_arrays(vocab.index_to_key, vectors, counts=vocab.counts)
+        self.wv = KeyedVectors.from_arrays(vocab.index_to_key, self._initial_rows(0, n),
+                                           counts=vocab.counts)
+        self.wv.vectors_lockf = np.ones(1, dtype=np.float32)    # gensim's "no lock" default
         self.syn1neg = np.zeros((n, d), dtype=np.float32) if self.negative else None
         self.syn1 = np.zeros((n, d), dtype=np.float32) if self.hs else None
         self._prepare_tables()
+
+    def _initial_rows(self, start, stop):
+        """word2vec.c initialization of input rows start..stop-1: uniform in
+        [-0.5/d, 0.5/d).  The first vocabulary draws its rows from PCG64(seed); the
+        rows a vocabulary update adds come from PCG64([seed, start]), a stream of
+        their own (outputs start at zero)."""
+        d = self.vector_size
+        bits = np.random.PCG64(self.seed if start == 0 else [self.seed, start])
+        rows = np.random.Generator(bits).random((stop - start, d), dtype=np.float32)
+        return (rows - np.float32(0.5)) / np.float32(d)
+
+    def _require_vocab_for_update(self):
+        if self.vocab is None:
+            raise RuntimeError("cannot update a vocabulary that was never built: call "
+                               "build_vocab() first (update=True adds to an existing one)")
+
+    def _update_vocab(self, words, counts, total_words, n_sentences, trim_rule):
+        """Grow the vocabulary by one scan (build_vocab(update=True)): known rows kept,
+        new rows appended, tables rebuilt."""
+        vocab, added = self.vocab.updated(words, counts, total_words=total_words,
+                                          n_sentences=n_sentences, min_count=self.min_count,
+                                          max_final_vocab=self.max_final_vocab,
+                                          trim_rule=trim_rule)
+        old_n, n, d = len(self.vocab), len(vocab), self.vector_size
+        _check_memory(n, d, 1 + bool(self.negative) + bool(self.hs))
+        wv = KeyedVectors.from_arrays(vocab.index_to_key,
+                                      np.concatenate([self.wv.vectors, self._initial_rows(old_n, n)]))
+        for name, values in self.wv.expandos.items():
+            wv.expandos[name] = np.concatenate([values, np.zeros(n - old_n, dtype=values.dtype)])
+        wv.expandos["count"] = vocab.counts.copy()
+        lockf = getattr(self.wv, "vectors_lockf", None)
+        if lockf is not None and np.size(lockf) == old_n and old_n != 1:
+            lockf = np.concatenate([lockf, np.ones(n - old_n, dtype=np.float32)])
+        wv.vectors_lockf = lockf if lockf is not None else np.ones(1, dtype=np.float32)
+        for name in ("syn1neg", "syn1"):
+            array = getattr(self, name)
+            if array is not None:
+                setattr(self, name, np.concatenate([array, np.zeros((n - old_n, d), np.float32)]))
+        self.wv = wv
+        self.vocab = vocab
+        self._cache = None
+        self.training_state = None
+        self._prepare_tables()
+        logger.info("vocabulary update: %d new words (now %d), counts of known words increased; "
+                    "new corpus: %d words, %d sentences", added, n, total_words, n_sentences)
 
     def _prepare_tables(self):
         self._tables = SamplingTables.build(self.vocab, sample=self.sample, negative=self.negative,
                                             ns_exponent=self.ns_exponent, hs=self.hs)
 
+    def _lockf(self):
+        """``wv.vectors_lockf`` as the kernels take it: None when every factor is 1
+        (then the kernels run exactly as without), else float32 [V]."""
+        lockf = getattr(self.wv, "vectors_lockf", None)
+        if lockf is None:
+            return None
+        lockf = np.asarray(lockf, dtype=np.float32).reshape(-1)
+        n = len(self.wv.vectors)
+        if lockf.size == 1:       # gensim's default: one factor for every word
+            lockf = np.full(n, lockf[0], dtype=np.float32)
+        if lockf.shape != (n,):
+            raise ValueError(f"wv.vectors_lockf holds {lockf.size} values: expected 1 or one "
+                             f"per word ({n})")
+        return None if np.all(lockf == 1) else np.ascontiguousarray(lockf)
+
     def _kernel_model(self, compute_loss):
         return Model(syn0=self.wv.vectors, syn1neg=self.syn1neg, syn1=self.syn1,
-                     **self._tables.model_arrays(),
+                     **self._tables.model_arrays(), lockf=self._lockf(),
                      sg=self.sg, hs=self.hs, negative=self.negative, window=self.window,
                      cbow_mean=self.cbow_mean, shrink_windows=self.shrink_windows,
                      compute_loss=compute_loss, sigmoid=self.sigmoid,
@@ -479,6 +562,10 @@ class Word2Vec:
                 array = getattr(self, name)
                 if array is not None:
                     np.save(os.path.join(tmp, name + ".npy"), array, allow_pickle=False)
+            lockf = getattr(self.wv, "vectors_lockf", None)
+            if lockf is not None and not np.all(np.asarray(lockf) == 1):
+                np.save(os.path.join(tmp, _LOCKF_FILE), np.asarray(lockf, dtype=np.float32),
+                        allow_pickle=False)
             with open(os.path.join(tmp, _MODEL_FILE), "w", encoding="ascii") as f:
                 json.dump(meta, f, ensure_ascii=True, indent=1)
 
@@ -521,6 +608,14 @@ class Word2Vec:
         model.vocab = Vocab(wv.index_to_key, counts,
                             **{name: stats[name] for name in _SAVED_VOCAB_STATS})
         model.wv = wv
+        wv.vectors_lockf = np.ones(1, dtype=np.float32)
+        lockf_path = os.path.join(path, _LOCKF_FILE)
+        if os.path.exists(lockf_path):
+            lockf = np.load(lockf_path, allow_pickle=False)
+            if lockf.dtype != np.float32 or lockf.shape not in ((1,), (len(wv),)):
+                raise ValueError(f"{_LOCKF_FILE} holds {lockf.dtype} {lockf.shape}, expected "
+                                 f"float32 (1,) or ({len(wv)},)")
+            wv.vectors_lockf = lockf
         for name, enabled in (("syn1neg", model.negative), ("syn1", model.hs)):
             if enabled:
                 array = np.load(os.path.join(path, name + ".npy"), mmap_mode=mmap,
