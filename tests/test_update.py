@@ -211,7 +211,7 @@ def test_lockf_checked_and_saved(tmp_path):
     w.build_vocab(OLD)
     w.wv.vectors_lockf = np.zeros(3, np.float32)
     with pytest.raises(ValueError, match="vectors_lockf holds 3 values"):
-        w.train(OLD, total_examples=w.corpus_count)
+        w.train(OLD, total_examples=w.corpus_count, epochs=1)
     w.wv.vectors_lockf = lockf_for(len(w.wv), 1)
     w.save(tmp_path / "m")
     assert np.array_equal(Word2Vec.load(tmp_path / "m").wv.vectors_lockf, w.wv.vectors_lockf)
@@ -277,3 +277,24 @@ def test_cli_update_and_init_freeze(tmp_path, capsys):
     with pytest.raises(SystemExit):
         main(["train", str(c2), "-o", str(tmp_path / "x.bin"), "--freeze"] + common)
     assert "--freeze needs --init" in capsys.readouterr().err
+
+
+def test_update_in_gensims_three_steps():
+    """scan_vocab, prepare_vocab(update=True), prepare_weights(update=True): the same
+    model as build_vocab(update=True), and gensim's prepare_vocab report."""
+    g, w = both(hs=1)
+    _, steps = both(hs=1)
+    n_old = len(w.wv)
+    w.build_vocab(NEW, update=True)
+    g.corpus_total_words, g.corpus_count = g.scan_vocab(NEW)   # as gensim's build_vocab does
+    steps.scan_vocab(NEW)
+    expected = g.prepare_vocab(update=True)
+    report = steps.prepare_vocab(update=True)
+    g.prepare_weights(update=True)
+    steps.prepare_weights(update=True)
+    assert report == expected
+    assert_same_vocab(g, steps, n_old)
+    assert steps.wv.index_to_key == w.wv.index_to_key
+    assert np.array_equal(steps.wv.vectors, w.wv.vectors)
+    assert np.array_equal(steps.syn1, w.syn1)
+    assert np.array_equal(steps.wv.vectors_lockf, w.wv.vectors_lockf)

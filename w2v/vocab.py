@@ -174,7 +174,8 @@ class Vocab:
         ``max_final_vocab`` and ``trim_rule`` judge the new counts alone; the words
         they keep that are new are appended in scan order, and every known word's
         count grows by its new count (kept or not).  Ids of known words never
-        change.  Returns ``(vocab, n_added)``; the statistics add up both scans.
+        change.  Returns ``(vocab, keep)``, ``keep`` the rules' verdict on each scanned
+        word; the statistics add up both scans.
         """
         words = words if isinstance(words, list) else list(words)
         counts = np.asarray(counts, dtype=np.int64)
@@ -200,7 +201,7 @@ class Vocab:
                       pruned_words=self.pruned_words, pruned_count=self.pruned_count,
                       discarded_words=self.discarded_words + int(np.count_nonzero(~keep & ~old)),
                       discarded_count=self.discarded_count + _exact_sum(counts[~keep & ~old]))
-        return vocab, len(added_words)
+        return vocab, keep
 
     def __len__(self):
         return len(self.index_to_key)
