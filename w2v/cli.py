@@ -172,6 +172,15 @@ def build_parser():
                    help="learn N passes of phrases (new york -> new_york; 2 passes: up to 4 "
                         "words) from the corpus first, with `w2v phrases`' defaults, and "
                         "train on the phrased text, phrased on the fly (0: none)")
+    p.add_argument("--update", metavar="MODEL_DIR",
+                   help="continue training the model saved in MODEL_DIR (a native model folder) "
+                        "on CORPUS: its new words are added, known rows kept (gensim's "
+                        "build_vocab(update=True)); the training options are the model's")
+    p.add_argument("--init", metavar="VECTORS",
+                   help="start the words also found in VECTORS (word2vec text or binary) from "
+                        "those vectors (gensim's intersect_word2vec_format)")
+    p.add_argument("--freeze", action="store_true",
+                   help="with --init: keep the vectors taken from VECTORS fixed during training")
     p.add_argument("--quiet", action="store_true",
                    help="no progress or messages on stderr (errors only)")
 
@@ -413,6 +422,14 @@ def cmd_train(args):
     demo = not args.corpus
     if demo and args.read_vocab:
         args.parser.error("--read-vocab needs a CORPUS")
+    if demo and args.update:
+        args.parser.error("--update needs a CORPUS")
+    if args.freeze and not args.init:
+        args.parser.error("--freeze needs --init VECTORS")
+    if args.update and (args.resume or args.read_vocab):
+        args.parser.error("--update cannot be combined with --resume or --read-vocab")
+    if args.init and args.resume:
+        args.parser.error("--init cannot be combined with --resume (the checkpoint holds the vectors)")
     if not demo and not args.output:
         args.parser.error("-o/--output is required when a CORPUS is given")
     epochs = args.epochs if args.epochs is not None else DEMO_EPOCHS if demo else 5
@@ -459,6 +476,12 @@ def _train(args, model, corpus, output, demo):
             raise CommandError(f"{args.resume} holds no unfinished training to resume")
         source = (f"from the checkpoint {args.resume} "
                   f"(after epoch {state.epoch} of {state.epochs})")
+    elif args.update:
+        model = Word2Vec.load(args.update)       # the model's options replace the given ones
+        before = len(model.wv)
+        _say(args, f"scanning {corpus_name(corpus)} ...")
+        model.build_vocab(corpus_iterable=corpus, update=True)
+        source = f"after adding {len(model.wv) - before:,} new words to the model {args.update}"
     elif args.read_vocab:
         loaded = Vocab.load(args.read_vocab)
         model.build_vocab_from_freq(dict(zip(loaded.index_to_key, loaded.counts.tolist())))
@@ -476,6 +499,12 @@ def _train(args, model, corpus, output, demo):
     if args.save_vocab:
         vocab.save(args.save_vocab)
         _say(args, f"wrote the vocabulary to {args.save_vocab}")
+    if args.init:
+        merged = model.wv.intersect_word2vec_format(
+            args.init, lockf=0.0 if args.freeze else 1.0,
+            binary=formats.detect_format(args.init) == "bin")
+        _say(args, f"took {merged:,} vectors from {args.init}"
+                   f"{' (frozen)' if args.freeze else ''}")
 
     _say(args, f"training {'skip-gram' if model.sg else 'CBOW'}, {model.vector_size} dimensions, "
                f"{epochs} epoch{'s' if epochs != 1 else ''}, {model.workers} "
