@@ -122,6 +122,10 @@ typedef struct {
     int compute_loss;                 /* accumulate -log sigmoid into worker->loss */
     int sigmoid;                      /* enum w2v_sigmoid_kind */
     int shared_negatives;             /* skip-gram NS: one noise set per centre (Ji et al. 2016); needs sg, negative > 0, !hs */
+    /* [V] learning-rate factor of each input row (gensim's vectors_lockf): the
+     * row takes lockf[w] times its SGD step, none at all when 0 (frozen, bit
+     * for bit).  NULL: every row takes its full step. */
+    const real_t *lockf;
 } w2v_model;
 
 typedef struct {

@@ -198,6 +198,20 @@ W2V_INLINE int train_example(const w2v_model *m, w2v_worker *w, const real_t *h,
     return 1;
 }
 
+/* An input row takes its SGD step, times its word's learning-rate factor when
+ * the model has them (m->lockf, as gensim applies vectors_lockf to syn0 only).
+ * A factor of 0 skips the row: a frozen row stays bit-identical (0 * step
+ * added would still turn -0.0 into +0.0). */
+W2V_INLINE void input_step(const w2v_model *m, const real_t *step, real_t *row, index_t word) {
+    if (m->lockf == NULL) {
+        w2v_add(step, row, m->dim);
+        return;
+    }
+    const real_t f = m->lockf[word];
+    if (f != 0)
+        w2v_axpy(f, step, row, m->dim);
+}
+
 /* Skip-gram minibatch with shared negatives (Ji et al. 2016): for one centre,
  * S = In Out^T, G = (label - sigmoid(S)) * alpha, In += G Out, Out += G^T In,
  * both steps from the rows as they were before the minibatch.  In = the n_in
@@ -237,7 +251,7 @@ W2V_INLINE int train_batch_sg(const w2v_model *m, w2v_worker *w, int n_in, index
     for (int o = 0; o < n_out; o++)
         w2v_combine_rows(vec8, out[o], 0, in, g + o * n_in, 1, n_in, d);
     for (int b = 0; b < n_in; b++)
-        w2v_add(grad + (int64_t)b * d, in[b], d);
+        input_step(m, grad + (int64_t)b * d, in[b], (index_t)((in[b] - m->syn0) / d));
     return 1;
 }
 
@@ -305,7 +319,7 @@ W2V_INLINE int example_sg(const w2v_model *m, w2v_worker *w, const index_t *sent
     real_t *in = m->syn0 + (int64_t)sent[j] * m->dim;
     if (!train_example(m, w, in, sent[i], d->noise, d->count, alpha))
         return 0;
-    w2v_add(w->grad, in, m->dim);
+    input_step(m, w->grad, in, sent[j]);
     w->examples++;
     return 1;
 }
@@ -330,7 +344,7 @@ W2V_INLINE int example_cbow(const w2v_model *m, w2v_worker *w, const index_t *se
         return 0;
     for (int64_t j = lo; j <= hi; j++)
         if (j != i)
-            w2v_add(w->grad, m->syn0 + (int64_t)sent[j] * dim, dim);
+            input_step(m, w->grad, m->syn0 + (int64_t)sent[j] * dim, sent[j]);
     w->examples++;
     return 1;
 }

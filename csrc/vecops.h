@@ -331,6 +331,11 @@ W2V_INLINE void w2v_add(const real_t *restrict x, real_t *restrict y, int n) {
         y[i] += x[i];
 }
 
+W2V_INLINE void w2v_axpy(real_t a, const real_t *restrict x, real_t *restrict y, int n) {
+    for (int i = 0; i < n; i++)
+        y[i] += a * x[i];
+}
+
 W2V_INLINE void w2v_scale(real_t a, real_t *restrict y, int n) {
     for (int i = 0; i < n; i++)
         y[i] *= a;

@@ -121,6 +121,15 @@ class RefModel:
     sigmoid: str = "table"
     shared_negatives: bool = False
     fma: bool = False       # follow the kernel's FMA copy (w2v._train.fused_multiply_add())
+    lockf: np.ndarray = None  # per-word factor of the input rows' steps (None: all 1)
+
+
+def input_step(m, c, step):
+    """syn0[c] += lockf[c] * step (csrc input_step); a factor of 0 leaves the row untouched."""
+    if m.lockf is None:
+        m.syn0[c] += step
+    elif m.lockf[c] != 0:
+        m.syn0[c] = mul_add(m.lockf[c], step, m.syn0[c], m.fma)
 
 
 @dataclass
@@ -222,7 +231,7 @@ def shared_batch(m, w, context, centre, noise, alpha):
             row = mul_add(G[b, o], m.syn0[c], row, m.fma)
         m.syn1neg[word] = row
     for b, c in enumerate(context):
-        m.syn0[c] += d_in[b]
+        input_step(m, c, d_in[b])
 
 
 def train_example(m, w, h, target, alpha):
@@ -265,7 +274,7 @@ def train_chunk(m, w, sent, alpha):
         if m.sg:
             for c in context:
                 grad = train_example(m, w, m.syn0[c], sent[i], alpha)
-                m.syn0[c] += grad
+                input_step(m, c, grad)
                 w.examples += 1
         else:
             if not context:
@@ -277,7 +286,7 @@ def train_chunk(m, w, sent, alpha):
                 h *= f32(1) / f32(len(context))
             grad = train_example(m, w, h, sent[i], alpha)
             for c in context:
-                m.syn0[c] += grad        # undivided, also for the mean (word2vec.c)
+                input_step(m, c, grad)   # undivided, also for the mean (word2vec.c)
             w.examples += 1
 
 

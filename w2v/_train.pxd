@@ -39,6 +39,7 @@ cdef extern from "train.h" nogil:
         int compute_loss
         int sigmoid
         int shared_negatives
+        const real_t *lockf
 
     ctypedef struct w2v_progress:
         int64_t words_done

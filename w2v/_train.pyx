@@ -128,17 +128,19 @@ cdef class Model:
     and the window's updates computed together from the rows before the update
     (needs sg=1, hs=0, negative > 0).  Fewer random rows touched per word: faster,
     for a comparable quality (bench/bench_batch.py).
+    lockf: None, or float32 [V], each input row's learning-rate factor (gensim's
+    vectors_lockf): a row of syn0 takes lockf[w] times its step, none when 0.
     """
     cdef w2v_model c
     cdef readonly object syn0, syn1neg, syn1, keep_thresholds, alias_prob, alias_index
-    cdef readonly object hs_codes, hs_points, hs_offsets
+    cdef readonly object hs_codes, hs_points, hs_offsets, lockf
     cdef readonly str sigmoid
     cdef readonly bint shared_negatives
 
     def __init__(self, syn0, syn1neg, syn1, keep_thresholds, alias_prob, alias_index,
                  hs_codes, hs_points, hs_offsets, *, sg, hs, negative, window,
                  cbow_mean=1, shrink_windows=True, compute_loss=False,
-                 sigmoid=DEFAULT_SIGMOID, shared_negatives=False):
+                 sigmoid=DEFAULT_SIGMOID, shared_negatives=False, lockf=None):
         _require("syn0", syn0, np.float32, (None, None), writable=True)
         cdef int64_t V = syn0.shape[0]
         cdef int64_t d = syn0.shape[1]
@@ -168,6 +170,10 @@ cdef class Model:
                              f"negative={negative}")
 
         _require("keep_thresholds", keep_thresholds, np.uint32, (V,))
+        if lockf is not None:
+            _require("lockf", lockf, np.float32, (V,))
+            if not np.isfinite(lockf).all():
+                raise ValueError("lockf values must be finite")
         if negative > 0:
             _require("syn1neg", syn1neg, np.float32, (V, d), writable=True)
             _require("alias_prob", alias_prob, np.uint32, (V,))
@@ -202,6 +208,7 @@ cdef class Model:
         self.alias_prob, self.alias_index = alias_prob, alias_index
         self.hs_codes, self.hs_points, self.hs_offsets = hs_codes, hs_points, hs_offsets
         self.sigmoid = sigmoid
+        self.lockf = lockf
 
         memset(&self.c, 0, sizeof(self.c))
         self.c.syn0 = <real_t *>_data(syn0)
@@ -213,6 +220,7 @@ cdef class Model:
         self.c.hs_codes = <const uint8_t *>_data(hs_codes)
         self.c.hs_points = <const index_t *>_data(hs_points)
         self.c.hs_offsets = <const int64_t *>_data(hs_offsets)
+        self.c.lockf = <const real_t *>_data(lockf)
         self.c.vocab_size = V
         self.c.dim = <int>d
         self.c.window = window

@@ -15,7 +15,7 @@ import numpy as np
 
 from w2v._huffman import huffman_paths
 
-__all__ = ["HuffmanTree", "build_huffman"]
+__all__ = ["HuffmanTree", "build_huffman", "build_huffman_any_order"]
 
 
 class HuffmanTree(NamedTuple):
@@ -63,3 +63,21 @@ def build_huffman(counts):
         return HuffmanTree(np.empty(0, np.uint8), np.empty(0, np.int32), np.zeros(2, np.int64))
     codes, points, offsets = huffman_paths(counts)
     return HuffmanTree(codes, points, offsets)
+
+
+def build_huffman_any_order(counts):
+    """The Huffman tree of ``counts`` in any order (a vocabulary grown by an update
+    appends its new words unsorted): built over the counts sorted descending (ties
+    in id order), each word's path then stored at its own id."""
+    counts = np.asarray(counts)
+    if counts.ndim != 1 or counts.size == 0 or not np.any(counts[1:] > counts[:-1]):
+        return build_huffman(counts)      # sorted (or invalid: build_huffman says why)
+    order = np.argsort(-counts.astype(np.int64), kind="stable")
+    tree = build_huffman(counts[order])
+    rank = np.empty_like(order)
+    rank[order] = np.arange(order.size)
+    lengths = tree.code_lengths()[rank]
+    offsets = np.zeros(order.size + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    gather = np.repeat(tree.offsets[:-1][rank] - offsets[:-1], lengths) + np.arange(offsets[-1])
+    return HuffmanTree(tree.codes[gather], tree.points[gather], offsets)

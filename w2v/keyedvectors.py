@@ -562,6 +562,32 @@ class KeyedVectors:
                                             datatype=datatype, no_header=no_header, kv_class=cls)
 
 
+    def intersect_word2vec_format(self, fname, lockf=0.0, binary=False, encoding="utf8",
+                                  unicode_errors="strict"):
+        """Copy in the vectors of a word2vec C format file for the keys it shares with this
+        set (none is added), and set their ``vectors_lockf`` factor to `lockf` (0, the
+        default, freezes them in later training; 1 lets them train), as gensim 4.
+        Unlike gensim, a ``vectors_lockf`` of one shared value is first spread to one per
+        key (gensim needs the caller to do so).  Returns how many keys were merged."""
+        other = formats.load_word2vec_format(fname, binary=binary, encoding=encoding,
+                                             unicode_errors=unicode_errors)
+        if other.vector_size != self.vector_size:
+            raise ValueError(f"incompatible vector size {other.vector_size} in file {fname} "
+                             f"(these vectors have {self.vector_size})")
+        pairs = [(i, self.key_to_index[k]) for i, k in enumerate(other.index_to_key)
+                 if k in self.key_to_index]
+        current = getattr(self, "vectors_lockf", None)
+        current = np.ones(1, np.float32) if current is None else np.asarray(current, np.float32).reshape(-1)
+        factors = np.full(len(self), current[0], np.float32) if current.size == 1 else current.copy()
+        if pairs:
+            src, dst = map(np.array, zip(*pairs))
+            self.vectors[dst] = other.vectors[src]
+            factors[dst] = lockf
+            self.norms = None
+        self.vectors_lockf = factors
+        logger.info("merged %d vectors into a %s matrix from %s", len(pairs), self.vectors.shape, fname)
+        return len(pairs)
+
     # ------------------------------------------------------------------ native format
     def save(self, fname, separately=None, sep_limit=None, ignore=frozenset(), pickle_protocol=None):
         """Save to directory `fname` (replaced atomically if it exists): keyedvectors.json,

@@ -30,7 +30,7 @@ from typing import NamedTuple, Optional
 
 import numpy as np
 
-from w2v.huffman import HuffmanTree, build_huffman
+from w2v.huffman import HuffmanTree, build_huffman_any_order
 
 __all__ = ["SamplingTables", "build_alias", "draw", "alias_probabilities"]
 
@@ -134,7 +134,8 @@ class SamplingTables(NamedTuple):
     subsampling ``keep_thresholds`` (uint32[V], :meth:`w2v.vocab.Vocab.keep_thresholds`),
     the negative-sampling alias table (``alias_prob`` uint32[V], ``alias_index`` int32[V];
     None without negative sampling) and the Huffman tree of hierarchical softmax
-    (``huffman``; None without it).  Formats: ARCHITECTURE.md, "Data contracts"."""
+    (``huffman``; None without it; built over the counts in descending order even when
+    a vocabulary update left them unsorted).  Formats: ARCHITECTURE.md, "Data contracts"."""
     keep_thresholds: np.ndarray
     alias_prob: Optional[np.ndarray]
     alias_index: Optional[np.ndarray]
@@ -144,7 +145,7 @@ class SamplingTables(NamedTuple):
     def build(cls, vocab, *, sample, negative, ns_exponent, hs):
         alias_prob, alias_index = build_alias(vocab.counts, ns_exponent) if negative else (None, None)
         return cls(keep_thresholds=vocab.keep_thresholds(sample), alias_prob=alias_prob,
-                   alias_index=alias_index, huffman=build_huffman(vocab.counts) if hs else None)
+                   alias_index=alias_index, huffman=build_huffman_any_order(vocab.counts) if hs else None)
 
     def model_arrays(self):
         """The tables as the keyword arguments of :class:`w2v._train.Model`."""

@@ -125,20 +125,7 @@ class Vocab:
         if total_words < seen:
             raise ValueError(f"total_words={total_words} is less than the sum of counts ({seen})")
 
-        effective_min_count = min_count
-        if max_final_vocab is not None and max_final_vocab < len(words):
-            # count of the word ranked max_final_vocab (0-based) in descending order
-            kth = len(words) - 1 - max_final_vocab
-            effective_min_count = max(min_count, int(np.partition(counts, kth)[kth]) + 1)
-
-        keep = counts >= effective_min_count
-        if trim_rule is not None:
-            for i, (word, count) in enumerate(zip(words, counts.tolist())):
-                rule = trim_rule(word, count, effective_min_count)
-                if rule == RULE_KEEP:
-                    keep[i] = True
-                elif rule == RULE_DISCARD:
-                    keep[i] = False
+        keep, effective_min_count = _keep_mask(words, counts, min_count, max_final_vocab, trim_rule)
         kept = np.flatnonzero(keep)
         if kept.size == 0:
             raise ValueError(f"vocabulary is empty: {total_words} words seen, none with count >= "
@@ -179,6 +166,42 @@ class Vocab:
                                    pruned_count=counts.pruned_count, **rules)
         except ValueError as exc:
             raise ValueError(f"{corpus_name(corpus)}: {exc}") from None
+
+    def updated(self, words, counts, *, total_words, n_sentences=0, min_count=5,
+                max_final_vocab=None, trim_rule=None):
+        """This vocabulary grown by a new scan (``words``/``counts`` in first-occurrence
+        order), as gensim 4's ``build_vocab(update=True)``: ``min_count``,
+        ``max_final_vocab`` and ``trim_rule`` judge the new counts alone; the words
+        they keep that are new are appended in scan order, and every known word's
+        count grows by its new count (kept or not).  Ids of known words never
+        change.  Returns ``(vocab, keep)``, ``keep`` the rules' verdict on each scanned
+        word; the statistics add up both scans.
+        """
+        words = words if isinstance(words, list) else list(words)
+        counts = np.asarray(counts, dtype=np.int64)
+        if counts.shape != (len(words),):
+            raise ValueError(f"{len(words)} words but counts has shape {counts.shape}")
+        if counts.size and counts.min() < 0:
+            raise ValueError("counts must be >= 0")
+        min_count = _check_nonneg_int("min_count", min_count)
+        max_final_vocab = _check_nonneg_int("max_final_vocab", max_final_vocab, allow_none=True)
+        keep, effective_min_count = _keep_mask(words, counts, min_count, max_final_vocab, trim_rule)
+        known = self.key_to_index
+        index = np.fromiter((known.get(w, -1) for w in words), dtype=np.int64, count=len(words))
+        old = index >= 0
+        new_counts = self.counts.copy()
+        np.add.at(new_counts, index[old], counts[old])
+        added = np.flatnonzero(keep & ~old)
+        added_words = [words[i] for i in added.tolist()]
+        all_counts = np.concatenate([new_counts, counts[added]])
+        vocab = Vocab(self.index_to_key + added_words, all_counts,
+                      raw_words=self.raw_words + int(total_words),
+                      n_sentences=self.n_sentences + int(n_sentences), min_count=min_count,
+                      effective_min_count=effective_min_count, max_final_vocab=max_final_vocab,
+                      pruned_words=self.pruned_words, pruned_count=self.pruned_count,
+                      discarded_words=self.discarded_words + int(np.count_nonzero(~keep & ~old)),
+                      discarded_count=self.discarded_count + _exact_sum(counts[~keep & ~old]))
+        return vocab, keep
 
     def __len__(self):
         return len(self.index_to_key)
@@ -266,6 +289,24 @@ class Vocab:
         return cls.from_counts(words, counts, min_count=min_count,
                                max_final_vocab=max_final_vocab, trim_rule=trim_rule,
                                sorted_vocab=sorted_vocab, ties=ties)
+
+
+def _keep_mask(words, counts, min_count, max_final_vocab, trim_rule):
+    """(bool mask of the words to keep, effective min_count), gensim 4.4's rules."""
+    effective_min_count = min_count
+    if max_final_vocab is not None and max_final_vocab < len(words):
+        # count of the word ranked max_final_vocab (0-based) in descending order
+        kth = len(words) - 1 - max_final_vocab
+        effective_min_count = max(min_count, int(np.partition(counts, kth)[kth]) + 1)
+    keep = counts >= effective_min_count
+    if trim_rule is not None:
+        for i, (word, count) in enumerate(zip(words, counts.tolist())):
+            rule = trim_rule(word, count, effective_min_count)
+            if rule == RULE_KEEP:
+                keep[i] = True
+            elif rule == RULE_DISCARD:
+                keep[i] = False
+    return keep, effective_min_count
 
 
 def _parse_vocab_fast(data):

@@ -36,10 +36,12 @@ from w2v import gensim_compat
 from w2v._io import atomic_directory
 from w2v._train import Model, Progress, Worker, epoch_parallel, train_epoch_file
 from w2v._vecmath import top_desc
-from w2v.corpus import MAX_WORKERS, Corpus, count_words, encode_file_corpus, encode_sentences
+from w2v.corpus import (MAX_WORKERS, Corpus, _phrase_list, count_words, encode_file_corpus,
+                        encode_sentences)
 from w2v.formats import load_npy, read_word2vec_header
 from w2v.huffman import HuffmanTree
 from w2v.keyedvectors import KeyedVectors
+from w2v.phrases import FrozenPhrases
 from w2v.sampling import SamplingTables
 from w2v.training import TrainingPlan, thread_seed
 from w2v.vocab import Vocab
@@ -90,6 +92,7 @@ _LIMIT_REASONS = {
 MODEL_FORMAT = "w2v.Word2Vec"
 MODEL_VERSION = 1
 _MODEL_FILE = "model.json"
+_LOCKF_FILE = "vectors_lockf.npy"
 # A Huffman tree not built from the counts (a converted gensim model's): HuffmanTree's fields
 _TREE_FILES = ("huffman_codes.npy", "huffman_points.npy", "huffman_offsets.npy")
 # Constructor arguments stored in model.json (callbacks and trim_rule are code: not saved).
@@ -152,6 +155,13 @@ class Word2Vec:
     the table within ``max_vocab_size`` at every moment, gensim's lets one sentence
     overshoot it.
 
+    ``phrases``: a :class:`w2v.phrases.FrozenPhrases` (or a list of them, applied
+    in order) joined into the corpus while it is scanned and encoded, so the
+    model trains on ``new_york`` without a phrased copy of the corpus on disk
+    (``build_vocab``, ``scan_vocab`` and ``train`` take ``phrases=`` too, replacing
+    the model's).  They are saved with the model (``phrases0/``... beside
+    model.json) and applied again when a loaded model trains.
+
     Accepted and ignored, as listed in :data:`GENSIM_IGNORED`: ``hashfxn`` (the
     initial vectors come from one PCG64 stream seeded by ``seed``, not from a hash
     of each word), ``null_word`` (gensim's padding word serves concatenated context
@@ -167,7 +177,7 @@ class Word2Vec:
                  batch_words=10000, compute_loss=False, callbacks=(), comment=None,
                  max_final_vocab=None, shrink_windows=True,
                  max_sentence_length=10000, sigmoid="table", shared_negatives=False,
-                 max_vocab_rule="word2vec"):
+                 max_vocab_rule="word2vec", phrases=None):
         self.vector_size = _int_param("vector_size", vector_size)
         self.alpha = _float_param("alpha", alpha)
         self.min_alpha = _float_param("min_alpha", min_alpha)
@@ -193,6 +203,7 @@ class Word2Vec:
         self.sigmoid = sigmoid
         self.shared_negatives = bool(shared_negatives)
         self.max_vocab_rule = max_vocab_rule
+        self.phrases = _phrase_list(phrases)
         self._validate_params()
 
         self.vocab = None
@@ -262,13 +273,16 @@ class Word2Vec:
              "shared_negatives=True needs skip-gram with negative sampling only (sg=1, negative > 0, hs=0)")
 
     @staticmethod
-    def _corpus(corpus_iterable, corpus_file, max_sentence_length):
+    def _corpus(corpus_iterable, corpus_file, max_sentence_length, phrases=()):
         if corpus_iterable is not None and corpus_file is not None:
             raise ValueError("give either corpus_iterable (sentences) or corpus_file, not both")
         if corpus_iterable is None and corpus_file is None:
             raise ValueError("no corpus: give corpus_iterable (sentences) or corpus_file")
         if isinstance(corpus_iterable, Corpus):
-            return corpus_iterable
+            if corpus_iterable.phrases or not phrases:
+                return corpus_iterable
+            return Corpus(corpus_iterable, corpus_iterable.max_sentence_length,
+                          corpus_iterable.block_size, phrases=phrases)
         if isinstance(corpus_iterable, (list, tuple)) and corpus_iterable \
                 and isinstance(corpus_iterable[0], (str, bytes)):
             raise TypeError(
@@ -277,12 +291,12 @@ class Word2Vec:
                 f"{corpus_iterable[0][:40]!r}; split each sentence into tokens, or pass file "
                 f"names as corpus_file=")
         source = corpus_file if corpus_file is not None else corpus_iterable
-        return Corpus(source, max_sentence_length=max_sentence_length)
+        return Corpus(source, max_sentence_length=max_sentence_length, phrases=phrases)
 
     # -------------------------------------------------------------- vocabulary
     def build_vocab(self, corpus_iterable=None, corpus_file=None, update=False, progress_per=10000,
                     keep_raw_vocab=False, trim_rule=None, min_count=None, sample=None,
-                    dry_run=False):
+                    dry_run=False, phrases=None):
         """Scan the corpus, build the vocabulary and (re)initialize the weights.
 
         ``min_count`` and ``sample``, when not None, replace the model's (gensim's
@@ -290,26 +304,35 @@ class Word2Vec:
         also reads a 0 as "the model's", w2v takes it as given).
         ``progress_per`` and ``keep_raw_vocab`` are accepted and ignored: the scan
         logs once, at its end, and the raw counts are dropped once the vocabulary
-        is built either way (:data:`GENSIM_IGNORED`).  ``update=True`` and
-        ``dry_run=True`` are not supported (NotImplementedError).
+        is built either way (:data:`GENSIM_IGNORED`).  ``dry_run=True`` is not
+        supported (NotImplementedError).
+
+        ``update=True`` grows the trained model's vocabulary with a new corpus, as
+        gensim 4 does (:meth:`w2v.vocab.Vocab.updated`): the rules judge the new
+        counts alone, kept new words are appended, known words' counts grow, their
+        rows are kept, the new rows are initialised like the first ones, and the
+        sampling tables (Huffman tree included) are rebuilt from the summed counts.
+        ``corpus_count``/``corpus_total_words`` then describe the new corpus only,
+        the one that ``train`` is called with next.
         """
-        if update:
-            raise NotImplementedError("vocabulary update (update=True) is not supported yet")
         if dry_run:
             raise NotImplementedError("dry_run=True is not supported: build_vocab always "
                                       "builds the vocabulary")
+        if update:
+            self._require_vocab_for_update()
         self._set_vocab_params(min_count, sample)
-        corpus = self._corpus(corpus_iterable, corpus_file, self.max_sentence_length)
-        if self.max_vocab_rule == "gensim" and self.max_vocab_size:
+        self._set_phrases(phrases)
+        corpus = self._corpus(corpus_iterable, corpus_file, self.max_sentence_length, self.phrases)
+        trim_rule = trim_rule if trim_rule is not None else getattr(self, "_trim_rule", None)
+        if update or (self.max_vocab_rule == "gensim" and self.max_vocab_size):
             self.scan_vocab(corpus, trim_rule=trim_rule)
-            self.prepare_vocab(trim_rule=trim_rule)
+            self.prepare_vocab(update=update, trim_rule=trim_rule)
             return self
         t0 = time.perf_counter()
         vocab = Vocab.from_corpus(
             corpus, workers=self.workers, max_vocab_size=self.max_vocab_size,
             min_count=self.min_count, max_final_vocab=self.max_final_vocab,
-            trim_rule=trim_rule if trim_rule is not None else getattr(self, "_trim_rule", None),
-            sorted_vocab=bool(self.sorted_vocab))
+            trim_rule=trim_rule, sorted_vocab=bool(self.sorted_vocab))
         self.corpus_count = vocab.n_sentences
         self.corpus_total_words = vocab.raw_words
         logger.info("collected %d word types from %d words and %d sentences in %.2fs; kept %d "
@@ -321,15 +344,24 @@ class Word2Vec:
         self._set_vocab(vocab)
         return self
 
+    def _set_phrases(self, phrases):
+        if phrases is not None:
+            self.phrases = _phrase_list(phrases)
+
     def build_vocab_from_freq(self, word_freq, keep_raw_vocab=False, corpus_count=None,
                               trim_rule=None, update=False):
         """Build the vocabulary from a ``{word: count}`` mapping (gensim's name),
         e.g. a word2vec.c vocabulary file read with :meth:`w2v.vocab.Vocab.load`.
-        ``keep_raw_vocab`` is accepted and ignored (:data:`GENSIM_IGNORED`)."""
-        if update:
-            raise NotImplementedError("vocabulary update (update=True) is not supported yet")
+        ``keep_raw_vocab`` is accepted and ignored (:data:`GENSIM_IGNORED`).
+        ``update=True`` grows the vocabulary as :meth:`build_vocab` does."""
         words = list(word_freq)
         counts = np.fromiter((word_freq[w] for w in words), dtype=np.int64, count=len(words))
+        if update:
+            self._require_vocab_for_update()
+            self.corpus_count = int(corpus_count or 0)
+            self.corpus_total_words = int(counts.sum())
+            self._update_vocab(words, counts, int(counts.sum()), self.corpus_count, trim_rule)
+            return self
         vocab = Vocab.from_counts(words, counts, n_sentences=corpus_count or 0,
                                   min_count=self.min_count, max_final_vocab=self.max_final_vocab,
                                   trim_rule=trim_rule, sorted_vocab=bool(self.sorted_vocab))
@@ -339,12 +371,13 @@ class Word2Vec:
         return self
 
     def scan_vocab(self, corpus_iterable=None, corpus_file=None, progress_per=10000, workers=None,
-                   trim_rule=None):
+                   trim_rule=None, phrases=None):
         """gensim's first build_vocab step: count the words into ``raw_vocab``
         (``{word: count}``, editable before :meth:`prepare_vocab`); returns
         ``(total_words, corpus_count)``.  ``progress_per`` is ignored and ``trim_rule``
         applies in prepare_vocab, and in the scan's pruning with ``max_vocab_rule="gensim"``."""
-        corpus = self._corpus(corpus_iterable, corpus_file, self.max_sentence_length)
+        self._set_phrases(phrases)
+        corpus = self._corpus(corpus_iterable, corpus_file, self.max_sentence_length, self.phrases)
         if self.max_vocab_rule == "gensim" and self.max_vocab_size:
             trim = trim_rule if trim_rule is not None else getattr(self, "_trim_rule", None)
             scan = gensim_compat.count_words_gensim(corpus, self.max_vocab_size, trim)
@@ -361,9 +394,9 @@ class Word2Vec:
         trim_rule to ``raw_vocab`` and install the vocabulary (with fresh weights).
         As gensim, a ``min_count`` or ``sample`` of None or 0 means the model's.
         Returns gensim's report: drop_unique, retain_total, downsample_unique,
-        downsample_total, num_retained_words.  ``dry_run=True`` only reports."""
-        if update:
-            raise NotImplementedError("vocabulary update (update=True) is not supported yet")
+        downsample_total, num_retained_words.  ``dry_run=True`` only reports.
+        ``update=True`` grows the existing vocabulary instead (:meth:`build_vocab`),
+        its weights with it."""
         scan = getattr(self, "_raw_scan", None)
         if scan is None:
             raise NoVocabularyError("no raw vocabulary: call scan_vocab first")
@@ -371,23 +404,26 @@ class Word2Vec:
         counts = np.fromiter((self.raw_vocab[w] for w in words), dtype=np.int64, count=len(words))
         min_count = min_count or self.min_count
         sample = sample or self.sample
+        trim_rule = trim_rule if trim_rule is not None else getattr(self, "_trim_rule", None)
+        if update:
+            self._require_vocab_for_update()
+            if dry_run:
+                raise NotImplementedError("dry_run=True with update=True is not supported")
+            self._set_vocab_params(min_count, sample)
+            self.corpus_count = scan.n_sentences
+            self.corpus_total_words = scan.total_words
+            report = self._update_vocab(words, counts, scan.total_words, scan.n_sentences,
+                                        trim_rule)
+            if not keep_raw_vocab:
+                self.raw_vocab = {}
+            return report
         vocab = Vocab.from_counts(
             words, counts, total_words=max(scan.total_words, int(counts.sum())),
             n_sentences=scan.n_sentences, pruned_words=scan.pruned_words,
             pruned_count=scan.pruned_count, min_count=min_count,
-            max_final_vocab=self.max_final_vocab,
-            trim_rule=trim_rule if trim_rule is not None else getattr(self, "_trim_rule", None),
+            max_final_vocab=self.max_final_vocab, trim_rule=trim_rule,
             sorted_vocab=bool(self.sorted_vocab))
-        # gensim's estimate of the corpus left after downsampling (for the report)
-        kept = vocab.counts.astype(np.float64)
-        total = float(kept.sum())
-        threshold = total if not sample else (sample * total if sample < 1.0
-                                              else int(sample * (3 + np.sqrt(5)) / 2))
-        prob = (np.sqrt(kept / threshold) + 1) * (threshold / kept)
-        report = {"drop_unique": vocab.discarded_words, "retain_total": vocab.retained_words,
-                  "downsample_unique": int((prob < 1.0).sum()),
-                  "downsample_total": int(np.where(prob < 1.0, prob * kept, kept).sum()),
-                  "num_retained_words": len(vocab)}
+        report = _vocab_report(vocab.discarded_words, vocab.counts, sample)
         if dry_run:
             return report
         self._set_vocab_params(min_count, sample)
@@ -400,12 +436,13 @@ class Word2Vec:
 
     def prepare_weights(self, update=False):
         """gensim's third build_vocab step: fresh weights for the vocabulary (seeded by
-        ``seed``, so calling it again gives the same initial vectors)."""
-        if update:
-            raise NotImplementedError("vocabulary update (update=True) is not supported yet")
+        ``seed``, so calling it again gives the same initial vectors).  With
+        ``update=True`` there is nothing left to do: ``prepare_vocab(update=True)``
+        grew the weights with the vocabulary."""
         if self.vocab is None:
             raise NoVocabularyError("build the vocabulary first")
-        self._set_vocab(self.vocab)
+        if not update:
+            self._set_vocab(self.vocab)
 
     init_weights = prepare_weights
 
@@ -439,16 +476,12 @@ class Word2Vec:
         """Install a vocabulary: its sampling tables and fresh weights."""
         self.vocab = vocab
         self._cache = None
+        self.training_state = None
         n, d = len(vocab.index_to_key), self.vector_size
-        _check_memory(n, d, 1 + bool(self.negative) + bool(self.hs), workers=self.workers,
-                      max_sentence_length=self.max_sentence_length, hs=self.hs, sg=self.sg)
-        # word2vec.c initialization: inputs uniform in [-0.5/d, 0.5/d), outputs zero
-        # (in place: no temporary as large as the matrix)
-        rng = np.random.Generator(np.random.PCG64(self.seed))
-        vectors = rng.random((n, d), dtype=np.float32)
-        vectors -= np.float32(0.5)
-        vectors /= np.float32(d)
-        self.wv = KeyedVectors.from_arrays(vocab.index_to_key, vectors, counts=vocab.counts)
+        self._check_memory(n)
+        self.wv = KeyedVectors.from_arrays(vocab.index_to_key, self._initial_rows(0, n),
+                                           counts=vocab.counts)
+        self.wv.vectors_lockf = np.ones(1, dtype=np.float32)    # gensim's "no lock" default
         self.syn1neg = np.zeros((n, d), dtype=np.float32) if self.negative else None
         self.syn1 = np.zeros((n, d), dtype=np.float32) if self.hs else None
         self._huffman_tree = None
@@ -460,6 +493,65 @@ class Word2Vec:
         self._huffman_tree = tree
         self._prepare_tables()
 
+    def _initial_rows(self, start, stop):
+        """word2vec.c initialization of input rows start..stop-1: uniform in
+        [-0.5/d, 0.5/d).  The first vocabulary draws its rows from PCG64(seed); the
+        rows a vocabulary update adds come from PCG64([seed, start]), a stream of
+        their own (outputs start at zero)."""
+        d = self.vector_size
+        bits = np.random.PCG64(self.seed if start == 0 else [self.seed, start])
+        rows = np.random.Generator(bits).random((stop - start, d), dtype=np.float32)
+        rows -= np.float32(0.5)      # in place: no temporary as large as the matrix
+        rows /= np.float32(d)
+        return rows
+
+    def _check_memory(self, n_words):
+        """Refuse (MemoryError) a vocabulary of n_words that cannot be trained in the memory
+        available now (:func:`_check_memory`)."""
+        _check_memory(n_words, self.vector_size, 1 + bool(self.negative) + bool(self.hs),
+                      workers=self.workers, max_sentence_length=self.max_sentence_length,
+                      hs=self.hs, sg=self.sg)
+
+    def _require_vocab_for_update(self):
+        if self.vocab is None:
+            raise RuntimeError("cannot update a vocabulary that was never built: call "
+                               "build_vocab() first (update=True adds to an existing one)")
+
+    def _update_vocab(self, words, counts, total_words, n_sentences, trim_rule):
+        """Grow the vocabulary by one scan (build_vocab(update=True)): known rows kept,
+        new rows appended, tables rebuilt (the Huffman tree from the counts, also when
+        the model's came from a gensim file).  Returns gensim's prepare_vocab report."""
+        vocab, keep = self.vocab.updated(words, counts, total_words=total_words,
+                                         n_sentences=n_sentences, min_count=self.min_count,
+                                         max_final_vocab=self.max_final_vocab,
+                                         trim_rule=trim_rule)
+        old_n, n, d = len(self.vocab), len(vocab), self.vector_size
+        added = n - old_n
+        self._check_memory(n)
+        wv = KeyedVectors.from_arrays(vocab.index_to_key,
+                                      np.concatenate([self.wv.vectors, self._initial_rows(old_n, n)]))
+        for name, values in self.wv.expandos.items():
+            if name not in HuffmanPaths.NAMES:      # remade from the new tree on first use
+                wv.expandos[name] = np.concatenate([values, np.zeros(added, dtype=values.dtype)])
+        wv.expandos["count"] = vocab.counts.copy()
+        lockf = getattr(self.wv, "vectors_lockf", None)
+        if lockf is not None and np.size(lockf) == old_n and old_n != 1:
+            lockf = np.concatenate([lockf, np.ones(n - old_n, dtype=np.float32)])
+        wv.vectors_lockf = lockf if lockf is not None else np.ones(1, dtype=np.float32)
+        for name in ("syn1neg", "syn1"):
+            array = getattr(self, name)
+            if array is not None:
+                setattr(self, name, np.concatenate([array, np.zeros((n - old_n, d), np.float32)]))
+        self.wv = wv
+        self.vocab = vocab
+        self._cache = None
+        self.training_state = None
+        self._huffman_tree = None
+        self._prepare_tables()
+        logger.info("vocabulary update: %d new words (now %d), counts of known words increased; "
+                    "new corpus: %d words, %d sentences", added, n, total_words, n_sentences)
+        return _vocab_report(int(np.count_nonzero(~keep)), counts[keep], self.sample)
+
     def _prepare_tables(self):
         tree = self._huffman_tree if self.hs else None
         self._tables = SamplingTables.build(self.vocab, sample=self.sample, negative=self.negative,
@@ -470,9 +562,24 @@ class Word2Vec:
         expandos = {k: v for k, v in self.wv.expandos.items() if k not in HuffmanPaths.NAMES}
         self.wv.expandos = HuffmanPaths(expandos, self._tables.huffman) if self.hs else expandos
 
+    def _lockf(self):
+        """``wv.vectors_lockf`` as the kernels take it: None when every factor is 1
+        (then the kernels run exactly as without), else float32 [V]."""
+        lockf = getattr(self.wv, "vectors_lockf", None)
+        if lockf is None:
+            return None
+        lockf = np.asarray(lockf, dtype=np.float32).reshape(-1)
+        n = len(self.wv.vectors)
+        if lockf.size == 1:       # gensim's default: one factor for every word
+            lockf = np.full(n, lockf[0], dtype=np.float32)
+        if lockf.shape != (n,):
+            raise ValueError(f"wv.vectors_lockf holds {lockf.size} values: expected 1 or one "
+                             f"per word ({n})")
+        return None if np.all(lockf == 1) else np.ascontiguousarray(lockf)
+
     def _kernel_model(self, compute_loss):
         return Model(syn0=self.wv.vectors, syn1neg=self.syn1neg, syn1=self.syn1,
-                     **self._tables.model_arrays(),
+                     **self._tables.model_arrays(), lockf=self._lockf(),
                      sg=self.sg, hs=self.hs, negative=self.negative, window=self.window,
                      cbow_mean=self.cbow_mean, shrink_windows=self.shrink_windows,
                      compute_loss=compute_loss, sigmoid=self.sigmoid,
@@ -482,7 +589,7 @@ class Word2Vec:
     def train(self, corpus_iterable=None, corpus_file=None, total_examples=None, total_words=None,
               epochs=None, start_alpha=None, end_alpha=None, word_count=0, queue_factor=2,
               report_delay=1.0, compute_loss=False, callbacks=(), progress=None,
-              checkpoint=None, checkpoint_every=1, resume=False):
+              checkpoint=None, checkpoint_every=1, resume=False, phrases=None):
         """Train on a corpus; the learning rate decays linearly over all its epochs.
 
         As in gensim, the size of the corpus must be given (``total_examples``
@@ -532,7 +639,8 @@ class Word2Vec:
         if checkpoint is not None:
             _check_checkpoint_path(checkpoint)
         self._writable_weights()
-        corpus = self._corpus(corpus_iterable, corpus_file, self.max_sentence_length)
+        self._set_phrases(phrases)
+        corpus = self._corpus(corpus_iterable, corpus_file, self.max_sentence_length, self.phrases)
         run = self._start_run(plan, corpus, compute_loss=bool(compute_loss or self.compute_loss),
                               callbacks=tuple(callbacks) or self.callbacks,
                               queue_factor=queue_factor, on_progress=progress)
@@ -671,6 +779,7 @@ class Word2Vec:
                                    else self.training_state.to_json()),
             },
             "vocab": {name: getattr(vocab, name) for name in _SAVED_VOCAB_STATS},
+            "phrases": [f"phrases{i}" for i in range(len(self.phrases))],
         }
         with atomic_directory(path) as tmp:
             self.wv._save_files(tmp)
@@ -678,9 +787,15 @@ class Word2Vec:
                 array = getattr(self, name)
                 if array is not None:
                     np.save(os.path.join(tmp, name + ".npy"), array, allow_pickle=False)
+            lockf = getattr(self.wv, "vectors_lockf", None)
+            if lockf is not None and not np.all(np.asarray(lockf) == 1):
+                np.save(os.path.join(tmp, _LOCKF_FILE), np.asarray(lockf, dtype=np.float32),
+                        allow_pickle=False)
             if self.hs and self._huffman_tree is not None:     # read from a gensim model
                 for name, array in zip(_TREE_FILES, self._huffman_tree):
                     np.save(os.path.join(tmp, name), array, allow_pickle=False)
+            for name, phrases in zip(meta["phrases"], self.phrases):
+                phrases.save(os.path.join(tmp, name))
             with open(os.path.join(tmp, _MODEL_FILE), "w", encoding="ascii") as f:
                 json.dump(meta, f, ensure_ascii=True, indent=1)
 
@@ -727,6 +842,14 @@ class Word2Vec:
         model.vocab = Vocab(wv.index_to_key, counts,
                             **{name: stats[name] for name in _SAVED_VOCAB_STATS})
         model.wv = wv
+        wv.vectors_lockf = np.ones(1, dtype=np.float32)
+        lockf_path = os.path.join(path, _LOCKF_FILE)
+        if os.path.exists(lockf_path):
+            lockf = np.load(lockf_path, allow_pickle=False)
+            if lockf.dtype != np.float32 or lockf.shape not in ((1,), (len(wv),)):
+                raise ValueError(f"{_LOCKF_FILE} holds {lockf.dtype} {lockf.shape}, expected "
+                                 f"float32 (1,) or ({len(wv)},)")
+            wv.vectors_lockf = lockf
         for name, enabled in (("syn1neg", model.negative), ("syn1", model.hs)):
             if enabled:
                 array = load_npy(os.path.join(path, name + ".npy"), mmap)
@@ -752,6 +875,8 @@ class Word2Vec:
                     or (len(tree.points) and not 0 <= tree.points.min() <= tree.points.max() < n)):
                 raise ValueError("the stored Huffman tree is damaged")
         model._set_loaded_tree(tree)
+        model.phrases = tuple(FrozenPhrases.load(os.path.join(path, str(name)))
+                              for name in meta.get("phrases", ()))
         return model
 
     def get_latest_training_loss(self):
@@ -814,7 +939,7 @@ class Word2Vec:
 
     # --- input path (a): encoded cache, chunks claimed by the workers themselves
     def _encoded(self, corpus):
-        key = (tuple(corpus.paths), corpus.max_sentence_length,
+        key = (tuple(corpus.paths), corpus.max_sentence_length, corpus.phrases,
                tuple((os.path.getsize(p), os.path.getmtime(p)) for p in corpus.paths))
         if self._cache is not None and self._cache[0] == key:
             return self._cache[1]
@@ -1074,6 +1199,21 @@ def _score_piece(ids, tree, syn0, syn1, window, sg, cbow_mean):
         cells = ((f + np.float32(6)) * np.float32(83)).astype(np.intp)
         total += _LOG_SIGMOID[cells].sum(dtype=np.float32)
     return total
+
+
+def _vocab_report(drop_unique, kept_counts, sample):
+    """gensim's prepare_vocab report for the kept words' counts, with its estimate of
+    the corpus left after downsampling."""
+    kept = np.asarray(kept_counts, dtype=np.float64)
+    total = float(kept.sum())
+    threshold = total if not sample else (sample * total if sample < 1.0
+                                          else int(sample * (3 + np.sqrt(5)) / 2))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        prob = (np.sqrt(kept / threshold) + 1) * (threshold / kept)
+    return {"drop_unique": int(drop_unique), "retain_total": int(kept.sum()),
+            "downsample_unique": int((prob < 1.0).sum()),
+            "downsample_total": int(np.where(prob < 1.0, prob * kept, kept).sum()),
+            "num_retained_words": len(kept)}
 
 
 def _nonneg_int(name, value):
