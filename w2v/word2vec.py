@@ -31,9 +31,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from w2v._io import atomic_directory
+from w2v._io import atomic_directory, check_free_space, read_directory, temporary_directory
 from w2v._train import Model, Progress, Worker, epoch_parallel, train_epoch_file
-from w2v.corpus import Corpus, encode_file_corpus, encode_sentences
+from w2v.corpus import (Corpus, check_fingerprint, corpus_fingerprint, corpus_name,
+                        encode_file_corpus, encode_sentences, fingerprint_mismatch)
 from w2v.keyedvectors import KeyedVectors
 from w2v.sampling import SamplingTables
 from w2v.training import TrainingPlan, thread_seed
@@ -106,7 +107,9 @@ class Word2Vec:
     arguments: ``max_sentence_length`` (longer sentences are split, never
     truncated), ``sigmoid`` ("table" or "exact") and ``shared_negatives``
     (skip-gram negative sampling with one set of noise words per window, as
-    small dense matrix products: Ji et al. 2016).
+    small dense matrix products: Ji et al. 2016) and ``cache_dir`` (the folder
+    for the id cache of a corpus file, default ``$W2V_CACHE_DIR``, else the
+    system's temporary folder; not saved with the model).
 
     Accepted and ignored, as listed in :data:`GENSIM_IGNORED`: ``hashfxn`` (the
     initial vectors come from one PCG64 stream seeded by ``seed``, not from a hash
@@ -122,7 +125,8 @@ class Word2Vec:
                  hashfxn=hash, epochs=5, null_word=0, trim_rule=None, sorted_vocab=1,
                  batch_words=10000, compute_loss=False, callbacks=(), comment=None,
                  max_final_vocab=None, shrink_windows=True,
-                 max_sentence_length=10000, sigmoid="table", shared_negatives=False):
+                 max_sentence_length=10000, sigmoid="table", shared_negatives=False,
+                 cache_dir=None):
         self.vector_size = int(vector_size)
         self.alpha = float(alpha)
         self.min_alpha = float(min_alpha)
@@ -162,6 +166,10 @@ class Word2Vec:
         self.training_state = None    # TrainingPlan of an unfinished train() (checkpoints)
         self._cache = None            # (key, EncodedCorpus) of the last file corpus encoded
         self._cache_dir = None
+        # where the id cache's scratch folder goes (None: W2V_CACHE_DIR, else the system's
+        # temporary folder); a property of this machine, not saved with the model
+        self.cache_dir = None if cache_dir is None else os.fspath(cache_dir)
+        self.corpus_fingerprint = None  # the files the vocabulary was built from (corpus.py)
 
         if sentences is not None and corpus_file is not None:
             raise ValueError("give either sentences or corpus_file, not both")
@@ -236,6 +244,7 @@ class Word2Vec:
         self._set_vocab_params(min_count, sample)
         corpus = self._corpus(corpus_iterable, corpus_file, self.max_sentence_length)
         t0 = time.perf_counter()
+        fingerprint = corpus_fingerprint(corpus)
         vocab = Vocab.from_corpus(
             corpus, workers=self.workers, max_vocab_size=self.max_vocab_size,
             min_count=self.min_count, max_final_vocab=self.max_final_vocab,
@@ -249,6 +258,9 @@ class Word2Vec:
                     time.perf_counter() - t0, len(vocab.index_to_key), vocab.min_count,
                     vocab.retained_words, vocab.raw_words,
                     100.0 * vocab.retained_words / max(1, vocab.raw_words), vocab.pruned_words)
+        if fingerprint is not None:
+            fingerprint["words"] = vocab.raw_words
+        self.corpus_fingerprint = fingerprint
         self._set_vocab(vocab)
         return self
 
@@ -266,6 +278,7 @@ class Word2Vec:
                                   trim_rule=trim_rule, sorted_vocab=bool(self.sorted_vocab))
         self.corpus_count = int(corpus_count or 0)
         self.corpus_total_words = int(counts.sum())
+        self.corpus_fingerprint = None
         self._set_vocab(vocab)
         return self
 
@@ -329,6 +342,11 @@ class Word2Vec:
         ``checkpoint_every`` epochs. ``resume=True`` on a model loaded from such
         a checkpoint continues with the epoch after it, the schedule picking up
         where it stopped (the corpus and sizes must be the same as before).
+
+        The corpus must be the one the vocabulary was built from: corpus files
+        that differ (size, first or last 64 KiB, word count) raise ValueError
+        naming both.  An iterable corpus cannot be checked; as gensim, w2v warns
+        when an epoch reads another number of words than the schedule expects.
         """
         if self.vocab is None:
             raise RuntimeError("build the vocabulary first (build_vocab) before training")
@@ -347,6 +365,7 @@ class Word2Vec:
                 total_examples=total_examples, total_words=total_words)
         self._writable_weights()
         corpus = self._corpus(corpus_iterable, corpus_file, self.max_sentence_length)
+        self._check_corpus(corpus)
         run = self._start_run(plan, corpus, compute_loss=bool(compute_loss or self.compute_loss),
                               callbacks=tuple(callbacks) or self.callbacks,
                               queue_factor=queue_factor, on_progress=progress)
@@ -387,6 +406,12 @@ class Word2Vec:
             for worker, rng_state in zip(workers, plan.rng_states):
                 worker.rng_state = rng_state
         encoded = self._encoded(corpus) if corpus.paths else None
+        recorded = self.corpus_fingerprint
+        if encoded is not None and recorded is not None and recorded["words"] is not None \
+                and encoded.raw_tokens != recorded["words"]:
+            raise ValueError(f"the corpus {corpus_name(corpus)} now holds {encoded.raw_tokens:,} "
+                             f"words, the vocabulary was built from {recorded['words']:,}: it "
+                             f"changed since build_vocab; build the vocabulary again")
         if encoded is not None and len(workers) > 1 and not epoch_parallel():
             msg = (f"w2v was built without OpenMP: training on a corpus file runs on 1 thread, "
                    f"not workers={len(workers)} (reinstall with a compiler that supports "
@@ -420,6 +445,7 @@ class Word2Vec:
             raise FloatingPointError(
                 f"training diverged in epoch {epoch + 1}: non-finite values appeared "
                 f"(alpha={run.plan.start_alpha} is probably too large); the vectors are not usable")
+        self._check_epoch_words(run, epoch, raw)
         epoch_loss = run.loss() - loss_before
         self.epoch_losses.append(epoch_loss)
         self.running_training_loss += epoch_loss
@@ -431,6 +457,31 @@ class Word2Vec:
                     f", loss {epoch_loss:.6g}" if run.compute_loss else "")
         for cb in run.callbacks:
             _call(cb, "on_epoch_end", self)
+
+    def _check_corpus(self, corpus):
+        """Refuse corpus files other than those the vocabulary was built from."""
+        recorded = self.corpus_fingerprint
+        if recorded is None or corpus.paths is None:
+            return     # a vocabulary from an iterable, word counts or an old save; or an iterable
+        problem = fingerprint_mismatch(recorded, corpus_fingerprint(corpus))
+        if problem is not None:
+            raise ValueError(f"{problem}: training on it would not follow the vocabulary and "
+                             f"its learning-rate schedule; build the vocabulary on it first")
+
+    def _check_epoch_words(self, run, epoch, raw):
+        """gensim's warning when an epoch did not read the words the schedule expects
+        (another corpus than the vocabulary's, or a wrong total_words/total_examples):
+        the learning rate then does not end at end_alpha.  Once per train() call."""
+        expected = run.plan.total_words * self.vocab.retained_words / max(1, self.vocab.raw_words)
+        if run.progress.stopped or run.warned_words or abs(raw - expected) <= max(1, 1e-9 * expected):
+            return
+        run.warned_words = True
+        msg = (f"EPOCH {epoch + 1}: read {raw:,} in-vocabulary words, the schedule expects "
+               f"{expected:,.0f} per epoch (from total_words/total_examples): the corpus is not "
+               f"the one the vocabulary counted, and the learning rate will not end at "
+               f"{run.plan.end_alpha}")
+        warnings.warn(msg, RuntimeWarning, stacklevel=4)
+        logger.warning(msg)
 
     def _save_checkpoint(self, run, next_epoch, path):
         """Save the model with the position reached: resume=True starts at ``next_epoch``."""
@@ -470,6 +521,7 @@ class Word2Vec:
                 "epoch_losses": list(self.epoch_losses),
                 "training_state": (None if self.training_state is None
                                    else self.training_state.to_json()),
+                "corpus": self.corpus_fingerprint,
             },
             "vocab": {name: getattr(vocab, name) for name in _SAVED_VOCAB_STATS},
         }
@@ -485,14 +537,22 @@ class Word2Vec:
     @classmethod
     def load(cls, path, mmap=None):
         """Load a model saved by :meth:`save`; ``mmap='r'`` memory-maps the arrays
-        (read-only: training later works on a copy)."""
+        (read-only: training later works on a copy).  Every file comes from the same
+        save, even while another process saves to ``path`` (``w2v._io.read_directory``)."""
         path = os.fspath(path)
-        meta_path = os.path.join(path, _MODEL_FILE)
+        if not os.path.isdir(path):
+            raise ValueError(f"{path} is not a saved w2v Word2Vec model (no {_MODEL_FILE}); "
+                             f"pickled gensim models are not read")
+        return read_directory(path, lambda saved: cls._read_saved(saved, mmap))
+
+    @classmethod
+    def _read_saved(cls, saved, mmap):
+        meta_path = saved.join(_MODEL_FILE)
         try:
-            with open(meta_path, encoding="ascii") as f:
+            with saved.open(_MODEL_FILE, "r", encoding="ascii") as f:
                 meta = json.load(f)
         except FileNotFoundError:
-            raise ValueError(f"{path} is not a saved w2v Word2Vec model (no {_MODEL_FILE}); "
+            raise ValueError(f"{saved.path} is not a saved w2v Word2Vec model (no {_MODEL_FILE}); "
                              f"pickled gensim models are not read") from None
         except (OSError, ValueError) as e:
             raise ValueError(f"{meta_path}: cannot read the model metadata: {e}") from e
@@ -502,16 +562,16 @@ class Word2Vec:
             raise ValueError(f"{meta_path}: format_version {meta.get('format_version')!r} is not "
                              f"supported (this w2v reads {MODEL_VERSION})")
         try:
-            return cls._from_saved(path, meta, mmap)
+            return cls._from_saved(saved, meta, mmap)
         except (KeyError, TypeError, ValueError, IndexError, AttributeError, OverflowError) as e:
-            raise ValueError(f"{path}: damaged or incompatible model: "
+            raise ValueError(f"{saved.path}: damaged or incompatible model: "
                              f"{type(e).__name__}: {e}") from e
 
     @classmethod
-    def _from_saved(cls, path, meta, mmap):
+    def _from_saved(cls, saved, meta, mmap):
         params, state, stats = meta["params"], meta["state"], meta["vocab"]
         model = cls(**{name: params[name] for name in _SAVED_PARAMS})
-        wv = KeyedVectors.load(path, mmap=mmap)
+        wv = KeyedVectors._read_saved(saved, mmap)
         if wv.vector_size != model.vector_size:
             raise ValueError(f"vectors have size {wv.vector_size}, the parameters say "
                              f"{model.vector_size}")
@@ -523,8 +583,7 @@ class Word2Vec:
         model.wv = wv
         for name, enabled in (("syn1neg", model.negative), ("syn1", model.hs)):
             if enabled:
-                array = np.load(os.path.join(path, name + ".npy"), mmap_mode=mmap,
-                                allow_pickle=False)
+                array = saved.load_npy(name + ".npy", mmap)
                 if array.shape != wv.vectors.shape or array.dtype != np.float32:
                     raise ValueError(f"{name}.npy holds {array.dtype} {array.shape}, "
                                      f"expected float32 {wv.vectors.shape}")
@@ -535,6 +594,7 @@ class Word2Vec:
         model.epoch_losses = [float(x) for x in state["epoch_losses"]]
         if state["training_state"] is not None:
             model.training_state = TrainingPlan.from_json(state["training_state"])
+        model.corpus_fingerprint = check_fingerprint(state.get("corpus"))  # absent from older saves
         model._prepare_tables()
         return model
 
@@ -548,8 +608,15 @@ class Word2Vec:
                tuple((os.path.getsize(p), os.path.getmtime(p)) for p in corpus.paths))
         if self._cache is not None and self._cache[0] == key:
             return self._cache[1]
+        parent = self.cache_dir if self.cache_dir is not None else os.environ.get("W2V_CACHE_DIR")
+        if parent is None:
+            parent = tempfile.gettempdir()
+        # 4 bytes per in-vocabulary word and per sentence end, as the scan counted them
+        words = self.vocab.retained_words + self.vocab.n_sentences
+        check_free_space(self._cache_dir or parent, 4 * words,
+                         f"the id cache of {corpus_name(corpus)} ({words:,} ids)")
         if self._cache_dir is None:
-            self._cache_dir = tempfile.mkdtemp(prefix="w2v-cache-", dir=os.environ.get("W2V_CACHE_DIR"))
+            self._cache_dir = temporary_directory(parent, "w2v-cache-")
             weakref.finalize(self, shutil.rmtree, self._cache_dir, True)
         t0 = time.perf_counter()
         encoded = encode_file_corpus(corpus, self.vocab.index_to_key,
@@ -663,6 +730,7 @@ class _Run:
     t_start: float
     raw_words: int = 0
     effective_words: int = 0
+    warned_words: bool = False      # the epoch word-count warning was given
 
     def loss(self):
         return sum(w.loss for w in self.workers)
