@@ -59,8 +59,6 @@ _OTHER_STR_SPACE = re.compile(
 MAX_TOKEN_BYTES = _scan.MAX_TOKEN_BYTES
 # A str of at most this many characters is at most MAX_TOKEN_BYTES bytes of UTF-8.
 _SAFE_CHARS = MAX_TOKEN_BYTES // 4
-# A block of decoded text with no longer run than this needs no token cut.
-_LONG_RUN = re.compile("[^ \n]{%d}" % (_SAFE_CHARS + 1))
 _SPACE_BYTE = re.compile(rb"[ \t\n\r\x0b\x0c]")
 _EOL_BYTE = re.compile(rb"[\n\r]")
 
@@ -185,7 +183,11 @@ class Corpus:
                 continue
             if isinstance(sentence[0], bytes):
                 sentence = [t.decode(*_DECODE) if isinstance(t, bytes) else t for t in sentence]
-            if max(map(len, sentence)) > _SAFE_CHARS:
+            try:
+                longest = max(map(len, sentence))
+            except TypeError:       # tokens that are not strings: nothing to cut
+                longest = 0
+            if longest > _SAFE_CHARS:
                 sentence = [cap_token(t) if isinstance(t, str) else t for t in sentence]
             if n <= msl:
                 yield sentence
@@ -298,17 +300,16 @@ def _iter_file_sentences(path, msl, block_size):
             carried = len(carry[0]) if carry else 0
             text = data.decode(*_DECODE)
             exact = _OTHER_STR_SPACE.search(text) is None
-            long_tokens = _LONG_RUN.search(text) is not None
             for i, line in enumerate(text.split("\n")):
                 if i and cur:        # a line ended
                     yield cur
                     cur = []
                 toks = line.split() if exact else [t for t in line.split(" ") if t]
-                if long_tokens:
-                    toks = [cap_token(t) for t in toks]
                 n = len(toks)
                 if not n:
                     continue
+                if max(map(len, toks)) > _SAFE_CHARS:
+                    toks = [cap_token(t) for t in toks]
                 j = 0
                 if cur:
                     j = min(msl - len(cur), n)
