@@ -232,7 +232,7 @@ def test_fingerprint_survives_save_and_old_models_still_load(tmp_path):
     old = Word2Vec.load(tmp_path / "m")
     assert old.corpus_fingerprint is None
     corpus.write_text("other words entirely\n" * 10)
-    with pytest.warns(RuntimeWarning, match="read 0 in-vocabulary words"):
+    with pytest.warns(RuntimeWarning, match="read 30 words, but train.. was told 4,800"):
         old.train(corpus_file=str(corpus), total_words=old.corpus_total_words, epochs=1)
 
 
@@ -240,7 +240,7 @@ def test_iterable_corpus_of_another_size_warns_as_gensim(tmp_path):
     sentences = [["a", "b", "c", "d"]] * 50
     model = Word2Vec(vector_size=8, min_count=1, workers=1, epochs=2)
     model.build_vocab(sentences)
-    with pytest.warns(RuntimeWarning, match="schedule expects 200 per epoch"):
+    with pytest.warns(RuntimeWarning, match="read 40 words, but train.. was told 200 per epoch"):
         model.train(sentences[:10], total_examples=model.corpus_count, epochs=2)
     import warnings
     with warnings.catch_warnings():

@@ -434,9 +434,10 @@ class Word2Vec:
             if run.encoded is not None:
                 raw, eff = self._run_epoch_cache(run.encoded, run.workers, run.progress,
                                                  run.reporter(epoch))
+                words_read = run.encoded.raw_tokens
             else:
-                raw, eff = self._run_epoch_iterable(run.corpus, run.workers, run.progress,
-                                                    run.queue_factor, run.reporter(epoch))
+                raw, eff, words_read = self._run_epoch_iterable(
+                    run.corpus, run.workers, run.progress, run.queue_factor, run.reporter(epoch))
         except FloatingPointError:
             if not run.progress.nonfinite:
                 raise
@@ -445,7 +446,7 @@ class Word2Vec:
             raise FloatingPointError(
                 f"training diverged in epoch {epoch + 1}: non-finite values appeared "
                 f"(alpha={run.plan.start_alpha} is probably too large); the vectors are not usable")
-        self._check_epoch_words(run, epoch, raw)
+        self._check_epoch_words(run, epoch, words_read)
         epoch_loss = run.loss() - loss_before
         self.epoch_losses.append(epoch_loss)
         self.running_training_loss += epoch_loss
@@ -468,18 +469,19 @@ class Word2Vec:
             raise ValueError(f"{problem}: training on it would not follow the vocabulary and "
                              f"its learning-rate schedule; build the vocabulary on it first")
 
-    def _check_epoch_words(self, run, epoch, raw):
-        """gensim's warning when an epoch did not read the words the schedule expects
-        (another corpus than the vocabulary's, or a wrong total_words/total_examples):
-        the learning rate then does not end at end_alpha.  Once per train() call."""
-        expected = run.plan.total_words * self.vocab.retained_words / max(1, self.vocab.raw_words)
-        if run.progress.stopped or run.warned_words or abs(raw - expected) <= max(1, 1e-9 * expected):
+    def _check_epoch_words(self, run, epoch, words_read):
+        """gensim's warning when an epoch read another number of words (all tokens) than
+        train() was told (another corpus than the vocabulary's, or a wrong total_words /
+        total_examples): the learning rate then does not end at end_alpha.  Once per call."""
+        expected = run.plan.total_words
+        if run.progress.stopped or run.warned_words or \
+                abs(words_read - expected) <= max(0.5, 1e-9 * expected):
             return
         run.warned_words = True
-        msg = (f"EPOCH {epoch + 1}: read {raw:,} in-vocabulary words, the schedule expects "
-               f"{expected:,.0f} per epoch (from total_words/total_examples): the corpus is not "
-               f"the one the vocabulary counted, and the learning rate will not end at "
-               f"{run.plan.end_alpha}")
+        msg = (f"EPOCH {epoch + 1}: read {words_read:,} words, but train() was told "
+               f"{expected:,.0f} per epoch (total_words / total_examples): the learning rate "
+               f"will not end at {run.plan.end_alpha}; is the corpus the one the vocabulary "
+               f"was built from?")
         warnings.warn(msg, RuntimeWarning, stacklevel=4)
         logger.warning(msg)
 
@@ -648,6 +650,7 @@ class Word2Vec:
         key_to_index = self.wv.key_to_index
         batch_words = self.batch_words
         producer_error = []
+        words_read = [0]
 
         def produce():
             try:
@@ -657,6 +660,7 @@ class Word2Vec:
                         break
                     batch.append(sentence)
                     n += len(sentence)
+                    words_read[0] += len(sentence)
                     if n >= batch_words:
                         jobs.put(encode_sentences(batch, key_to_index))
                         batch, n = [], 0
@@ -690,7 +694,7 @@ class Word2Vec:
             producer.join()
         if producer_error:
             raise producer_error[0]
-        return result
+        return (*result, words_read[0])
 
     def __repr__(self):
         n = len(self.wv.index_to_key) if self.vocab is not None else 0
