@@ -28,6 +28,7 @@ import shutil
 import socket
 import sys
 import tempfile
+import time
 
 import numpy as np
 
@@ -340,7 +341,15 @@ def read_directory(path, read):
     when a save replaced the directory during the read, so the result never mixes
     files of two saves.  Other errors propagate as ``read`` raised them."""
     for attempt in range(_READ_ATTEMPTS):
-        with SavedDirectory(path) as saved:
+        try:
+            saved = SavedDirectory(path)
+        except FileNotFoundError:
+            # without renameat2 a save leaves `path` missing for an instant
+            if attempt + 1 == _READ_ATTEMPTS:
+                raise
+            time.sleep(0.001)
+            continue
+        with saved:
             try:
                 result = read(saved)
             except Exception:
