@@ -303,6 +303,17 @@ class SavedDirectory:
             os.close(fd)
             raise
 
+    def exists(self, name):
+        """Whether this save holds file ``name``."""
+        try:
+            if self._fd is not None:
+                os.stat(name, dir_fd=self._fd)
+            else:
+                os.stat(self.join(name))
+        except FileNotFoundError:
+            return False
+        return True
+
     def load_npy(self, name, mmap_mode=None):
         """``np.load`` of file ``name`` of this save, without pickle; ``mmap_mode``
         ("r", "r+", "c") maps the open file, so the map stays on this save."""
