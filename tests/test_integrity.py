@@ -318,3 +318,23 @@ def test_python_file_reader_and_iterables_apply_the_same_cap(tmp_path):
     assert set(counts.words) == {"a", "b", "\0" * MAX_TOKEN_BYTES, "c", capped, "d"}
     iterable = list(Corpus([["c", long_token], [b"\xff" * 2000]]))
     assert iterable == [["c", capped], ["\udcff" * MAX_TOKEN_BYTES]]
+
+
+def test_phrases_file_tokenizer_applies_the_same_cap(tmp_path):
+    from w2v.phrases import Phrases
+    path = tmp_path / "p.txt"
+    long_token = b"\xc3\xa9" * 600                      # 1200 bytes of UTF-8
+    with open(path, "wb") as f:
+        f.write(b"new york is big\n" * 20)
+        f.write(b"\0" * (2 << 20) + b" " + long_token + b"\n")
+    phrases = Phrases(corpus_file=str(path), min_count=1, threshold=0.1)
+    vocab = phrases.vocab
+    assert "\0" * MAX_TOKEN_BYTES in vocab and "\u00e9" * (MAX_TOKEN_BYTES // 2) in vocab
+    assert max(len(w.encode("utf-8", "surrogateescape")) for w in vocab) <= 2 * MAX_TOKEN_BYTES + 1
+    counts = count_words(Corpus(str(path)))
+    assert {w for w in vocab if "_" not in w} == set(counts.words)
+    out = tmp_path / "out.txt"
+    phrases.freeze().apply_file(str(path), str(out))
+    last = out.read_bytes().splitlines()[-1].split(b" ")
+    assert [len(t) for t in last] in ([MAX_TOKEN_BYTES, MAX_TOKEN_BYTES],
+                                      [2 * MAX_TOKEN_BYTES + 1])     # joined as a phrase
