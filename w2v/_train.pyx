@@ -454,6 +454,21 @@ cdef class Worker:
         return w2v_train_centre(&self.model.c, &self.c, &cv[0], <int>len(ctx), <index_t>centre,
                                 <real_t>alpha)
 
+    def _add_and_sync(self, Progress progress not None, step, times):
+        """Test hook for the private-row merges (csrc/train.h,
+        w2v_private_rows_add_and_sync): `times` times, add `step` to every value
+        of this worker's private rows and sync them, without the GIL."""
+        if self.busy:
+            raise RuntimeError("this Worker is already training in another thread")
+        cdef real_t s = step
+        cdef int64_t t = times
+        self.busy = True
+        try:
+            with nogil:
+                w2v_private_rows_add_and_sync(&self.model.c, &self.c, &progress.c, s, t)
+        finally:
+            self.busy = False
+
 
 def epoch_parallel():
     """True when train_epoch_file runs its workers on a team of threads (this
