@@ -47,20 +47,15 @@ def test_private_rows_policy(V, workers, sg, d, expected):
     assert word2vec._private_rows(V, workers, sg, d) == expected
 
 
-def _quality(workers, seeds, **kw):
-    nmi, purity, per_seed = graphs.mean_scores("w2v", workers, seeds, **kw)
-    return nmi, purity, per_seed
-
-
-@pytest.mark.parametrize("arch", ["sg-ns", "cbow-ns"])
-def test_graph_walks_four_workers_match_one(arch):
-    """DeepWalk-style walks over a planted-partition graph (200 nodes): 4 workers
-    must find the communities about as well as 1 (issue 13: skip-gram fell from
-    NMI .84 to .64, CBOW lost purity with 10k-word batches)."""
+def test_graph_walks_four_workers_match_one():
+    """DeepWalk-style walks over a planted-partition graph (200 nodes), skip-gram:
+    4 workers must find the communities about as well as 1.  With copies of the
+    whole output layer per thread (issue 13) 4 workers scored NMI .63 / purity
+    .65 here against .81 / .73 for 1 worker."""
     seeds = 3
-    one = _quality(1, seeds, **graphs.ARCHS[arch])
-    four = _quality(4, seeds, **graphs.ARCHS[arch])
-    msg = (f"{arch}: 1 worker NMI {one[0]:.3f} purity {one[1]:.3f}; "
+    one = graphs.mean_scores("w2v", 1, seeds, **graphs.ARCHS["sg-ns"])
+    four = graphs.mean_scores("w2v", 4, seeds, **graphs.ARCHS["sg-ns"])
+    msg = (f"1 worker NMI {one[0]:.3f} purity {one[1]:.3f}; "
            f"4 workers NMI {four[0]:.3f} purity {four[1]:.3f} "
            f"(NMI per seed {[round(x, 3) for x in one[2]]} vs {[round(x, 3) for x in four[2]]})")
     assert four[0] >= one[0] - 0.06, msg

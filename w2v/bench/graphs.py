@@ -19,6 +19,7 @@ several worker counts and writes a section of bench/RESULTS.md.
 from __future__ import annotations
 
 import argparse
+import functools
 import time
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -39,20 +40,25 @@ def planted_partition(communities: int, size: int, p_in: float, p_out: float,
 
 def random_walks(adjacency: Sequence[np.ndarray], walks_per_node: int, length: int,
                  seed: int) -> List[List[str]]:
-    """``walks_per_node`` uniform random walks of up to ``length`` nodes from every
-    node (each round over the nodes in a new random order), as lists of str."""
+    """``walks_per_node`` uniform random walks of ``length`` nodes from every node
+    (each round over the nodes in a new random order), as lists of str; a walk
+    that reaches a node without neighbours ends there."""
     rng = np.random.default_rng(seed)
     n = len(adjacency)
+    degree = np.array([len(nb) for nb in adjacency])
+    offsets = np.concatenate([[0], np.cumsum(degree)])
+    flat = np.concatenate([np.asarray(nb, dtype=np.int64) for nb in adjacency] + [np.zeros(1, np.int64)])
     walks = []
     for _ in range(walks_per_node):
-        for start in rng.permutation(n):
-            walk = [int(start)]
-            for _ in range(length - 1):
-                nbrs = adjacency[walk[-1]]
-                if len(nbrs) == 0:
-                    break
-                walk.append(int(nbrs[rng.integers(len(nbrs))]))
-            walks.append([str(x) for x in walk])
+        steps = np.empty((n, length), dtype=np.int64)
+        steps[:, 0] = rng.permutation(n)
+        for t in range(1, length):
+            cur = steps[:, t - 1]
+            pick = (rng.random(n) * np.maximum(degree[cur], 1)).astype(np.int64)
+            # a node without neighbours (-1 from here on) ends its walk
+            steps[:, t] = np.where((cur >= 0) & (degree[np.maximum(cur, 0)] > 0),
+                                   flat[offsets[np.maximum(cur, 0)] + pick], -1)
+        walks += [[str(x) for x in row if x >= 0] for row in steps.tolist()]
     return walks
 
 
@@ -112,12 +118,17 @@ WALKS = {"walks_per_node": 10, "length": 40}
 TRAIN = {"vector_size": 64, "window": 5, "min_count": 0, "epochs": 5}
 
 
+@functools.lru_cache(maxsize=8)
+def _graph_and_walks(seed: int, communities: int, size: int, p_in: float, p_out: float):
+    adjacency = planted_partition(communities, size, p_in, p_out, seed)
+    return adjacency, random_walks(adjacency, seed=seed, **WALKS)
+
+
 def score(lib: str, workers: int, seed: int, sg: int = 1, hs: int = 0, negative: int = 5,
           batch_words: int = 10000, graph: Optional[Dict] = None) -> Tuple[float, float]:
     """(NMI, purity) of one training run of ``lib`` ("w2v" or "gensim") on the walks of seed ``seed``."""
     g = dict(GRAPH, **(graph or {}))
-    adjacency = planted_partition(g["communities"], g["size"], g["p_in"], g["p_out"], seed)
-    walks = random_walks(adjacency, seed=seed, **WALKS)
+    adjacency, walks = _graph_and_walks(seed, **g)
     if lib == "w2v":
         from w2v import Word2Vec
     else:
@@ -144,6 +155,12 @@ ARCHS = {"sg-ns": {"sg": 1, "hs": 0, "negative": 5}, "cbow-ns": {"sg": 0, "hs": 
 def run(libs: Sequence[str], workers: Sequence[int], archs: Sequence[str], seeds: int,
         batch_words: int, log=print) -> List[Dict[str, object]]:
     rows = []
+    if "gensim" in libs:
+        try:
+            import gensim  # noqa: F401
+        except ImportError:
+            log("gensim is not installed: w2v alone")
+            libs = [x for x in libs if x != "gensim"]
     for arch in archs:
         for n in workers:
             for lib in libs:
@@ -197,8 +214,8 @@ def main(argv: Optional[Sequence[str]] = None, prog: str = "w2v bench graphs") -
         raise SystemExit(f"unknown arch {unknown[0]!r}: expected one of {', '.join(ARCHS)}")
     rows = run([x for x in args.libs.split(",") if x], [int(x) for x in args.workers.split(",")],
                archs, args.seeds, args.batch_words)
-    command = "w2v bench graphs " + " ".join(shlex.quote(a) for a in (sys.argv[1:] if argv is None else argv))
-    body = markdown(rows, command.strip(), args.seeds, args.batch_words)
+    command = " ".join([prog] + [shlex.quote(a) for a in (sys.argv[1:] if argv is None else argv)])
+    body = markdown(rows, command, args.seeds, args.batch_words)
     if args.results:
         from w2v.bench.suite import update_results
         update_results(args.results, "graphs",
