@@ -265,7 +265,7 @@ cdef class Progress:
 
     alpha = start_alpha - (start_alpha - end_alpha) * min(1, words_done / total_words)
     (constant start_alpha when total_words == 0).  Workers add the in-vocabulary
-    tokens they read to words_done every ~10k words and when they return.
+    tokens they read to words_done every report_every words (Worker) and when they return.
     """
     cdef w2v_progress c
 
