@@ -363,14 +363,17 @@ W2V_INLINE int train_chunk(int arch, const w2v_model *m, w2v_worker *w, const w2
     for (int64_t i = 0; i < len; i++) {
         if (halted(p))
             return W2V_STOPPED;
+        const int single = arch != ARCH_SG;   /* one example per centre */
+        if (single && i + 1 < len)
+            draw_centre(m, w, sent, i + 1, &next);
         const int64_t lo = i - cur.win > 0 ? i - cur.win : 0;
         const int64_t hi = i + cur.win < len - 1 ? i + cur.win : len - 1;
         prefetch_next_centre(m, w, sent, len, i);
-        const int64_t examples = arch == ARCH_SG ? hi - lo : 1;
+        const int64_t examples = single ? 1 : hi - lo;
         for (int64_t e = 0; e < examples; e++) {
             if (e + 1 < examples)
                 next.count = ns ? draw_noise(m, w, sent[i], next.noise) : 0;
-            else if (i + 1 < len)
+            else if (!single && i + 1 < len)
                 draw_centre(m, w, sent, i + 1, &next);
             int ok;
             switch (arch) {
@@ -385,6 +388,25 @@ W2V_INLINE int train_chunk(int arch, const w2v_model *m, w2v_worker *w, const w2
     }
     return W2V_OK;
 }
+
+/* The baseline copy inlines vecops.h's 8-float helpers (dead code there, as
+ * vec8 == 0): no value with the AVX calling convention ever crosses a call. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wpsabi"
+#endif
+
+/* train_chunk specialised per architecture, each out of line (with the path's
+ * target): called once per chunk, and the chunk loop's registers are then its
+ * own, not shared with the stream reader's. */
+#define W2V_CHUNK_KERNEL(name, arch)                                                       \
+    W2V_PATH_TARGET W2V_NOINLINE static int name(const w2v_model *m, w2v_worker *w,        \
+                                                 const w2v_progress *p, const index_t *sent, \
+                                                 int64_t len, real_t alpha) {              \
+        return train_chunk(arch, m, w, p, sent, len, alpha);                               \
+    }
+W2V_CHUNK_KERNEL(train_chunk_sg, ARCH_SG)
+W2V_CHUNK_KERNEL(train_chunk_cbow, ARCH_CBOW)
+W2V_CHUNK_KERNEL(train_chunk_sg_shared, ARCH_SG_SHARED)
 
 /* ------------------------------------------------------- one stream */
 
@@ -451,9 +473,9 @@ W2V_INLINE int train_sentence(const w2v_model *m, w2v_worker *w, const w2v_progr
             centre_window(m, w);
         return W2V_OK;
     }
-    return m->shared_negatives ? train_chunk(ARCH_SG_SHARED, m, w, p, w->sentence, len, alpha)
-           : m->sg             ? train_chunk(ARCH_SG, m, w, p, w->sentence, len, alpha)
-                               : train_chunk(ARCH_CBOW, m, w, p, w->sentence, len, alpha);
+    return m->shared_negatives ? train_chunk_sg_shared(m, w, p, w->sentence, len, alpha)
+           : m->sg             ? train_chunk_sg(m, w, p, w->sentence, len, alpha)
+                               : train_chunk_cbow(m, w, p, w->sentence, len, alpha);
 }
 
 /* w2v_train_stream (train.h): chunk by chunk, read, report, train, sync. */
@@ -539,12 +561,6 @@ W2V_INLINE int fused_multiply_add(void) {
 }
 
 /* ------------------------------------------ this path's entry points */
-
-/* The baseline copy inlines vecops.h's 8-float helpers (dead code there, as
- * vec8 == 0): no value with the AVX calling convention ever crosses a call. */
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wpsabi"
-#endif
 
 W2V_PATH_TARGET int W2V_PATH_NAME(w2v_train_stream)(const w2v_model *m, w2v_worker *w,
                                                     w2v_progress *p, const index_t *ids,

@@ -31,6 +31,12 @@
 #define W2V_HIDDEN
 #endif
 
+#if defined(__GNUC__) || defined(__clang__)
+#define W2V_NOINLINE __attribute__((noinline))
+#else
+#define W2V_NOINLINE
+#endif
+
 /* Bin i holds sigmoid at the centre of [-MAX_EXP + i*w, -MAX_EXP + (i+1)*w),
  * w = 2*MAX_EXP/SIZE: half the worst-case error of word2vec.c's left-edge
  * table.  Filled by w2v_init_tables (csrc/train.c). */
