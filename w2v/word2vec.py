@@ -64,6 +64,30 @@ _CHUNKS_PER_WORKER = 64
 # cores are close and gave it no better vectors.
 _PRIVATE_ROW_BYTES = 2 << 20
 _PRIVATE_NODES = 1024
+# ... but only the hot rows of a large vocabulary: at most 1/_PRIVATE_SHARE of
+# the rows, none below _PRIVATE_MIN_VOCAB words.  A copy of the whole output
+# layer of a small vocabulary (graph walks: a few hundred nodes) lets every
+# thread train for 16Ki words on rows that take thousands of updates each from
+# the others meanwhile: 4 workers lost a quarter of the NMI of DeepWalk
+# vectors (issue 13, bench/RESULTS.md "Small vocabularies").
+_PRIVATE_SHARE = 8
+_PRIVATE_MIN_VOCAB = 1 << 13
+# Several workers add the words they read to the shared counter (and take the
+# learning rate from it) every this many words, one worker alone every 10k as
+# word2vec.c (tests/reference.py).  With 10k each, a batch of 10k words trained
+# with the rate of its start and the other workers' unreported words, so the
+# rate lagged the schedule by up to workers x 10k words: on a small corpus the
+# last batches trained at several times min_alpha (issue 13, CBOW).
+_REPORT_WORDS = 10000
+_REPORT_WORDS_SHARED = 1024
+
+
+def _private_rows(vocab_size, workers, sg, vector_size):
+    """(syn1neg rows, syn1 rows) each worker trains in its own copy."""
+    if workers < 2 or not sg or vocab_size < _PRIVATE_MIN_VOCAB:
+        return 0, 0
+    cap = vocab_size // _PRIVATE_SHARE
+    return min(_PRIVATE_ROW_BYTES // (4 * vector_size), cap), min(_PRIVATE_NODES, cap)
 
 MODEL_FORMAT = "w2v.Word2Vec"
 MODEL_VERSION = 1
@@ -643,11 +667,12 @@ class Word2Vec:
     def _start_run(self, plan, corpus, *, compute_loss, callbacks, queue_factor, on_progress):
         """The kernel model, the shared progress counter and one seeded worker per thread."""
         model = self._kernel_model(compute_loss)
-        private = self.workers > 1 and self.sg
+        rows, nodes = _private_rows(len(self.wv.index_to_key), self.workers, self.sg,
+                                    self.vector_size)
+        report = _REPORT_WORDS if self.workers == 1 else _REPORT_WORDS_SHARED
         workers = [Worker(model, seed=thread_seed(self.seed, self.train_count, i),
-                          max_sentence_length=self.max_sentence_length,
-                          private_rows=_PRIVATE_ROW_BYTES // (4 * self.vector_size) if private else 0,
-                          private_nodes=_PRIVATE_NODES if private else 0)
+                          max_sentence_length=self.max_sentence_length, report_every=report,
+                          private_rows=rows, private_nodes=nodes)
                    for i in range(self.workers)]
         self.train_count += 1
         if len(plan.rng_states) == len(workers):     # resuming with as many threads
