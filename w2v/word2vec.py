@@ -419,6 +419,7 @@ class Word2Vec:
             self._set_vocab_params(min_count, sample)
             self.corpus_count = scan.n_sentences
             self.corpus_total_words = scan.total_words
+            self.corpus_fingerprint = getattr(self, "_raw_fingerprint", None)  # train() reads it next
             report = self._update_vocab(words, counts, scan.total_words, scan.n_sentences,
                                         trim_rule)
             if not keep_raw_vocab:
@@ -629,6 +630,10 @@ class Word2Vec:
                 raise ValueError("resume=True, but this model holds no interrupted training "
                                  "(load it from a checkpoint written with checkpoint=...)")
         else:
+            if total_words is None and total_examples is not None and self.corpus_count > 0:
+                # sentences -> raw words at the last scanned corpus's rate (after a vocabulary
+                # update the vocabulary's own totals cover every corpus scanned so far)
+                total_words = self.corpus_total_words * total_examples / self.corpus_count
             plan = TrainingPlan.fresh(
                 self.vocab, epochs=int(epochs),
                 start_alpha=self.alpha if start_alpha is None else start_alpha,
