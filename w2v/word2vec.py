@@ -122,7 +122,7 @@ class Word2Vec:
                  hashfxn=hash, epochs=5, null_word=0, trim_rule=None, sorted_vocab=1,
                  batch_words=10000, compute_loss=False, callbacks=(), comment=None,
                  max_final_vocab=None, shrink_windows=True,
-                 max_sentence_length=10000, sigmoid="table", shared_negatives=False):
+                 max_sentence_length=10000, sigmoid="table", shared_negatives=False, client=None):
         self.vector_size = int(vector_size)
         self.alpha = float(alpha)
         self.min_alpha = float(min_alpha)
@@ -166,11 +166,12 @@ class Word2Vec:
         if sentences is not None and corpus_file is not None:
             raise ValueError("give either sentences or corpus_file, not both")
         if sentences is not None or corpus_file is not None:
-            self.build_vocab(corpus_iterable=sentences, corpus_file=corpus_file, trim_rule=trim_rule)
+            self.build_vocab(corpus_iterable=sentences, corpus_file=corpus_file, trim_rule=trim_rule,
+                             client=client)
             self.train(corpus_iterable=sentences, corpus_file=corpus_file,
                        total_examples=self.corpus_count, total_words=self.corpus_total_words,
                        epochs=self.epochs, start_alpha=self.alpha, end_alpha=self.min_alpha,
-                       compute_loss=compute_loss, callbacks=callbacks)
+                       compute_loss=compute_loss, callbacks=callbacks, client=client)
         else:
             self._trim_rule = trim_rule
 
@@ -217,7 +218,7 @@ class Word2Vec:
     # -------------------------------------------------------------- vocabulary
     def build_vocab(self, corpus_iterable=None, corpus_file=None, update=False, progress_per=10000,
                     keep_raw_vocab=False, trim_rule=None, min_count=None, sample=None,
-                    dry_run=False):
+                    dry_run=False, client=None):
         """Scan the corpus, build the vocabulary and (re)initialize the weights.
 
         ``min_count`` and ``sample``, when not None, replace the model's (gensim's
@@ -236,11 +237,16 @@ class Word2Vec:
         self._set_vocab_params(min_count, sample)
         corpus = self._corpus(corpus_iterable, corpus_file, self.max_sentence_length)
         t0 = time.perf_counter()
-        vocab = Vocab.from_corpus(
-            corpus, workers=self.workers, max_vocab_size=self.max_vocab_size,
+        rules = dict(
+            max_vocab_size=self.max_vocab_size,
             min_count=self.min_count, max_final_vocab=self.max_final_vocab,
             trim_rule=trim_rule if trim_rule is not None else getattr(self, "_trim_rule", None),
             sorted_vocab=bool(self.sorted_vocab))
+        if client is None:
+            vocab = Vocab.from_corpus(corpus, workers=self.workers, **rules)
+        else:       # counted by the cluster's workers (w2v.distributed)
+            from w2v import distributed
+            vocab = distributed.vocab_from_corpus(client, corpus, **rules)
         self.corpus_count = vocab.n_sentences
         self.corpus_total_words = vocab.raw_words
         logger.info("collected %d word types from %d words and %d sentences in %.2fs; kept %d "
@@ -312,7 +318,7 @@ class Word2Vec:
     def train(self, corpus_iterable=None, corpus_file=None, total_examples=None, total_words=None,
               epochs=None, start_alpha=None, end_alpha=None, word_count=0, queue_factor=2,
               report_delay=1.0, compute_loss=False, callbacks=(), progress=None,
-              checkpoint=None, checkpoint_every=1, resume=False):
+              checkpoint=None, checkpoint_every=1, resume=False, client=None):
         """Train on a corpus; the learning rate decays linearly over all its epochs.
 
         As in gensim, the size of the corpus must be given (``total_examples``
@@ -347,6 +353,15 @@ class Word2Vec:
                 total_examples=total_examples, total_words=total_words)
         self._writable_weights()
         corpus = self._corpus(corpus_iterable, corpus_file, self.max_sentence_length)
+        if client is not None:      # data-parallel on a Dask cluster (w2v.distributed)
+            if checkpoint is not None:
+                raise NotImplementedError("checkpoints are not written when training on a cluster")
+            from w2v import distributed
+            self.train_count += 1
+            return distributed.train(self, client, plan, corpus,
+                                     compute_loss=bool(compute_loss or self.compute_loss),
+                                     callbacks=tuple(callbacks) or self.callbacks,
+                                     on_progress=progress)
         run = self._start_run(plan, corpus, compute_loss=bool(compute_loss or self.compute_loss),
                               callbacks=tuple(callbacks) or self.callbacks,
                               queue_factor=queue_factor, on_progress=progress)
