@@ -133,7 +133,7 @@ def test_replicas_identical_after_each_epoch(client, tmp_path, small_ranges):
     model = Word2Vec(vector_size=16, min_count=1, sg=1, hs=1, negative=3, workers=1)
     model.build_vocab(corpus_file=paths, client=client)
     corpus = Corpus(paths)
-    options = distributed.DistributedOptions(round_words=2000, hot_rows=20, cold_every=3)
+    options = distributed.DistributedOptions(round_words=2000, min_rounds=1, hot_rows=20, cold_every=3)
     cluster = distributed._Cluster(model, client, corpus, _plan(model, 1), options, False)
     try:
         cluster.start_shards()
@@ -178,7 +178,7 @@ def test_killed_worker_is_survived(client, tmp_path, caplog, small_ranges):
             os.kill(pids[0], signal.SIGKILL)
             killed.append(p.words_done)
 
-    options = distributed.DistributedOptions(round_words=1000)
+    options = distributed.DistributedOptions(round_words=1000, min_rounds=1)
     with caplog.at_level(logging.WARNING, logger="w2v.distributed"):
         distributed.train(model, client, _plan(model, 2), Corpus(paths), compute_loss=False,
                           callbacks=(), on_progress=progress, options=options)

@@ -93,7 +93,7 @@ def connect(address, threads=1):
 
 # ---------------------------------------------------------------- corpus ranges
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, order=True)
 class ByteRange:
     """Bytes [start, end) of ``path``; a compressed file is one range (0, file size)."""
     path: str
@@ -251,20 +251,22 @@ def encode_ranges(ranges, words, max_sentence_length, block_size, out_path):
 class DistributedOptions:
     """How replicas are kept together (bench/RESULTS.md, "Training on a cluster").
 
-    ``round_words``: words each process trains between two syncs.
+    ``round_words``: words each process trains between two syncs, at most; an
+    epoch has at least ``min_rounds`` rounds (small corpora sync often too).
     ``hot_rows``: the most frequent rows (per weight matrix) synced every round;
     None: 1% of the vocabulary, at least 256.  ``cold_every``: the other rows sync
     every this many rounds (all rows sync at each epoch end either way).
     ``merge``: "sum" applies the sum of the replicas' deltas (what one shared
     model would have received), "average" their mean (Spark MLlib's choice)."""
     round_words: int = 1 << 18
+    min_rounds: int = 16
     hot_rows: int = None
     cold_every: int = 8
     merge: str = "sum"
 
     def __post_init__(self):
-        if self.round_words < 1 or self.cold_every < 1:
-            raise ValueError("round_words and cold_every must be >= 1")
+        if self.round_words < 1 or self.min_rounds < 1 or self.cold_every < 1:
+            raise ValueError("round_words, min_rounds and cold_every must be >= 1")
         if self.hot_rows is not None and self.hot_rows < 0:
             raise ValueError("hot_rows must be >= 0 or None")
         if self.merge not in ("sum", "average"):
@@ -431,7 +433,8 @@ class _Cluster:
         infos = [s.info().result() for s in self.shards]
         self.tokens = np.array([i["tokens"] for i in infos], dtype=np.float64)
         n_total = self.tokens.sum()
-        self.rounds = max(1, int(np.ceil(n_total / len(self.shards) / self.options.round_words)))
+        self.rounds = max(self.options.min_rounds,
+                          int(np.ceil(n_total / len(self.shards) / self.options.round_words)))
         for s in self.shards:
             s.set_rounds(self.rounds).result()
         # each shard's counter, scaled by its share of the corpus, follows the cluster's
