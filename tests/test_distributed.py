@@ -151,18 +151,30 @@ def test_replicas_identical_after_each_epoch(client, tmp_path, small_ranges):
         cluster.close()
 
 
-def test_quality_close_to_one_process(client, tmp_path):
-    paths, group = _planted_corpus(str(tmp_path))
-    params = dict(vector_size=24, window=4, min_count=1, sg=1, negative=5, sample=0, epochs=4)
+def test_quality_and_progress_close_to_one_process(client, tmp_path):
+    paths, group = _planted_corpus(str(tmp_path), n_sentences=4000)
+    params = dict(vector_size=24, window=4, min_count=1, sg=1, negative=5, sample=0, epochs=3)
     keys = [f"w{i}" for i in range(len(group))]
 
     def precision(model):
         return group_precision(np.stack([model.wv.get_vector(k) for k in keys]), group)
 
     single = precision(Word2Vec(corpus_file=paths, workers=2, seed=3, **params))
-    many = precision(Word2Vec(corpus_file=paths, workers=1, seed=3, client=client, **params))
+    model = Word2Vec(workers=1, seed=3, **params)
+    model.build_vocab(corpus_file=paths, client=client)
+    seen = []
+    model.train(corpus_file=paths, total_words=model.corpus_total_words, epochs=3,
+                compute_loss=True, progress=seen.append, client=client)
+    many = precision(model)
     assert single > 0.8, f"one process: group precision {single:.3f}"
     assert many >= single - 0.05, f"cluster: group precision {many:.3f} vs one process {single:.3f}"
+    # progress as on one machine: the cluster's words, rising to the whole schedule, with a loss
+    done = [p.words_done for p in seen]
+    assert len(seen) >= 3 * 16 and done == sorted(done) and seen[-1].fraction == 1.0
+    assert [p.epoch for p in seen][::16] == [1, 2, 3] and all(p.loss > 0 for p in seen)
+    assert model.words_done == 3 * model.vocab.retained_words
+    assert len(model.epoch_losses) == 3 and model.get_latest_training_loss() == pytest.approx(
+        sum(model.epoch_losses))
 
 
 def test_killed_worker_is_survived(client, tmp_path, caplog, small_ranges):
