@@ -213,3 +213,17 @@ def test_unreadable_file_on_a_worker(client, tmp_path):
     with pytest.raises(FileNotFoundError, match="worker .* cannot read the corpus file") as info:
         future.result()
     assert info.value.filename == str(path)
+
+
+def test_command_line_trains_on_a_local_cluster(tmp_path):
+    pytest.importorskip("distributed")
+    from helpers import one_line_error, w2v
+    paths, group = _planted_corpus(str(tmp_path), n_sentences=1000)
+    res = w2v("train", *paths, "-o", "vectors.txt", "--format", "text", "--sg", "--size", "16",
+              "--min-count", "1", "--epochs", "1", "--threads", "1", "--dask", "local:2",
+              cwd=tmp_path)
+    assert res.rc == 0, res.err
+    with open(tmp_path / "vectors.txt") as f:
+        assert f.readline().split() == [str(len(group)), "16"]
+    bad = w2v("train", *paths, "-o", "v.txt", "--dask", "local:0", cwd=tmp_path)
+    assert "local:N needs a number of processes" in one_line_error(bad)

@@ -502,7 +502,9 @@ class _Cluster:
 def train(model, client, plan, corpus, *, compute_loss, callbacks, on_progress, options=None):
     """Train ``model`` (vocabulary built) on the cluster behind ``client``; returns
     (effective words, raw words) as :meth:`Word2Vec.train`.  The weights end in
-    the driver's ``model``, identical to every replica after the last sync."""
+    the driver's ``model``, identical to every replica after the last sync;
+    ``model.last_sync_stats`` says how many syncs there were and how many bytes
+    of deltas went up (shards to driver) and down (driver to shards)."""
     distributed = _require_dask()
     from w2v.word2vec import TrainingProgress, _call
     if corpus.paths is None:
