@@ -75,8 +75,11 @@ if OPENMP:
 
 # The C each extension calls; an extension not listed here needs none.
 C_SOURCES = {
+    "_phrases": ["csrc/phrases.c", "csrc/vocab_table.c"],
     "_scan": ["csrc/vocab_table.c"],
-    "_train": ["csrc/train.c", "csrc/epoch.c"],
+    # the kernels once per instruction-set path, each its own compile job
+    "_train": ["csrc/train.c", "csrc/train_baseline.c", "csrc/train_avx2.c",
+               "csrc/train_avx512.c", "csrc/epoch.c"],
 }
 c_headers = sorted(glob("csrc/*.h"))  # setuptools does not track headers itself
 macros = [

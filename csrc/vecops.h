@@ -11,8 +11,9 @@
 
 #include "w2v_types.h"
 
-/* Forced inlining: csrc/train.c compiles its entry points once per target
- * (target_clones); a helper left out of line would run the baseline code. */
+/* Forced inlining: csrc/train_kernels.h is compiled once per target, with the
+ * target attribute on its entry points only; a helper left out of line would
+ * run the baseline code. */
 #if defined(__GNUC__) || defined(__clang__)
 #define W2V_INLINE static inline __attribute__((always_inline))
 #else
@@ -85,7 +86,7 @@ W2V_INLINE real_t w2v_dot(const real_t *restrict x, const real_t *restrict y, in
 /* 8 floats: one AVX register.  Where AVX is missing the compiler splits it
  * into SSE halves through the stack, so the batched helpers below take a
  * `vec8` flag (a compile-time constant in each instruction-set copy of the
- * kernels, see csrc/train.c) and use 4-float vectors on the baseline copy.
+ * kernels, see csrc/train_kernels.h) and use 4-float vectors on the baseline copy.
  * -Wpsabi would warn that these helpers pass AVX values without AVX: they are
  * always inlined, so no call with that ABI exists. */
 #if !defined(__clang__)

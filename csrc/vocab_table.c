@@ -116,6 +116,14 @@ void vt_table_free(vt_table *t) {
     free(t);
 }
 
+/* Bytes [0, len - 8) of two words of len > 8 bytes whose last 8 bytes (the
+ * key) are already known to be equal; one load each up to 16 bytes. */
+static inline int vt_head_equal(const char *a, const char *b, size_t len) {
+    if (len <= 16)
+        return vt_load64((const unsigned char *)a) == vt_load64((const unsigned char *)b);
+    return memcmp(a, b, len - 8) == 0;
+}
+
 /* Slot holding word, or the empty slot where it would go. */
 static inline uint64_t vt_probe(const vt_table *t, const char *word, size_t len, uint64_t h,
                                 uint64_t key, int *found) {
@@ -130,7 +138,7 @@ static inline uint64_t vt_probe(const vt_table *t, const char *word, size_t len,
         if ((s >> 32) == tag) {
             const vt_entry *e = &t->entries[(uint32_t)s - 1];
             if (e->len == len && e->key == key &&
-                (len <= 8 || memcmp(t->arena + e->offset, word, len) == 0)) {
+                (len <= 8 || vt_head_equal(t->arena + e->offset, word, len))) {
                 *found = 1;
                 return i;
             }
@@ -268,11 +276,52 @@ int vt_add(vt_table *t, const char *word, size_t len, int64_t count) {
     return vt_add_hashed(t, word, len, h, key, count);
 }
 
+/* Prefetch distance of vt_add_many (a power of two): the slot of word i + VT_AHEAD,
+ * the entry of word i + VT_AHEAD / 2 and the bytes of word i + VT_AHEAD / 4. */
+#define VT_AHEAD 16
+
+static inline void vt_prefetch_entry(const vt_table *t, uint64_t h, int bytes) {
+    const uint64_t s = t->slots[h & t->mask];
+    if (!s || (s >> 32) != (h >> 32)) return;
+    const vt_entry *e = &t->entries[(uint32_t)s - 1];
+    if (!bytes) __builtin_prefetch(e);
+    else if (e->len > 8) __builtin_prefetch(t->arena + e->offset);
+}
+
+int vt_add_many(vt_table *t, const char *buf, const size_t *offs, const size_t *lens,
+                const int64_t *counts, size_t n) {
+    uint64_t hs[VT_AHEAD], ks[VT_AHEAD];
+    for (size_t i = 0; i < n && i < VT_AHEAD; i++) {
+        hs[i] = vt_hash_key(buf + offs[i], lens[i], &ks[i]);
+        __builtin_prefetch(&t->slots[hs[i] & t->mask]);
+    }
+    for (size_t i = 0; i < n; i++) {
+        const size_t r = i & (VT_AHEAD - 1);
+        if (i + VT_AHEAD / 2 < n) vt_prefetch_entry(t, hs[(i + VT_AHEAD / 2) & (VT_AHEAD - 1)], 0);
+        if (i + VT_AHEAD / 4 < n) vt_prefetch_entry(t, hs[(i + VT_AHEAD / 4) & (VT_AHEAD - 1)], 1);
+        const int rc = vt_add_hashed(t, buf + offs[i], lens[i], hs[r], ks[r], counts ? counts[i] : 1);
+        if (rc != VT_OK) return rc;
+        if (i + VT_AHEAD < n) {
+            hs[r] = vt_hash_key(buf + offs[i + VT_AHEAD], lens[i + VT_AHEAD], &ks[r]);
+            __builtin_prefetch(&t->slots[hs[r] & t->mask]);
+        }
+    }
+    return VT_OK;
+}
+
 int vt_merge(vt_table *dst, const vt_table *src) {
-    for (size_t k = 0; k < src->size; k++) {
-        const vt_entry *e = &src->entries[k];
-        int rc = vt_add_hashed(dst, src->arena + e->offset, e->len, vt_entry_hash(src, e),
-                               e->key, e->count);
+    enum { CHUNK = 512 };
+    size_t offs[CHUNK], lens[CHUNK];
+    int64_t counts[CHUNK];
+    for (size_t k = 0; k < src->size; k += CHUNK) {
+        const size_t m = src->size - k < CHUNK ? src->size - k : CHUNK;
+        for (size_t j = 0; j < m; j++) {
+            const vt_entry *e = &src->entries[k + j];
+            offs[j] = e->offset;
+            lens[j] = e->len;
+            counts[j] = e->count;
+        }
+        const int rc = vt_add_many(dst, src->arena, offs, lens, counts, m);
         if (rc != VT_OK) return rc;
     }
     dst->pruned_words += src->pruned_words;

@@ -275,8 +275,11 @@ def test_native_keeps_int_keys_float64_and_extra_attrs(tmp_path):
 
 
 def test_native_load_rejects_bad_input(tmp_path):
-    with pytest.raises(ValueError, match="not a w2v KeyedVectors directory"):
-        (tmp_path / "file").write_bytes(b"\x80\x04pickle")
+    with pytest.raises(ValueError, match="not a readable gensim file"):
+        (tmp_path / "file").write_bytes(b"\x80\x04pickle")     # a damaged pickle
+        KeyedVectors.load(tmp_path / "file")
+    with pytest.raises(ValueError, match="neither a w2v KeyedVectors directory"):
+        (tmp_path / "file").write_bytes(b"plain text")
         KeyedVectors.load(tmp_path / "file")
     make_kv(n=4).save(tmp_path / "kv")
     meta_path = tmp_path / "kv" / "keyedvectors.json"

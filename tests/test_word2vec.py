@@ -495,7 +495,8 @@ def test_training_plan_json_round_trip_and_checkpoint_on_disk(tmp_path):
     _, sentences = planted_corpus(n_sentences=100)
     model = Word2Vec(vector_size=4, min_count=1, workers=2, epochs=3)
     model.build_vocab(sentences)
-    model.train(sentences, total_examples=model.corpus_count, checkpoint=str(tmp_path / "ck"))
+    model.train(sentences, total_examples=model.corpus_count, epochs=model.epochs,
+                checkpoint=str(tmp_path / "ck"))
     saved = Word2Vec.load(tmp_path / "ck").training_state
     assert isinstance(saved, TrainingPlan)
     assert (saved.epoch, saved.epochs, len(saved.rng_states)) == (2, 3, 2)
@@ -534,7 +535,8 @@ def test_load_refuses_a_checkpoint_with_a_hostile_training_state(tmp_path):
     _, sentences = planted_corpus(n_sentences=100)
     model = Word2Vec(vector_size=4, min_count=1, workers=1, epochs=3)
     model.build_vocab(sentences)
-    model.train(sentences, total_examples=model.corpus_count, checkpoint=str(tmp_path / "ck"))
+    model.train(sentences, total_examples=model.corpus_count, epochs=model.epochs,
+                checkpoint=str(tmp_path / "ck"))
     meta_path = tmp_path / "ck" / "model.json"
     meta = json.loads(meta_path.read_text())
     meta["state"]["training_state"]["words_done"] = -3

@@ -48,4 +48,7 @@ def __getattr__(name):
     if name == "Corpus":
         from w2v.corpus import Corpus
         return Corpus
+    if name in ("Phrases", "FrozenPhrases", "ENGLISH_CONNECTOR_WORDS"):
+        from w2v import phrases
+        return getattr(phrases, name)
     raise AttributeError(f"module 'w2v' has no attribute {name!r}")

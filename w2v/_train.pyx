@@ -1,4 +1,4 @@
-"""Typed entry points to the word2vec training kernels (csrc/train.c).
+"""Typed entry points to the word2vec training kernels (csrc/train.h).
 
 Model    the shared weights, sampling tables and hyper-parameters (one per training run)
 Progress the learning-rate schedule and stop flags shared by the workers of one train() call
@@ -19,6 +19,8 @@ from libc.string cimport memset
 
 from w2v._types cimport real_t, index_t
 # the extern declarations of csrc/train.h come from w2v/_train.pxd (same name: included automatically)
+from w2v._epoch cimport (W2V_IO_ERROR, W2V_NO_MEMORY, w2v_epoch_result, w2v_epoch_parallel,
+                         w2v_train_epoch_file)
 
 cnp.import_array()
 
@@ -63,6 +65,27 @@ def set_simd_path(name):
     if previous < 0:
         raise ValueError(f"this machine cannot run the {name!r} kernels; it can run {simd_paths()}")
     return _SIMD_NAMES[previous]
+
+
+def _raise_for_status(status, *, vocab_size=0, bad_pos=0, bad_id=None, io_errno=0, path=None):
+    """The exception for a kernel status (enum w2v_status, w2v_epoch_status);
+    returns for W2V_OK and W2V_STOPPED.  bad_pos: the bad id's position
+    (W2V_BAD_ID), bad_id its value when known; path: the file read (W2V_IO_ERROR,
+    and named in the W2V_BAD_ID message when given)."""
+    where = f"{path}: " if path is not None else ""
+    if status == W2V_BAD_ID:
+        what = "the id" if bad_id is None else f"word id {bad_id}"
+        raise ValueError(f"{where}{what} at position {bad_pos} is outside [0, {vocab_size}) "
+                         "and is not the end-of-sentence -1")
+    if status == W2V_NONFINITE:
+        raise FloatingPointError("a training score became NaN or infinite "
+                                 "(learning rate too high?); training stopped")
+    if status == W2V_IO_ERROR:
+        if io_errno:
+            raise OSError(io_errno, f"{where}{os.strerror(io_errno)}")
+        raise OSError(f"{where}the id cache ended early (was it changed while training?)")
+    if status == W2V_NO_MEMORY:
+        raise MemoryError("cannot allocate a chunk buffer for training")
 
 
 def _require(name, a, dtype, shape=None, writable=False):
@@ -388,13 +411,9 @@ cdef class Worker:
                 status = w2v_train_stream(&self.model.c, &self.c, &progress.c, ptr, n, &raw, &eff)
         finally:
             self.busy = False
-        if status == W2V_BAD_ID:
-            pos = self.c.bad_pos
-            raise ValueError(f"word id {ids[pos]} at position {pos} is outside "
-                             f"[0, {self.model.c.vocab_size}) and is not the end-of-sentence -1")
-        if status == W2V_NONFINITE:
-            raise FloatingPointError("a training score became NaN or infinite "
-                                     "(learning rate too high?); training stopped")
+        pos = self.c.bad_pos
+        _raise_for_status(status, vocab_size=self.model.c.vocab_size, bad_pos=pos,
+                          bad_id=ids[pos] if status == W2V_BAD_ID else None)
         return raw, eff
 
     def _train_example(self, h, target, alpha):
@@ -489,23 +508,12 @@ def train_epoch_file(workers, Progress progress not None, fd, bounds, path="the 
                                         n_chunks, results)
         raw = sum(results[i].raw_words for i in range(n))
         eff = sum(results[i].effective_words for i in range(n))
-        for i in range(n):
-            status = results[i].status
-            if status == W2V_BAD_ID:
-                pos = results[i].bad_pos
-                raise ValueError(f"{path}: the id at position {pos} is outside "
-                                 f"[0, {first.model.c.vocab_size}) and is not the end-of-sentence -1")
-            if status == W2V_IO_ERROR:
-                err = results[i].io_errno
-                if err:
-                    raise OSError(err, f"{path}: {os.strerror(err)}")
-                raise OSError(f"{path}: the id cache ended early (was it changed while training?)")
-            if status == W2V_NO_MEMORY:
-                raise MemoryError("cannot allocate a chunk buffer for training")
-        for i in range(n):
-            if results[i].status == W2V_NONFINITE:
-                raise FloatingPointError("a training score became NaN or infinite "
-                                         "(learning rate too high?); training stopped")
+        # a worker's own failure (which stopped the others) before a non-finite score
+        order = ([i for i in range(n) if results[i].status != W2V_NONFINITE] +
+                 [i for i in range(n) if results[i].status == W2V_NONFINITE])
+        for i in order:
+            _raise_for_status(results[i].status, vocab_size=first.model.c.vocab_size,
+                              bad_pos=results[i].bad_pos, io_errno=results[i].io_errno, path=path)
         return raw, eff, team
     finally:
         for w in workers:

@@ -27,7 +27,7 @@ import sys
 import time
 import warnings
 
-from w2v import evaluation, formats
+from w2v import evaluation, formats, gensim_compat
 from w2v._version import __version__
 from w2v.formats import FORMAT_NAMES, detect_format, display, export_projector, load_vectors
 from w2v.progress import ProgressReporter, si
@@ -273,6 +273,15 @@ def build_parser():
                    help="format for -o (default: from the extension, as for train)")
     p.add_argument("--limit", type=_positive_int, default=None, metavar="N",
                    help="only the N first (most frequent) words")
+    # ---- convert
+    p = _add_subparser(
+        sub, "convert", "convert a gensim-saved model or vectors file into a w2v folder",
+        "Read a file saved by gensim 1.x-4.x (Word2Vec .model or KeyedVectors .kv, with its\n"
+        ".npy side files) without running any code from it, and save it as a w2v folder\n"
+        "(Word2Vec: trainable further; KeyedVectors: vectors only).",
+        epilog="example:\n  w2v convert old.model converted/")
+    p.add_argument("source", metavar="OLD", help="gensim-saved .model or .kv file")
+    p.add_argument("output", metavar="OUT_DIR", help="w2v folder to write (replaced atomically)")
     # listed for --help; `w2v bench ...` is handed to w2v.bench.suite before parsing
     sub.add_parser("bench", help="benchmark w2v against gensim, fastText and word2vec.c "
                                  "(w2v bench --help)", add_help=False)
@@ -696,9 +705,15 @@ def cmd_export(args):
     return EXIT_OK
 
 
+def cmd_convert(args):
+    kind = gensim_compat.convert(args.source, args.output)
+    _write_stderr(f"wrote the gensim {kind} of {args.source} to {args.output}")
+    return EXIT_OK
+
+
 COMMANDS = {"train": cmd_train, "similar": cmd_similar, "analogy": cmd_analogy,
             "eval": cmd_eval, "vocab": cmd_vocab, "info": cmd_info, "plot": cmd_plot,
-            "export": cmd_export}
+            "export": cmd_export, "convert": cmd_convert}
 
 
 # --------------------------------------------------------------------------- main

@@ -32,7 +32,7 @@ from numbers import Integral
 
 import numpy as np
 
-from w2v import evaluation, formats
+from w2v import evaluation, formats, gensim_compat
 from w2v._io import atomic_directory
 from w2v._vecmath import top_desc, unitvec
 from w2v.evaluation import CorrelationResult  # noqa: F401  (re-exported: gensim's place for it)
@@ -49,6 +49,9 @@ NATIVE_VERSION = 1
 _META_FILE = "keyedvectors.json"
 _VECTORS_FILE = "vectors.npy"
 _COUNTS_FILE = "counts.npy"
+# Per-key attributes not saved: the Huffman paths of hierarchical softmax ('code',
+# 'point': one small array per word, gensim's layout), which Word2Vec stores as its tree.
+_DERIVED_ATTRS = ("code", "point")
 
 
 def _missing(key):
@@ -174,9 +177,11 @@ class KeyedVectors:
     def get_vecattr(self, key, attr):
         """Attribute `attr` of `key` (``KeyError`` if `key` or `attr` is unknown)."""
         index = self.get_index(key)
-        if attr not in self.expandos:
-            raise KeyError(f"no attribute {attr!r} (known: {sorted(self.expandos)})")
-        return self.expandos[attr][index]
+        try:
+            values = self.expandos[attr]    # may be made on first use (Huffman paths)
+        except KeyError:
+            raise KeyError(f"no attribute {attr!r} (known: {sorted(self.expandos)})") from None
+        return values[index]
 
     # ------------------------------------------------------------------ lookups
     def get_index(self, key, default=None):
@@ -480,6 +485,46 @@ class KeyedVectors:
     def most_similar_to_given(self, key1, keys_list):
         return keys_list[int(np.argmax([self.similarity(key1, k) for k in keys_list]))]
 
+    def relative_cosine_similarity(self, wa, wb, topn=10):
+        """Relative cosine similarity of `wb` to `wa` (Leeuwenberg et al. 2016): their
+        similarity divided by the sum of the similarities of `wa`'s `topn` nearest keys."""
+        sims = self.similar_by_word(wa, topn)
+        if not sims:
+            raise ValueError("Cannot calculate relative cosine similarity without any similar words.")
+        return float(self.similarity(wa, wb)) / sum(sim for _, sim in sims)
+
+    def vectors_for_all(self, keys, allow_inference=True, copy_vecattrs=False):
+        """A new KeyedVectors holding the vectors of those `keys` present here, once each,
+        in their first order.  As gensim, the 'count' attribute is made up in descending
+        order (len - index) unless `copy_vecattrs` copies this object's attributes.
+        `allow_inference` only matters to subclasses that infer vectors (fastText): here an
+        int key that is a row number counts as present when it is True."""
+        chosen, seen = [], set()
+        for key in keys:
+            if key not in seen:
+                seen.add(key)
+                if key in (self if allow_inference else self.key_to_index):
+                    chosen.append(key)
+        rows = np.array([self.get_index(k) for k in chosen], dtype=np.intp)
+        n = len(chosen)
+        kv = type(self).from_arrays(chosen, self.vectors[rows].copy(),
+                                    counts=np.arange(n, 0, -1, dtype=np.int64))
+        if copy_vecattrs:
+            for attr, values in self.expandos.items():
+                kv.expandos[attr] = np.asarray(values)[rows].copy()
+        return kv
+
+    # ------------------------------------------------------------------ gensim objects
+    def to_gensim(self):
+        """This object as a ``gensim.models.KeyedVectors`` (vectors and attributes copied);
+        needs gensim installed."""
+        return gensim_compat.to_gensim(self)
+
+    @classmethod
+    def from_gensim(cls, gensim_kv):
+        """A KeyedVectors from a ``gensim.models.KeyedVectors`` (vectors and attributes copied)."""
+        return gensim_compat.from_gensim(gensim_kv, cls)
+
     # ------------------------------------------------------------------ evaluation (w2v.evaluation)
     def evaluate_word_analogies(self, analogies, restrict_vocab=300000, case_insensitive=True,
                                 dummy4unknown=False, similarity_function="most_similar"):
@@ -518,9 +563,11 @@ class KeyedVectors:
 
 
     # ------------------------------------------------------------------ native format
-    def save(self, fname):
+    def save(self, fname, separately=None, sep_limit=None, ignore=frozenset(), pickle_protocol=None):
         """Save to directory `fname` (replaced atomically if it exists): keyedvectors.json,
-        vectors.npy and one .npy per numeric per-key attribute. No pickle."""
+        vectors.npy and one .npy per numeric per-key attribute. No pickle.  gensim's
+        ``separately``, ``sep_limit``, ``ignore`` and ``pickle_protocol`` are accepted and
+        ignored (every array is its own .npy file)."""
         with atomic_directory(fname) as tmp:
             self._save_files(tmp)
 
@@ -533,6 +580,8 @@ class KeyedVectors:
             raise ValueError(f"vectors have shape {self.vectors.shape}, expected ({n}, {self.vector_size})")
         attrs = {}
         for attr, values in self.expandos.items():
+            if attr in _DERIVED_ATTRS and np.asarray(values).dtype == object:
+                continue
             if not re.fullmatch(r"[A-Za-z0-9_]+", attr):
                 raise ValueError(f"attribute name {attr!r} cannot be saved (letters, digits, _ only)")
             values = np.asarray(values)
@@ -560,14 +609,18 @@ class KeyedVectors:
     @classmethod
     def load(cls, fname, mmap=None):
         """Load a directory written by ``save``. ``mmap='r'`` memory-maps the vectors
-        read-only (``'r+'``, ``'c'`` as for ``np.load``)."""
+        read-only (``'r+'``, ``'c'`` as for ``np.load``).  A gensim-saved ``.kv`` file
+        (or ``.model``: its vectors) is read too, without running any code from it
+        (:mod:`w2v.gensim_compat`)."""
         directory = os.fspath(fname)
         if mmap not in (None, "r", "r+", "c"):
             raise ValueError(f"mmap must be None, 'r', 'r+' or 'c', not {mmap!r}")
         meta_path = os.path.join(directory, _META_FILE)
+        if os.path.isfile(directory) and gensim_compat.is_pickle(directory):
+            return gensim_compat.load_keyedvectors(directory, mmap=mmap, kv_class=cls)
         if not os.path.isdir(directory):
-            raise ValueError(f"{directory} is not a w2v KeyedVectors directory (gensim pickle files "
-                             f"are not read; convert them with save_word2vec_format)")
+            raise ValueError(f"{directory} is neither a w2v KeyedVectors directory nor a "
+                             f"gensim-saved file")
         try:
             with open(meta_path, encoding="ascii") as f:
                 meta = json.load(f)

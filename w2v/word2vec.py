@@ -31,9 +31,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from w2v import gensim_compat
 from w2v._io import atomic_directory
 from w2v._train import Model, Progress, Worker, epoch_parallel, train_epoch_file
-from w2v.corpus import Corpus, encode_file_corpus, encode_sentences
+from w2v._vecmath import top_desc
+from w2v.corpus import Corpus, count_words, encode_file_corpus, encode_sentences
+from w2v.huffman import HuffmanTree
 from w2v.keyedvectors import KeyedVectors
 from w2v.sampling import SamplingTables
 from w2v.training import TrainingPlan, thread_seed
@@ -62,12 +65,16 @@ _PRIVATE_NODES = 1024
 MODEL_FORMAT = "w2v.Word2Vec"
 MODEL_VERSION = 1
 _MODEL_FILE = "model.json"
+# A Huffman tree not built from the counts (a converted gensim model's): HuffmanTree's fields
+_TREE_FILES = ("huffman_codes.npy", "huffman_points.npy", "huffman_offsets.npy")
 # Constructor arguments stored in model.json (callbacks and trim_rule are code: not saved).
 _SAVED_PARAMS = ("vector_size", "alpha", "window", "min_count", "max_vocab_size", "sample",
                  "seed", "workers", "min_alpha", "sg", "hs", "negative", "ns_exponent",
                  "cbow_mean", "epochs", "sorted_vocab", "batch_words", "compute_loss",
                  "max_final_vocab", "shrink_windows", "max_sentence_length", "sigmoid",
-                 "shared_negatives")
+                 "shared_negatives", "max_vocab_rule")
+# Parameters added after format_version 1 was fixed: their value when model.json lacks them
+_PARAM_DEFAULTS = {"max_vocab_rule": "word2vec"}
 _SAVED_VOCAB_STATS = ("raw_words", "n_sentences", "min_count", "effective_min_count",
                       "max_final_vocab", "sorted_vocab", "pruned_words", "pruned_count",
                       "discarded_words", "discarded_count")
@@ -98,6 +105,11 @@ GENSIM_IGNORED = {
 }
 
 
+class NoVocabularyError(RuntimeError, ValueError):
+    """Training or scoring before the vocabulary is built.  gensim raises RuntimeError
+    there; this is both, so either ``except`` clause catches it."""
+
+
 class Word2Vec:
     """Train word vectors with skip-gram or CBOW (Mikolov et al. 2013).
 
@@ -106,7 +118,14 @@ class Word2Vec:
     arguments: ``max_sentence_length`` (longer sentences are split, never
     truncated), ``sigmoid`` ("table" or "exact") and ``shared_negatives``
     (skip-gram negative sampling with one set of noise words per window, as
-    small dense matrix products: Ji et al. 2016).
+    small dense matrix products: Ji et al. 2016) and ``max_vocab_rule``: how
+    ``max_vocab_size`` prunes the scan.  "word2vec" (the default: word2vec.c's rule,
+    in C, on ``workers`` threads) drops the words counted ``<= min_reduce`` times
+    before a new word would overflow the table; "gensim" (gensim's counts exactly,
+    in Python on one thread) drops those counted ``< min_reduce`` times after each
+    sentence that overflows it, its first round dropping nothing.  The default keeps
+    the table within ``max_vocab_size`` at every moment, gensim's lets one sentence
+    overshoot it.
 
     Accepted and ignored, as listed in :data:`GENSIM_IGNORED`: ``hashfxn`` (the
     initial vectors come from one PCG64 stream seeded by ``seed``, not from a hash
@@ -122,7 +141,8 @@ class Word2Vec:
                  hashfxn=hash, epochs=5, null_word=0, trim_rule=None, sorted_vocab=1,
                  batch_words=10000, compute_loss=False, callbacks=(), comment=None,
                  max_final_vocab=None, shrink_windows=True,
-                 max_sentence_length=10000, sigmoid="table", shared_negatives=False, client=None):
+                 max_sentence_length=10000, sigmoid="table", shared_negatives=False,
+                 max_vocab_rule="word2vec", client=None):
         self.vector_size = int(vector_size)
         self.alpha = float(alpha)
         self.min_alpha = float(min_alpha)
@@ -147,6 +167,7 @@ class Word2Vec:
         self.max_sentence_length = int(max_sentence_length)
         self.sigmoid = sigmoid
         self.shared_negatives = bool(shared_negatives)
+        self.max_vocab_rule = max_vocab_rule
         self._validate_params()
 
         self.vocab = None
@@ -162,6 +183,8 @@ class Word2Vec:
         self.training_state = None    # TrainingPlan of an unfinished train() (checkpoints)
         self._cache = None            # (key, EncodedCorpus) of the last file corpus encoded
         self._cache_dir = None
+        self._huffman_tree = None     # a Huffman tree read from a file (gensim's), else None:
+                                      # built from the counts
 
         if sentences is not None and corpus_file is not None:
             raise ValueError("give either sentences or corpus_file, not both")
@@ -200,6 +223,8 @@ class Word2Vec:
              f"max_vocab_size must be None or > 0, got {self.max_vocab_size}")
         need(self.max_final_vocab is None or int(self.max_final_vocab) > 0,
              f"max_final_vocab must be None or > 0, got {self.max_final_vocab}")
+        need(self.max_vocab_rule in ("word2vec", "gensim"),
+             f"max_vocab_rule must be 'word2vec' or 'gensim', got {self.max_vocab_rule!r}")
         need(self.sigmoid in ("table", "exact"), f"sigmoid must be 'table' or 'exact', got {self.sigmoid!r}")
         need(not self.shared_negatives or (self.sg and self.negative and not self.hs),
              "shared_negatives=True needs skip-gram with negative sampling only (sg=1, negative > 0, hs=0)")
@@ -212,6 +237,13 @@ class Word2Vec:
             raise ValueError("no corpus: give corpus_iterable (sentences) or corpus_file")
         if isinstance(corpus_iterable, Corpus):
             return corpus_iterable
+        if isinstance(corpus_iterable, (list, tuple)) and corpus_iterable \
+                and isinstance(corpus_iterable[0], (str, bytes)):
+            raise TypeError(
+                f"corpus_iterable (sentences) must be an iterable of token lists, e.g. "
+                f"[['first', 'sentence'], ['second', 'one']], but its first item is the string "
+                f"{corpus_iterable[0][:40]!r}; split each sentence into tokens, or pass file "
+                f"names as corpus_file=")
         source = corpus_file if corpus_file is not None else corpus_iterable
         return Corpus(source, max_sentence_length=max_sentence_length)
 
@@ -236,6 +268,10 @@ class Word2Vec:
                                       "builds the vocabulary")
         self._set_vocab_params(min_count, sample)
         corpus = self._corpus(corpus_iterable, corpus_file, self.max_sentence_length)
+        if self.max_vocab_rule == "gensim" and self.max_vocab_size:
+            self.scan_vocab(corpus, trim_rule=trim_rule)
+            self.prepare_vocab(trim_rule=trim_rule)
+            return self
         t0 = time.perf_counter()
         rules = dict(
             max_vocab_size=self.max_vocab_size,
@@ -275,6 +311,90 @@ class Word2Vec:
         self._set_vocab(vocab)
         return self
 
+    def scan_vocab(self, corpus_iterable=None, corpus_file=None, progress_per=10000, workers=None,
+                   trim_rule=None):
+        """gensim's first build_vocab step: count the words into ``raw_vocab``
+        (``{word: count}``, editable before :meth:`prepare_vocab`); returns
+        ``(total_words, corpus_count)``.  ``progress_per`` is ignored and ``trim_rule``
+        applies in prepare_vocab, and in the scan's pruning with ``max_vocab_rule="gensim"``."""
+        corpus = self._corpus(corpus_iterable, corpus_file, self.max_sentence_length)
+        if self.max_vocab_rule == "gensim" and self.max_vocab_size:
+            trim = trim_rule if trim_rule is not None else getattr(self, "_trim_rule", None)
+            scan = gensim_compat.count_words_gensim(corpus, self.max_vocab_size, trim)
+        else:
+            scan = count_words(corpus, workers=workers or self.workers,
+                               max_vocab_size=self.max_vocab_size)
+        self.raw_vocab = dict(zip(scan.words, scan.counts.tolist()))
+        self._raw_scan = scan
+        return scan.total_words, scan.n_sentences
+
+    def prepare_vocab(self, update=False, keep_raw_vocab=False, trim_rule=None, min_count=None,
+                      sample=None, dry_run=False):
+        """gensim's second build_vocab step: apply min_count / max_final_vocab /
+        trim_rule to ``raw_vocab`` and install the vocabulary (with fresh weights).
+        As gensim, a ``min_count`` or ``sample`` of None or 0 means the model's.
+        Returns gensim's report: drop_unique, retain_total, downsample_unique,
+        downsample_total, num_retained_words.  ``dry_run=True`` only reports."""
+        if update:
+            raise NotImplementedError("vocabulary update (update=True) is not supported yet")
+        scan = getattr(self, "_raw_scan", None)
+        if scan is None:
+            raise NoVocabularyError("no raw vocabulary: call scan_vocab first")
+        words = list(self.raw_vocab)
+        counts = np.fromiter((self.raw_vocab[w] for w in words), dtype=np.int64, count=len(words))
+        min_count = min_count or self.min_count
+        sample = sample or self.sample
+        vocab = Vocab.from_counts(
+            words, counts, total_words=max(scan.total_words, int(counts.sum())),
+            n_sentences=scan.n_sentences, pruned_words=scan.pruned_words,
+            pruned_count=scan.pruned_count, min_count=min_count,
+            max_final_vocab=self.max_final_vocab,
+            trim_rule=trim_rule if trim_rule is not None else getattr(self, "_trim_rule", None),
+            sorted_vocab=bool(self.sorted_vocab))
+        # gensim's estimate of the corpus left after downsampling (for the report)
+        kept = vocab.counts.astype(np.float64)
+        total = float(kept.sum())
+        threshold = total if not sample else (sample * total if sample < 1.0
+                                              else int(sample * (3 + np.sqrt(5)) / 2))
+        prob = (np.sqrt(kept / threshold) + 1) * (threshold / kept)
+        report = {"drop_unique": vocab.discarded_words, "retain_total": vocab.retained_words,
+                  "downsample_unique": int((prob < 1.0).sum()),
+                  "downsample_total": int(np.where(prob < 1.0, prob * kept, kept).sum()),
+                  "num_retained_words": len(vocab)}
+        if dry_run:
+            return report
+        self._set_vocab_params(min_count, sample)
+        self.corpus_count = scan.n_sentences
+        self.corpus_total_words = scan.total_words
+        self._set_vocab(vocab)
+        if not keep_raw_vocab:
+            self.raw_vocab = {}
+        return report
+
+    def prepare_weights(self, update=False):
+        """gensim's third build_vocab step: fresh weights for the vocabulary (seeded by
+        ``seed``, so calling it again gives the same initial vectors)."""
+        if update:
+            raise NotImplementedError("vocabulary update (update=True) is not supported yet")
+        if self.vocab is None:
+            raise NoVocabularyError("build the vocabulary first")
+        self._set_vocab(self.vocab)
+
+    init_weights = prepare_weights
+
+    @property
+    def effective_min_count(self):
+        """The min_count the vocabulary was built with, raised by max_final_vocab (gensim's
+        name); None before a vocabulary is built."""
+        return None if self.vocab is None else self.vocab.effective_min_count
+
+    def reset_from(self, other_model):
+        """gensim's reset_from: take the vocabulary (words, counts, corpus size) of
+        ``other_model`` and start from fresh weights; the parameters stay this model's."""
+        self.corpus_count = other_model.corpus_count
+        self.corpus_total_words = other_model.corpus_total_words
+        self._set_vocab(other_model.vocab)
+
     def _set_vocab_params(self, min_count, sample):
         """Replace min_count and sample for this vocabulary, checked as in the constructor."""
         before = self.min_count, self.sample
@@ -300,11 +420,24 @@ class Word2Vec:
         self.wv = KeyedVectors.from_arrays(vocab.index_to_key, vectors, counts=vocab.counts)
         self.syn1neg = np.zeros((n, d), dtype=np.float32) if self.negative else None
         self.syn1 = np.zeros((n, d), dtype=np.float32) if self.hs else None
+        self._huffman_tree = None
+        self._prepare_tables()
+
+    def _set_loaded_tree(self, tree):
+        """Use the Huffman tree ``tree`` (whose inner nodes index the rows of a loaded
+        syn1; None: build it from the counts) and prepare the sampling tables."""
+        self._huffman_tree = tree
         self._prepare_tables()
 
     def _prepare_tables(self):
+        tree = self._huffman_tree if self.hs else None
         self._tables = SamplingTables.build(self.vocab, sample=self.sample, negative=self.negative,
-                                            ns_exponent=self.ns_exponent, hs=self.hs)
+                                            ns_exponent=self.ns_exponent,
+                                            hs=self.hs and tree is None)
+        if tree is not None:
+            self._tables = self._tables._replace(huffman=tree)
+        expandos = {k: v for k, v in self.wv.expandos.items() if k not in HuffmanPaths.NAMES}
+        self.wv.expandos = HuffmanPaths(expandos, self._tables.huffman) if self.hs else expandos
 
     def _kernel_model(self, compute_loss):
         return Model(syn0=self.wv.vectors, syn1neg=self.syn1neg, syn1=self.syn1,
@@ -323,7 +456,10 @@ class Word2Vec:
 
         As in gensim, the size of the corpus must be given (``total_examples``
         sentences or ``total_words`` words, usually ``model.corpus_count`` /
-        ``model.corpus_total_words``) so that the schedule is right.
+        ``model.corpus_total_words``) so that the schedule is right, and so must
+        ``epochs`` (usually ``model.epochs``; ValueError without it, except with
+        ``resume=True``).  Training before ``build_vocab`` raises
+        :class:`NoVocabularyError` (a RuntimeError, as gensim's, and a ValueError).
         ``word_count`` and ``report_delay`` are accepted and ignored
         (:data:`GENSIM_IGNORED` says why).
 
@@ -337,7 +473,11 @@ class Word2Vec:
         where it stopped (the corpus and sizes must be the same as before).
         """
         if self.vocab is None:
-            raise RuntimeError("build the vocabulary first (build_vocab) before training")
+            raise NoVocabularyError("you must first build the vocabulary (build_vocab) "
+                                    "before training the model")
+        if epochs is None and not resume:
+            raise ValueError("You must specify an explicit epochs count. The usual value is "
+                             "epochs=model.epochs.")
         if int(checkpoint_every) <= 0:
             raise ValueError(f"checkpoint_every must be > 0, got {checkpoint_every}")
         if resume:
@@ -347,7 +487,7 @@ class Word2Vec:
                                  "(load it from a checkpoint written with checkpoint=...)")
         else:
             plan = TrainingPlan.fresh(
-                self.vocab, epochs=self.epochs if epochs is None else int(epochs),
+                self.vocab, epochs=int(epochs),
                 start_alpha=self.alpha if start_alpha is None else start_alpha,
                 end_alpha=self.min_alpha if end_alpha is None else end_alpha,
                 total_examples=total_examples, total_words=total_words)
@@ -465,10 +605,12 @@ class Word2Vec:
                 setattr(self, name, np.array(array))
 
     # ------------------------------------------------------------ persistence
-    def save(self, path):
+    def save(self, path, separately=None, sep_limit=None, ignore=frozenset(), pickle_protocol=None):
         """Save the whole model (vectors, output weights, vocabulary, parameters and
         training progress) to the directory ``path``, atomically, without pickle:
-        arrays as .npy (memory-mappable), everything else as JSON."""
+        arrays as .npy (memory-mappable), everything else as JSON.  gensim's
+        ``separately``, ``sep_limit``, ``ignore`` and ``pickle_protocol`` are accepted
+        and ignored: every array is always its own .npy file, and nothing is pickled."""
         if self.vocab is None:
             raise RuntimeError("nothing to save: build the vocabulary first")
         vocab = self.vocab
@@ -494,21 +636,28 @@ class Word2Vec:
                 array = getattr(self, name)
                 if array is not None:
                     np.save(os.path.join(tmp, name + ".npy"), array, allow_pickle=False)
+            if self.hs and self._huffman_tree is not None:     # read from a gensim model
+                for name, array in zip(_TREE_FILES, self._huffman_tree):
+                    np.save(os.path.join(tmp, name), array, allow_pickle=False)
             with open(os.path.join(tmp, _MODEL_FILE), "w", encoding="ascii") as f:
                 json.dump(meta, f, ensure_ascii=True, indent=1)
 
     @classmethod
     def load(cls, path, mmap=None):
         """Load a model saved by :meth:`save`; ``mmap='r'`` memory-maps the arrays
-        (read-only: training later works on a copy)."""
+        (read-only: training later works on a copy).  A gensim-saved ``.model`` file
+        (gensim 1.x to 4.x, with its ``.npy`` side files) is read too, without running
+        any code from it (:mod:`w2v.gensim_compat`)."""
         path = os.fspath(path)
+        if os.path.isfile(path) and gensim_compat.is_pickle(path):
+            return gensim_compat.load_word2vec(path, mmap=mmap, model_class=cls)
         meta_path = os.path.join(path, _MODEL_FILE)
         try:
             with open(meta_path, encoding="ascii") as f:
                 meta = json.load(f)
         except FileNotFoundError:
-            raise ValueError(f"{path} is not a saved w2v Word2Vec model (no {_MODEL_FILE}); "
-                             f"pickled gensim models are not read") from None
+            raise ValueError(f"{path} is not a saved w2v Word2Vec model (no {_MODEL_FILE}) "
+                             f"nor a gensim one") from None
         except (OSError, ValueError) as e:
             raise ValueError(f"{meta_path}: cannot read the model metadata: {e}") from e
         if not isinstance(meta, dict) or meta.get("format") != MODEL_FORMAT:
@@ -525,7 +674,8 @@ class Word2Vec:
     @classmethod
     def _from_saved(cls, path, meta, mmap):
         params, state, stats = meta["params"], meta["state"], meta["vocab"]
-        model = cls(**{name: params[name] for name in _SAVED_PARAMS})
+        model = cls(**{name: params[name] if name not in _PARAM_DEFAULTS
+                       else params.get(name, _PARAM_DEFAULTS[name]) for name in _SAVED_PARAMS})
         wv = KeyedVectors.load(path, mmap=mmap)
         if wv.vector_size != model.vector_size:
             raise ValueError(f"vectors have size {wv.vector_size}, the parameters say "
@@ -550,12 +700,77 @@ class Word2Vec:
         model.epoch_losses = [float(x) for x in state["epoch_losses"]]
         if state["training_state"] is not None:
             model.training_state = TrainingPlan.from_json(state["training_state"])
-        model._prepare_tables()
+        tree = None
+        if model.hs and os.path.exists(os.path.join(path, _TREE_FILES[2])):
+            tree = HuffmanTree(*(np.load(os.path.join(path, name), allow_pickle=False)
+                                 for name in _TREE_FILES))
+            n = len(wv.index_to_key)
+            if (tree.offsets.shape != (n + 1,) or tree.codes.dtype != np.uint8
+                    or tree.points.dtype != np.int32 or tree.offsets[0] != 0
+                    or (np.diff(tree.offsets) < 0).any() or tree.offsets[-1] != len(tree.codes)
+                    or len(tree.points) != len(tree.codes) or (tree.codes > 1).any()
+                    or (len(tree.points) and not 0 <= tree.points.min() <= tree.points.max() < n)):
+                raise ValueError("the stored Huffman tree is damaged")
+        model._set_loaded_tree(tree)
         return model
 
     def get_latest_training_loss(self):
         """Loss summed over the latest train() call (float64, per-thread sums)."""
         return self.running_training_loss
+
+    def predict_output_word(self, context_words_list, topn=10):
+        """gensim's predict_output_word: the ``topn`` likeliest centre words given the
+        context words, as ``[(word, probability), ...]``: a softmax over ``syn1neg``
+        of the (mean, with cbow_mean) context vector, a CBOW-style pass even for
+        skip-gram.  None (and a warning) when no context word is known.  Needs
+        negative sampling (RuntimeError otherwise, as gensim)."""
+        if not self.negative:
+            raise RuntimeError("We have currently only implemented predict_output_word for the "
+                               "negative sampling scheme, so you need to have run word2vec with "
+                               "negative > 0 for this to work.")
+        if self.vocab is None or self.syn1neg is None:
+            raise RuntimeError("Parameters required for predicting the output words not found.")
+        rows = [self.wv.get_index(w) for w in context_words_list if w in self.wv]
+        if not rows:
+            logger.warning("All the input context words are out-of-vocabulary for the current model.")
+            return None
+        hidden = np.sum(self.wv.vectors[rows], axis=0)
+        if self.cbow_mean:
+            hidden /= len(rows)
+        prob = np.exp(np.dot(hidden, self.syn1neg.T))
+        prob /= np.sum(prob)
+        best = top_desc(prob, topn)
+        return [(self.wv.index_to_key[i], prob[i]) for i in best.tolist()]
+
+    def score(self, sentences, total_sentences=int(1e6), chunksize=100, queue_factor=2,
+              report_delay=1):
+        """gensim's score: the log probability of each sentence under the hierarchical
+        softmax (hs=1; RuntimeError otherwise), float32, for at most ``total_sentences``
+        sentences.  Skip-gram scores every (word, context) pair in the full window,
+        CBOW each word from its window's (mean) context vector; unknown words are
+        skipped, no subsampling.  gensim's log-sigmoid table (1000 cells over
+        [-6, 6]; pairs outside it add nothing).  Differs from gensim only in that a
+        sentence longer than ``max_sentence_length`` is scored in pieces rather than
+        cut.  ``chunksize``, ``queue_factor`` and ``report_delay`` are ignored (one thread)."""
+        if self.vocab is None:
+            raise NoVocabularyError("you must first build vocabulary before scoring new data")
+        if not self.hs:
+            raise RuntimeError("We have currently only implemented score for the hierarchical "
+                               "softmax scheme, so you need to have run word2vec with hs=1 and "
+                               "negative=0 for this to work.")
+        tree, index = self._tables.huffman, self.wv.key_to_index
+        syn0, syn1 = self.wv.vectors, self.syn1
+        scores = []
+        for sentence in sentences:
+            if len(scores) >= total_sentences:
+                break
+            ids = [index[w] for w in sentence if w in index]
+            total = np.float32(0)
+            for start in range(0, len(ids), self.max_sentence_length):
+                piece = ids[start:start + self.max_sentence_length]
+                total += _score_piece(piece, tree, syn0, syn1, self.window, self.sg, self.cbow_mean)
+            scores.append(total)
+        return np.array(scores, dtype=np.float32)
 
     # --- input path (a): encoded cache, chunks claimed by the workers themselves
     def _encoded(self, corpus):
@@ -691,6 +906,73 @@ class _Run:
             progress.words_done, progress.total_words, progress.alpha, epoch + 1,
             self.plan.epochs, time.perf_counter() - self.t_start,
             self.loss() if self.compute_loss else None))
+
+
+class HuffmanPaths(dict):
+    """``wv.expandos`` of a hierarchical-softmax model: gensim's per-word Huffman paths,
+    ``'code'`` (uint8 branches) and ``'point'`` (uint32 inner nodes, rows of syn1), root
+    first, appear on first use (``expandos['code']``, ``get_vecattr(w, 'code')``): as one
+    small array per word they cost about 200 MB per million words."""
+    NAMES = ("code", "point")
+
+    def __init__(self, attrs, tree):
+        super().__init__(attrs)
+        self.tree = tree
+
+    def __missing__(self, name):
+        if name not in self.NAMES:
+            raise KeyError(name)
+        n = len(self.tree.offsets) - 1
+        codes, points = np.empty(n, dtype=object), np.empty(n, dtype=object)
+        point_u32 = self.tree.points.view(np.uint32)
+        bounds = self.tree.offsets.tolist()
+        for w, (lo, hi) in enumerate(zip(bounds, bounds[1:])):
+            codes[w] = self.tree.codes[lo:hi]
+            points[w] = point_u32[lo:hi]
+        self["code"], self["point"] = codes, points
+        return self[name]
+
+
+def _log_sigmoid_table():
+    """gensim's LOG_TABLE: log(sigmoid(x)) at 1000 points over [-6, 6), in float32 as it
+    computes them (its lookups reach only cells 0..995: see _score_piece)."""
+    x = (np.arange(1000, dtype=np.float32) / np.float32(1000) * np.float32(2) - np.float32(1)) \
+        * np.float32(6)
+    e = np.exp(x.astype(np.float64)).astype(np.float32)
+    e = e / (e + np.float32(1))
+    return np.log(e.astype(np.float64)).astype(np.float32)
+
+
+_LOG_SIGMOID = None
+
+
+def _score_piece(ids, tree, syn0, syn1, window, sg, cbow_mean):
+    """Sum of log sigmoid(+-h . syn1[node]) along each word's Huffman path (gensim's
+    score_sentence_sg / score_sentence_cbow), float32 accumulation, gensim's table lookup."""
+    global _LOG_SIGMOID
+    if _LOG_SIGMOID is None:
+        _LOG_SIGMOID = _log_sigmoid_table()
+    total = np.float32(0)
+    n = len(ids)
+    ids = np.asarray(ids, dtype=np.intp)
+    for i in range(n):
+        codes, points = tree.path(ids[i])
+        if len(codes) == 0:
+            continue
+        lo, hi = max(0, i - window), min(n, i + window + 1)
+        context = np.concatenate([ids[lo:i], ids[i + 1:hi]])
+        if sg:
+            hidden = syn0[context]                          # one row per (word, context) pair
+        else:
+            hidden = syn0[context].sum(axis=0, dtype=np.float32)[np.newaxis]
+            if cbow_mean and len(context):
+                hidden = hidden * (np.float32(1) / np.float32(len(context)))
+        f = (hidden @ syn1[points].T) * np.where(codes == 0, np.float32(1), np.float32(-1))
+        f = f[(f > -6) & (f < 6)]
+        # gensim's index: (f + 6) * (1000 // 6 // 2), its DEF constants divided as integers
+        cells = ((f + np.float32(6)) * np.float32(83)).astype(np.intp)
+        total += _LOG_SIGMOID[cells].sum(dtype=np.float32)
+    return total
 
 
 def _nonneg_int(name, value):

@@ -1,0 +1,241 @@
+"""Phrases: the same phrases, scores, vocabulary and phrased text as gensim 4.
+
+Each check runs gensim's Phrases and ours on the same small corpus (the first
+paragraphs of the bundled Austen sample, or made-up sentences for the corner
+cases) and compares everything gensim exposes, in order.
+"""
+import gzip
+import json
+import lzma
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+gensim_phrases = pytest.importorskip("gensim.models.phrases")
+from gensim.models.word2vec import LineSentence  # noqa: E402
+
+from w2v import ENGLISH_CONNECTOR_WORDS, FrozenPhrases, Phrases  # noqa: E402
+from w2v.phrases import phrase_corpus_file  # noqa: E402
+
+SAMPLE = Path(__file__).resolve().parents[1] / "w2v" / "data" / "austen.txt.xz"
+GP = gensim_phrases.Phrases
+
+
+@pytest.fixture(scope="module")
+def austen_lines():
+    with lzma.open(SAMPLE, "rt", encoding="utf-8") as f:
+        return [next(f) for _ in range(1000)]
+
+
+@pytest.fixture(scope="module")
+def austen(austen_lines):
+    return [line.split() for line in austen_lines if line.split()]
+
+
+def my_scorer(worda_count, wordb_count, bigram_count, len_vocab, min_count, corpus_word_count):
+    return bigram_count / (worda_count + wordb_count) * 100.0
+
+
+CONFIGS = [
+    dict(min_count=3, threshold=5.0),
+    dict(min_count=2, threshold=0.3, scoring="npmi"),
+    dict(min_count=3, threshold=3.0, connector_words=ENGLISH_CONNECTOR_WORDS),
+    dict(min_count=2, threshold=0.2, scoring="npmi", connector_words=ENGLISH_CONNECTOR_WORDS),
+    dict(min_count=2, threshold=2.0, max_vocab_size=5000),       # prunes many times
+    dict(min_count=2, threshold=1.0, scoring=my_scorer),
+]
+
+
+def assert_same_model(g, w):
+    assert w.corpus_word_count == g.corpus_word_count
+    assert w.min_reduce == g.min_reduce
+    assert list(w.vocab.items()) == list(g.vocab.items())
+    ge, we = g.export_phrases(), w.export_phrases()
+    assert ge, "the corpus should give phrases"
+    assert list(we.items()) == list(ge.items())      # same phrases, scores (exact), order
+
+
+@pytest.mark.parametrize("kw", CONFIGS, ids=lambda kw: ",".join(f"{k}={v}" for k, v in kw.items()
+                                                              if k != "connector_words")
+                         + (",connectors" if "connector_words" in kw else ""))
+def test_same_as_gensim(austen, kw):
+    g, w = GP(austen, **kw), Phrases(austen, **kw)
+    assert_same_model(g, w)
+    gf, wf = g.freeze(), w.freeze()
+    assert wf.phrasegrams == gf.phrasegrams
+    sample = austen[:300]
+    assert [wf[s] for s in sample] == [gf[s] for s in sample]
+    assert [w[s] for s in sample] == [g[s] for s in sample]
+    assert list(wf[sample]) == list(gf[sample])
+    assert wf.find_phrases(sample) == gf.find_phrases(sample)
+    assert w.find_phrases(sample) == g.find_phrases(sample)
+    assert sum(len(a) != len(b) for a, b in zip(wf[sample], sample)) > 10, "phrases were joined"
+
+
+def test_corpus_file_and_workers_same_counts(austen_lines, austen, tmp_path):
+    path = tmp_path / "c.txt"
+    path.write_text("".join(austen_lines))
+    kw = dict(min_count=2, threshold=2.0, connector_words=ENGLISH_CONNECTOR_WORDS)
+    g = GP(LineSentence(str(path)), **kw)
+    for w in (Phrases(corpus_file=str(path), workers=3, **kw),
+              Phrases(austen, workers=3, **kw)):
+        assert w.corpus_word_count == g.corpus_word_count
+        assert w.vocab == g.vocab                  # order may differ across threads
+        assert w.export_phrases() == g.export_phrases()
+    gz = tmp_path / "c.gz"
+    gz.write_bytes(gzip.compress(path.read_bytes()))
+    w = Phrases(corpus_file=[str(gz)], workers=2, **kw)
+    assert list(w.vocab.items()) == list(g.vocab.items())   # one stream keeps the order
+
+
+def test_add_vocab_merges_and_prunes_as_gensim(austen):
+    kw = dict(min_count=2, threshold=1.0, max_vocab_size=8000)
+    g, w = GP(austen[:400], **kw), Phrases(austen[:400], **kw)
+    for part in (austen[400:700], [], austen[700:900]):
+        g.add_vocab(part)
+        w.add_vocab(part)
+        assert_same_model(g, w)
+
+
+def test_tokens_holding_the_delimiter_and_trigrams(austen):
+    # a second pass sees joined tokens: gensim splits them on the delimiter when
+    # exporting, which gives trigram scores from the pieces; ours must agree
+    kw = dict(min_count=2, threshold=1.0)
+    g1, w1 = GP(austen, **kw).freeze(), Phrases(austen, **kw).freeze()
+    g_text, w_text = list(g1[austen]), list(w1[austen])
+    assert w_text == g_text
+    g2, w2 = GP(g_text, **kw), Phrases(w_text, **kw)
+    assert_same_model(g2, w2)
+    assert any(p.count("_") >= 2 for p in w2.export_phrases())
+    odd = [["a_b", "c", "a", "b_c", "x__y", "_", "x", "y"]] * 5 + [["a", "b", "c", "x", "y"]] * 5
+    assert_same_model(GP(odd, min_count=1, threshold=0.01), Phrases(odd, min_count=1, threshold=0.01))
+
+
+def test_unicode_and_bytes_tokens():
+    sents = [["naïve", "café", "au", "lait", "naïve", "café"]] * 6
+    g, w = GP(sents, min_count=1, threshold=0.1), Phrases(sents, min_count=1, threshold=0.1)
+    assert_same_model(g, w)
+    wb = Phrases([[t.encode() for t in s] for s in sents], min_count=1, threshold=0.1)
+    assert wb.export_phrases() == w.export_phrases()
+    assert w.freeze()[sents[0]] == g.freeze()[sents[0]]
+
+
+def test_apply_file_matches_gensim(austen_lines, tmp_path):
+    path = tmp_path / "c.txt"
+    text = "".join(austen_lines)
+    long_line = " ".join(["new", "york"] * 12000)        # cut at 10,000 tokens, like LineSentence
+    path.write_text(text + "\n\n" + long_line + "\r\nnew york\n")
+    kw = dict(min_count=2, threshold=2.0, connector_words=ENGLISH_CONNECTOR_WORDS)
+    gf = GP(LineSentence(str(path)), **kw).freeze()
+    wf = Phrases(corpus_file=str(path), **kw).freeze()
+    assert wf.phrasegrams == gf.phrasegrams
+    expected = []
+    with open(path) as f:
+        for line in f:
+            toks = line.split()
+            if toks:
+                expected.append(" ".join(t for i in range(0, len(toks), 10000)
+                                         for t in gf[toks[i:i + 10000]]))
+    for workers in (1, 3):
+        out = tmp_path / f"out{workers}.txt"
+        made = wf.apply_file(str(path), str(out), workers=workers)
+        assert out.read_text().split("\n") == expected + [""]
+        assert "_" not in text
+        assert made == sum("_" in t for t in " ".join(expected).split())
+    applier = wf.byte_applier()                        # blocks cut anywhere
+    data, pieces = path.read_bytes(), []
+    for i in range(0, len(data), 777):
+        pieces.append(applier.apply_block(data[i:i + 777]))
+    pieces.append(applier.apply_block(b"", 0, True))
+    assert b"".join(pieces).decode().split("\n") == expected + [""]
+    xz = tmp_path / "c.xz"
+    xz.write_bytes(lzma.compress(path.read_bytes()))
+    wf.apply_file(str(xz), str(tmp_path / "outxz.txt"), workers=2)
+    assert (tmp_path / "outxz.txt").read_text().split("\n") == expected + [""]
+
+
+def test_phrase_corpus_file_two_passes(austen_lines, tmp_path):
+    path = tmp_path / "c.txt"
+    path.write_text("".join(austen_lines))
+    kw = dict(min_count=2, threshold=1.0)
+    models = phrase_corpus_file(str(path), str(tmp_path / "out.txt"), passes=2, workers=2, **kw)
+    g1 = GP(LineSentence(str(path)), **kw).freeze()
+    once = [g1[s] for s in LineSentence(str(path))]
+    g2 = GP(once, **kw).freeze()
+    twice = [" ".join(g2[s]) for s in once]
+    assert [m.phrasegrams for m in models] == [g1.phrasegrams, g2.phrasegrams]
+    assert (tmp_path / "out.txt").read_text().splitlines() == twice
+    assert any(t.count("_") >= 2 for line in twice for t in line.split())
+    assert sorted(os.listdir(tmp_path)) == ["c.txt", "out.txt"]     # no temporary left
+
+
+def test_save_load_round_trip(austen, tmp_path):
+    kw = dict(min_count=2, threshold=0.2, scoring="npmi", connector_words=ENGLISH_CONNECTOR_WORDS)
+    w = Phrases(austen, **kw)
+    w.save(tmp_path / "p")
+    meta = json.loads((tmp_path / "p" / "phrases.json").read_text())
+    assert meta["class"] == "Phrases" and meta["scoring"] == "npmi"
+    with np.load(tmp_path / "p" / "arrays.npz", allow_pickle=False) as z:
+        assert sorted(z.files) == ["bytes", "counts", "lengths"]
+    back = Phrases.load(tmp_path / "p")
+    assert isinstance(back, Phrases)
+    assert list(back.vocab.items()) == list(w.vocab.items())
+    assert back.export_phrases() == w.export_phrases()
+    assert back.connector_words == w.connector_words
+    back.add_vocab(austen[:50])
+    w.add_vocab(austen[:50])
+    assert back.export_phrases() == w.export_phrases()
+    f = w.freeze()
+    f.save(tmp_path / "f")
+    fb = Phrases.load(tmp_path / "f")
+    assert isinstance(fb, FrozenPhrases)
+    assert list(fb.phrasegrams.items()) == list(f.phrasegrams.items())
+    assert [fb[s] for s in austen[:100]] == [f[s] for s in austen[:100]]
+    c = Phrases(austen, scoring=my_scorer)
+    c.save(tmp_path / "c")
+    assert Phrases.load(tmp_path / "c").scoring is my_scorer
+    with pytest.raises(ValueError, match="cannot save scoring function"):
+        Phrases(austen, scoring=lambda worda_count, wordb_count, bigram_count, len_vocab,
+                min_count, corpus_word_count: 1.0).save(tmp_path / "lambda")
+    assert not (tmp_path / "lambda").exists()
+
+
+def test_bad_input(austen, tmp_path):
+    with pytest.raises(ValueError, match="min_count"):
+        Phrases(min_count=0)
+    with pytest.raises(ValueError, match="positive"):
+        Phrases(threshold=0)
+    with pytest.raises(ValueError, match="between -1 and 1"):
+        Phrases(threshold=2, scoring="npmi")
+    with pytest.raises(ValueError, match="unknown scoring"):
+        Phrases(scoring="pmi")
+    with pytest.raises(ValueError, match="missing expected parameters"):
+        Phrases(scoring=lambda a, b: 0)
+    with pytest.raises(ValueError, match="delimiter"):
+        Phrases(delimiter="")
+    with pytest.raises(TypeError, match="lists of tokens"):
+        Phrases(["a line of text", "another"])
+    with pytest.raises(TypeError, match="corpus_file"):
+        Phrases("corpus.txt")
+    with pytest.raises(FileNotFoundError):
+        Phrases(corpus_file=str(tmp_path / "missing.txt"))
+    with pytest.raises(ValueError, match="workers"):
+        Phrases(austen, workers=0)
+    bad = tmp_path / "bad.xz"
+    bad.write_bytes(lzma.compress(b"new york " * 1000)[:-20])
+    with pytest.raises(ValueError, match="corrupt"):
+        Phrases(corpus_file=str(bad))
+    f = Phrases(austen, min_count=2, threshold=1.0).freeze()
+    out = tmp_path / "out.txt"
+    out.write_text("previous\n")
+    with pytest.raises(ValueError, match="corrupt"):
+        f.apply_file(str(bad), str(out))
+    assert out.read_text() == "previous\n"           # left as it was
+    src = tmp_path / "src.txt"
+    src.write_text("new york\n")
+    with pytest.raises(ValueError, match="must not be one of the input"):
+        f.apply_file(str(src), str(src))
+    with pytest.raises(FileNotFoundError, match="phrases.json"):
+        Phrases.load(tmp_path)
