@@ -239,3 +239,160 @@ def test_bad_input(austen, tmp_path):
         f.apply_file(str(src), str(src))
     with pytest.raises(FileNotFoundError, match="phrases.json"):
         Phrases.load(tmp_path)
+
+
+# ------------------------------------------------------------------ wiring into training
+
+def _city_corpus(n_lines=3000, seed=0):
+    """Lines of random filler words with "new york" / "los angeles" planted in them."""
+    rng = np.random.default_rng(seed)
+    filler = [f"w{i}" for i in range(300)]
+    lines = []
+    for _ in range(n_lines):
+        toks = list(rng.choice(filler, size=int(rng.integers(3, 25))))
+        for city in (["new", "york"], ["los", "angeles"], ["bank", "of", "america"]):
+            if rng.random() < 0.3:
+                at = int(rng.integers(0, len(toks) + 1))
+                toks[at:at] = city
+        sep = "\t" if rng.random() < 0.1 else " "
+        lines.append(sep.join(toks))
+    return "\n".join(lines) + "\n"
+
+
+@pytest.fixture(scope="module")
+def city(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("city")
+    path = folder / "c.txt"
+    path.write_text(_city_corpus())
+    frozen = Phrases(corpus_file=str(path), min_count=5, threshold=1.0,
+                     connector_words=ENGLISH_CONNECTOR_WORDS).freeze()
+    assert {"new_york", "los_angeles", "bank_of_america"} <= set(frozen.phrasegrams)
+    return path, frozen
+
+
+def _vocab(model):
+    return (list(model.wv.index_to_key), model.wv.expandos["count"].tolist(),
+            model.corpus_count, model.corpus_total_words)
+
+
+W2V_KW = dict(vector_size=16, min_count=5, epochs=1, seed=3)
+
+
+def test_word2vec_phrases_on_the_fly_same_vocab_as_phrased_file(city, tmp_path):
+    from w2v import Word2Vec
+    path, frozen = city
+    assert path.stat().st_size > 2 * (1 << 16)          # big enough to be cut into ranges
+    phrased = tmp_path / "phrased.txt"
+    frozen.apply_file(str(path), str(phrased))
+    expected = _vocab(Word2Vec(corpus_file=str(phrased), workers=1, **W2V_KW))
+    for workers in (1, 3):
+        model = Word2Vec(corpus_file=str(path), phrases=frozen, workers=workers, **W2V_KW)
+        assert _vocab(model) == expected
+        for word in ("new_york", "los_angeles", "bank_of_america"):
+            assert word in model.wv and np.abs(model.wv[word]).sum() > 0
+        assert model._cache[1].n_tokens == sum(expected[1])   # the cache was phrased too
+    # the same corpus without phrases: no joined tokens
+    plain = Word2Vec(corpus_file=str(path), workers=2, **W2V_KW)
+    assert "new_york" not in plain.wv and "york" in plain.wv
+
+
+def test_word2vec_phrases_iterable_and_build_vocab_train(city):
+    from w2v import Word2Vec
+    path, frozen = city
+    sentences = [line.split() for line in path.read_text().splitlines()]
+    expected = _vocab(Word2Vec(sentences=frozen.apply_sentences(sentences), workers=2, **W2V_KW))
+    model = Word2Vec(sentences=sentences, phrases=frozen, workers=2, **W2V_KW)
+    assert _vocab(model) == expected
+    model2 = Word2Vec(workers=2, **W2V_KW)
+    model2.build_vocab(corpus_file=str(path), phrases=[frozen])
+    assert _vocab(model2) == expected                        # file and iterable agree
+    eff, raw = model2.train(corpus_file=str(path), total_examples=model2.corpus_count, epochs=1)
+    assert raw == expected[3]
+    assert model2.phrases == (frozen,)
+
+
+def test_corpus_phrases_file_and_iterable_agree_with_cut_lines(city):
+    from w2v.corpus import Corpus
+    path, frozen = city
+    sentences = [line.split() for line in path.read_text().splitlines()]
+    for msl in (7, 10000):
+        from_file = list(Corpus(str(path), max_sentence_length=msl, phrases=frozen))
+        from_list = list(Corpus(sentences, max_sentence_length=msl, phrases=frozen))
+        assert from_file == from_list
+        assert max(map(len, from_file)) <= msl
+        assert sum(s.count("new_york") for s in from_file) > 500
+    with pytest.raises(TypeError, match="FrozenPhrases"):
+        Corpus(str(path), phrases=["not a model"])
+
+
+def test_word2vec_phrases_two_passes_and_save_load(city, tmp_path):
+    from w2v import Word2Vec
+    path, _ = city
+    out = tmp_path / "out.txt"
+    models = phrase_corpus_file(str(path), str(out), passes=2, min_count=5, threshold=1.0)
+    expected = _vocab(Word2Vec(corpus_file=str(out), workers=2, **W2V_KW))
+    model = Word2Vec(corpus_file=str(path), phrases=models, workers=2, **W2V_KW)
+    assert _vocab(model) == expected
+    model.save(str(tmp_path / "m"))
+    meta = json.loads((tmp_path / "m" / "model.json").read_text())
+    assert meta["phrases"] == ["phrases0", "phrases1"]
+    loaded = Word2Vec.load(str(tmp_path / "m"))
+    assert [p.phrasegrams for p in loaded.phrases] == [p.phrasegrams for p in models]
+    before = loaded.wv["new_york"].copy()
+    loaded.train(corpus_file=str(path), total_examples=loaded.corpus_count, epochs=1)
+    assert loaded.train_count == 2 and not np.array_equal(before, loaded.wv["new_york"])
+    # a model saved without phrases records none
+    Word2Vec(corpus_file=str(out), workers=1, **W2V_KW).save(str(tmp_path / "m2"))
+    assert json.loads((tmp_path / "m2" / "model.json").read_text())["phrases"] == []
+    assert Word2Vec.load(str(tmp_path / "m2")).phrases == ()
+
+
+# ------------------------------------------------------------------ the w2v command
+
+def test_cli_phrases_writes_the_phrased_corpus(city, tmp_path):
+    from helpers import one_line_error, w2v
+    path, _ = city
+    out = tmp_path / "phrased.txt"
+    res = w2v("phrases", str(path), "-o", str(out), "--min-count", "5", "--threshold", "1",
+              "--connector-words", "english", "--passes", "2", "--threads", "2", cwd=tmp_path)
+    assert res.rc == 0, res
+    assert res.out == ""
+    assert "pass 1:" in res.err and "pass 2:" in res.err and f"wrote {out}" in res.err
+    models = phrase_corpus_file(str(path), str(tmp_path / "lib.txt"), passes=2, min_count=5,
+                                threshold=1.0, connector_words=ENGLISH_CONNECTOR_WORDS)
+    assert out.read_text() == (tmp_path / "lib.txt").read_text()
+    assert "bank_of_america" in out.read_text().split()
+    assert f"pass 1: {len(models[0].phrasegrams):,} phrases" in res.err
+    quiet = w2v("phrases", str(path), "-o", str(tmp_path / "q.txt"), "--quiet", cwd=tmp_path)
+    assert quiet.rc == 0 and quiet.err == "" and quiet.out == ""
+    # usage errors: exit status 2; a missing corpus: one line, exit status 1
+    for bad in (["--passes", "0"], ["--scoring", "pmi"], ["--threshold", "2", "--scoring", "npmi"]):
+        res = w2v("phrases", str(path), "-o", str(tmp_path / "x.txt"), *bad, cwd=tmp_path)
+        assert res.rc == 2 and "usage:" in res.err, (bad, res)
+    res = w2v("phrases", str(path), cwd=tmp_path)
+    assert res.rc == 2 and "-o/--output" in res.err
+    assert "no-such.txt" in one_line_error(w2v("phrases", "no-such.txt", "-o",
+                                               str(tmp_path / "x.txt"), cwd=tmp_path))
+    assert not (tmp_path / "x.txt").exists()
+
+
+def test_cli_train_with_phrases(city, tmp_path):
+    from helpers import w2v
+    from w2v import Word2Vec
+    path, _ = city
+    res = w2v("train", str(path), "-o", str(tmp_path / "m"), "--format", "native", "--phrases",
+              "1", "--size", "8", "--epochs", "1", "--threads", "2", "--min-count", "5",
+              cwd=tmp_path)
+    assert res.rc == 0, res
+    assert "phrases: " in res.err
+    model = Word2Vec.load(str(tmp_path / "m"))
+    assert "new_york" in model.wv and "los_angeles" in model.wv
+    assert len(model.phrases) == 1
+    frozen = Phrases(corpus_file=str(path)).freeze()      # the command's defaults
+    assert model.phrases[0].phrasegrams == frozen.phrasegrams
+    out = tmp_path / "phrased.txt"
+    frozen.apply_file(str(path), str(out))
+    assert _vocab(model) == _vocab(Word2Vec(corpus_file=str(out), vector_size=8, epochs=1,
+                                            workers=1))
+    res = w2v("train", str(path), "-o", str(tmp_path / "x.bin"), "--phrases", "-1", cwd=tmp_path)
+    assert res.rc == 2 and "--phrases" in res.err

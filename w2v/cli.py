@@ -172,8 +172,42 @@ def build_parser():
     p.add_argument("--resume", metavar="DIR",
                    help="continue the run whose checkpoint is DIR (same CORPUS; the training "
                         "options are those saved in the checkpoint)")
+    p.add_argument("--phrases", type=_nonneg_int, default=0, metavar="N",
+                   help="learn N passes of phrases (new york -> new_york; 2 passes: up to 4 "
+                        "words) from the corpus first, with `w2v phrases`' defaults, and "
+                        "train on the phrased text, phrased on the fly (0: none)")
     p.add_argument("--quiet", action="store_true",
                    help="no progress or messages on stderr (errors only)")
+
+    # ---- phrases
+    p = _add_subparser(
+        sub, "phrases", "join collocations (new york -> new_york) in a corpus",
+        "Learn phrases from a corpus and write it phrased, as word2vec's word2phrase does:\n"
+        "two words that occur together much more often than apart are joined with '_'\n"
+        "(gensim's Phrases rules and scores). Each pass joins pairs of the previous pass's\n"
+        "tokens: --passes 2 gives phrases of up to 4 words.",
+        epilog="examples:\n  w2v phrases corpus.txt -o phrased.txt --passes 2\n"
+               "  w2v phrases corpus.txt -o phrased.txt --scoring npmi --threshold 0.5 "
+               "--connector-words english")
+    p.add_argument("corpus", nargs="+", metavar="CORPUS",
+                   help="text file(s) or folder(s); .gz/.bz2/.xz are decompressed")
+    p.add_argument("-o", "--output", required=True, metavar="FILE",
+                   help="the phrased corpus (one line per input line that holds tokens)")
+    p.add_argument("--min-count", type=_positive_int, default=5,
+                   help="ignore words and pairs seen fewer times (5)")
+    p.add_argument("--threshold", type=float, default=None,
+                   help="score a pair must exceed to be joined (10 default scoring, "
+                        "0.5 npmi)")
+    p.add_argument("--scoring", choices=("default", "npmi"), default="default",
+                   help="default: Mikolov et al.'s score (word2phrase's); npmi: normalized "
+                        "pointwise mutual information, in [-1, 1]")
+    p.add_argument("--connector-words", choices=("none", "english"), default="none",
+                   help="english: articles and prepositions may sit inside a phrase "
+                        "(bank_of_america) but never start or end one (none)")
+    p.add_argument("--passes", type=_positive_int, default=1, help="passes (1)")
+    p.add_argument("--threads", type=_positive_int, default=_default_threads(),
+                   help="threads (default: all cores available)")
+    p.add_argument("--quiet", action="store_true", help="no messages on stderr")
 
     # ---- similar
     p = _add_subparser(sub, "similar", "nearest neighbours of words",
@@ -421,6 +455,13 @@ def _train(args, model, corpus, output, demo, client=None):
         if os.path.exists(output) and os.path.samefile(path, output):
             raise CommandError(f"the output {output} is a corpus file: it would be overwritten")
     t0 = time.perf_counter()
+    if args.phrases and not args.resume:       # a checkpoint holds its phrases
+        from w2v.phrases import learn_phrases
+        _say(args, f"learning phrases ({args.phrases} pass{'es' if args.phrases > 1 else ''}) ...")
+        models = learn_phrases(corpus.paths, passes=args.phrases, workers=model.workers)
+        _say(args, "phrases: " + ", ".join(f"{len(m.phrasegrams):,}" for m in models)
+             + f" in {time.perf_counter() - t0:.1f} s; the corpus is phrased as it is read")
+        model.phrases = tuple(models)       # applied by build_vocab and train, saved with it
     if args.resume:
         model = Word2Vec.load(args.resume)       # the checkpoint's options replace the given ones
         state = model.training_state
@@ -711,7 +752,33 @@ def cmd_convert(args):
     return EXIT_OK
 
 
-COMMANDS = {"train": cmd_train, "similar": cmd_similar, "analogy": cmd_analogy,
+def cmd_phrases(args):
+    from w2v.phrases import ENGLISH_CONNECTOR_WORDS, phrase_corpus_file
+
+    threshold = args.threshold
+    if threshold is None:
+        threshold = 0.5 if args.scoring == "npmi" else 10.0
+    t0 = time.perf_counter()
+    try:
+        models = phrase_corpus_file(
+            args.corpus if len(args.corpus) > 1 else args.corpus[0], args.output,
+            passes=args.passes, min_count=args.min_count, threshold=threshold,
+            scoring=args.scoring, workers=args.threads,
+            connector_words=ENGLISH_CONNECTOR_WORDS if args.connector_words == "english"
+            else frozenset())
+    except ValueError as exc:
+        if "threshold" in str(exc):
+            args.parser.error(str(exc))
+        raise
+    for k, m in enumerate(models, 1):
+        top = sorted(m.phrasegrams.items(), key=lambda kv: -kv[1])[:5]
+        _say(args, f"pass {k}: {len(m.phrasegrams):,} phrases"
+                   + (", e.g. " + " ".join(display(w) for w, _ in top) if top else ""))
+    _say(args, f"wrote {args.output} in {time.perf_counter() - t0:.1f} s")
+    return EXIT_OK
+
+
+COMMANDS = {"train": cmd_train, "phrases": cmd_phrases, "similar": cmd_similar, "analogy": cmd_analogy,
             "eval": cmd_eval, "vocab": cmd_vocab, "info": cmd_info, "plot": cmd_plot,
             "export": cmd_export, "convert": cmd_convert}
 

@@ -27,7 +27,7 @@ import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from itertools import repeat
+from itertools import islice, repeat
 
 import numpy as np
 
@@ -106,9 +106,17 @@ class Corpus:
     Iterating yields lists of str.  File lines and iterable sentences longer
     than ``max_sentence_length`` are cut into consecutive sentences; empty
     lines/sentences are skipped.  Files are read ``block_size`` bytes at a time.
+
+    ``phrases``: a :class:`w2v.phrases.FrozenPhrases` (a ``Phrases`` is frozen)
+    or a list of them, applied in order to every sentence as it is read, so the
+    corpus is seen phrased ("new york" -> "new_york") without a phrased copy on
+    disk.  File bytes go through each one's ``byte_applier`` before tokenizing:
+    the corpus is read as ``apply_file`` would write it (a line is phrased in
+    pieces of ``max_sentence_length`` tokens, and the phrased line is cut
+    again); iterable sentences are phrased the same way.
     """
 
-    def __init__(self, source, max_sentence_length=10000, block_size=1 << 20):
+    def __init__(self, source, max_sentence_length=10000, block_size=1 << 20, phrases=None):
         if int(max_sentence_length) < 1:
             raise ValueError("max_sentence_length must be >= 1")
         if int(block_size) < 1:
@@ -116,9 +124,12 @@ class Corpus:
         self.max_sentence_length = int(max_sentence_length)
         self.block_size = int(block_size)
         self._iterable = None
+        self.phrases = _phrase_list(phrases)
         if isinstance(source, Corpus):
             self.paths = None if source.paths is None else list(source.paths)
             self._iterable = source._iterable
+            if phrases is None:
+                self.phrases = source.phrases
         elif _is_path(source):
             self.paths = _expand_path(source)
         elif isinstance(source, (list, tuple)) and source and all(map(_is_path, source)):
@@ -138,7 +149,8 @@ class Corpus:
     def __repr__(self):
         what = f"{len(self.paths)} file(s)" if self.paths is not None else \
             type(self._iterable).__name__
-        return f"Corpus({what}, max_sentence_length={self.max_sentence_length})"
+        extra = f", phrases={len(self.phrases)} model(s)" if self.phrases else ""
+        return f"Corpus({what}, max_sentence_length={self.max_sentence_length}{extra})"
 
     def __iter__(self):
         if self.paths is None:
@@ -147,10 +159,23 @@ class Corpus:
 
     def _iter_files(self):
         for path in self.paths:
-            yield from _iter_file_sentences(path, self.max_sentence_length, self.block_size)
+            yield from _iter_file_sentences(path, self.max_sentence_length, self.block_size,
+                                            self.phrases)
 
     def _iter_iterable(self):
         msl = self.max_sentence_length
+        sentences = self._iter_checked()
+        if self.phrases:
+            sentences = _phrase_sentences(sentences, self.phrases, msl)
+        for sentence in sentences:
+            if len(sentence) <= msl:
+                yield sentence
+            else:
+                for i in range(0, len(sentence), msl):
+                    yield sentence[i:i + msl]
+
+    def _iter_checked(self):
+        """The iterable's non-empty sentences as lists of str."""
         for sentence in self._iterable:
             if isinstance(sentence, (str, bytes)):
                 raise TypeError(
@@ -158,20 +183,87 @@ class Corpus:
                     f"{sentence[:40]!r}; split lines into tokens (or pass a file path)")
             if not isinstance(sentence, list):
                 sentence = list(sentence)
-            n = len(sentence)
-            if n == 0:
+            if not sentence:
                 continue
             if isinstance(sentence[0], bytes):
                 sentence = [t.decode(*_DECODE) if isinstance(t, bytes) else t for t in sentence]
-            if n <= msl:
-                yield sentence
-            else:
-                for i in range(0, n, msl):
-                    yield sentence[i:i + msl]
+            yield sentence
 
 
 def _as_corpus(corpus):
     return corpus if isinstance(corpus, Corpus) else Corpus(corpus)
+
+
+def _phrase_list(phrases):
+    """``phrases`` (None, one phrases model or a list of them) as a tuple of
+    FrozenPhrases: a learning ``Phrases`` is frozen."""
+    if phrases is None:
+        return ()
+    models = tuple(phrases) if isinstance(phrases, (list, tuple)) else (phrases,)
+    models = tuple(p.freeze() if hasattr(p, "freeze") else p for p in models)
+    for p in models:
+        if not (hasattr(p, "byte_applier") and hasattr(p, "apply_sentences")):
+            raise TypeError(f"phrases must be w2v.phrases.FrozenPhrases (or Phrases) models, "
+                            f"got {type(p).__name__}")
+    return models
+
+
+def _phrase_sentences(sentences, phrases, msl, batch=4096):
+    """Non-empty token lists with each of ``phrases`` applied in turn, a batch at
+    a time, as a file line is phrased (see :func:`_phrase_as_lines`)."""
+    it = iter(sentences)
+    while True:
+        chunk = list(islice(it, batch))
+        if not chunk:
+            return
+        for p in phrases:
+            chunk = _phrase_as_lines(p, chunk, msl)
+        yield from chunk
+
+
+def _phrase_as_lines(model, sentences, msl):
+    """``sentences`` phrased as the byte applier phrases lines: each one cut into
+    pieces of ``msl`` tokens, the pieces phrased apart and joined back."""
+    if all(len(s) <= msl for s in sentences):
+        return model.apply_sentences(sentences)
+    pieces, n_pieces = [], []
+    for s in sentences:
+        cut = [s[i:i + msl] for i in range(0, len(s), msl)]
+        pieces.extend(cut)
+        n_pieces.append(len(cut))
+    phrased, result, i = model.apply_sentences(pieces), [], 0
+    for k in n_pieces:
+        result.append([t for piece in phrased[i:i + k] for t in piece])
+        i += k
+    return result
+
+
+def _phrased(blocks, phrases, msl):
+    """(buffer, n) blocks of a corpus file's bytes with ``phrases`` applied in
+    order (each model's byte applier: one line per input line, sentences cut at
+    ``msl`` tokens); the blocks themselves without phrases."""
+    if not phrases:
+        yield from blocks
+        return
+    appliers = [p.byte_applier(msl) for p in phrases]
+
+    def through(data, n, final):
+        for a in appliers:
+            data = a.apply_block(data, n, final)
+            n = len(data)
+        return data
+
+    for buf, n in blocks:
+        out = through(buf, n, False)
+        if out:
+            yield out, len(out)
+    out = through(b"", 0, True)
+    if out:
+        yield out, len(out)
+
+
+def _sized(blocks):
+    return ((b, len(b)) for b in blocks)
 
 
 def corpus_name(corpus):
@@ -183,50 +275,50 @@ def corpus_name(corpus):
     return paths[0] if len(paths) == 1 else f"{paths[0]} (and {len(paths) - 1} more files)"
 
 
-def _iter_file_sentences(path, msl, block_size):
+def _iter_file_sentences(path, msl, block_size, phrases=()):
     """Stream one file's sentences: bounded memory whatever the line length."""
     cur = []        # tokens of the current sentence (a line, or a cut of one)
     carry = []      # pieces of a token cut at a block end (hold no whitespace)
-    with open_binary(path) as f:
-        while True:
-            block = f.read(block_size)
-            if block:
-                tb = block.translate(_TO_SPACE_NL)
-                cut = max(tb.rfind(b" "), tb.rfind(b"\n"))
-                if cut < 0:
-                    carry.append(block)
-                    continue
-                data = tb[:cut + 1]
-                if carry:
-                    data = b"".join(carry) + data
-                carry = [block[cut + 1:]] if cut + 1 < len(block) else []
-            elif carry:
-                data = b"".join(carry)
-                carry = []
-            else:
-                break
-            text = data.decode(*_DECODE)
-            exact = _OTHER_STR_SPACE.search(text) is None
-            for i, line in enumerate(text.split("\n")):
-                if i and cur:        # a line ended
+    blocks = _phrased(_sized(_blocks(path, block_size, False)), phrases, msl)
+    while True:
+        block = next(blocks, (b"", 0))[0]
+        if block:
+            tb = block.translate(_TO_SPACE_NL)
+            cut = max(tb.rfind(b" "), tb.rfind(b"\n"))
+            if cut < 0:
+                carry.append(block)
+                continue
+            data = tb[:cut + 1]
+            if carry:
+                data = b"".join(carry) + data
+            carry = [block[cut + 1:]] if cut + 1 < len(block) else []
+        elif carry:
+            data = b"".join(carry)
+            carry = []
+        else:
+            break
+        text = data.decode(*_DECODE)
+        exact = _OTHER_STR_SPACE.search(text) is None
+        for i, line in enumerate(text.split("\n")):
+            if i and cur:        # a line ended
+                yield cur
+                cur = []
+            toks = line.split() if exact else [t for t in line.split(" ") if t]
+            n = len(toks)
+            if not n:
+                continue
+            j = 0
+            if cur:
+                j = min(msl - len(cur), n)
+                cur.extend(toks[:j])
+                if len(cur) == msl:
                     yield cur
                     cur = []
-                toks = line.split() if exact else [t for t in line.split(" ") if t]
-                n = len(toks)
-                if not n:
-                    continue
-                j = 0
-                if cur:
-                    j = min(msl - len(cur), n)
-                    cur.extend(toks[:j])
-                    if len(cur) == msl:
-                        yield cur
-                        cur = []
-                while n - j >= msl:
-                    yield toks[j:j + msl]
-                    j += msl
-                if j < n:
-                    cur = toks[j:] if j else toks
+            while n - j >= msl:
+                yield toks[j:j + msl]
+                j += msl
+            if j < n:
+                cur = toks[j:] if j else toks
     if cur:
         yield cur
 
@@ -335,27 +427,30 @@ def _file_sentences(scanners, msl):
 
 
 def _count_stream(path, corpus, table, overlap):
-    scanner = _scan.Scanner(corpus.max_sentence_length)
-    for block in _blocks(path, corpus.block_size, overlap):
-        scanner.count(table, block, len(block))
+    msl = corpus.max_sentence_length
+    scanner = _scan.Scanner(msl)
+    for block, n in _phrased(_sized(_blocks(path, corpus.block_size, overlap)),
+                             corpus.phrases, msl):
+        scanner.count(table, block, n)
     scanner.count(table, b"", 0, True)
     return scanner
 
 
-def _count_range(path, start, end, block_size, msl, max_size):
+def _count_range(path, start, end, block_size, msl, max_size, phrases=()):
     scanner = _scan.Scanner(msl)
     table = _scan.VocabTable(max_size)
-    for block, n in _read_range(path, start, end, block_size):
+    for block, n in _phrased(_read_range(path, start, end, block_size), phrases, msl):
         scanner.count(table, block, n)
     scanner.count(table, b"", 0, True)
     return scanner, table
 
 
 def _count_plain_parallel(path, corpus, workers, max_vocab_size, pool):
-    bounds = _split_points(path, workers, _SPACE_BYTE)
+    # phrases join tokens across spaces, never across lines: cut at line ends
+    bounds = _split_points(path, workers, _EOL_BYTE if corpus.phrases else _SPACE_BYTE)
     max_size = max(1, max_vocab_size // (len(bounds) - 1)) if max_vocab_size else 0
     futures = [pool.submit(_count_range, path, a, b, corpus.block_size,
-                           corpus.max_sentence_length, max_size)
+                           corpus.max_sentence_length, max_size, corpus.phrases)
                for a, b in zip(bounds, bounds[1:])]
     return [f.result() for f in futures]
 
@@ -523,6 +618,8 @@ class _RangeEncoder:
         self.out = out
 
     def feed(self, block, n, final=False):
+        if n + 2 > len(self.ids):       # phrased text can outgrow a block
+            self.ids = np.empty(n + 2, dtype=np.int32)
         k = self.scanner.encode(self.vocab, block, self.ids, n, final)
         if k:
             _write_all(self.out, self.ids[:k])
@@ -532,10 +629,10 @@ class _RangeEncoder:
         return self.scanner
 
 
-def _encode_range(path, start, end, vocab, msl, block_size, out_path):
+def _encode_range(path, start, end, vocab, msl, block_size, out_path, phrases=()):
     with open(out_path, "wb", buffering=0) as out:
         enc = _RangeEncoder(vocab, msl, block_size, out)
-        for block, n in _read_range(path, start, end, block_size):
+        for block, n in _phrased(_read_range(path, start, end, block_size), phrases, msl):
             enc.feed(block, n)
         return enc.finish()
 
@@ -591,12 +688,13 @@ def encode_file_corpus(corpus, words, out_path, workers=1):
                     bounds = _split_points(path, workers, _EOL_BYTE)
                 if bounds is None or len(bounds) == 2:
                     enc = _RangeEncoder(vocab, msl, block_size, out)
-                    for block in _blocks(path, block_size, overlap=pool is not None):
-                        enc.feed(block, len(block))
+                    for block, n in _phrased(_sized(_blocks(path, block_size, pool is not None)),
+                                             corpus.phrases, msl):
+                        enc.feed(block, n)
                     scanners.append(enc.finish())
                     continue
                 scanners.extend(_encode_parallel(path, bounds, vocab, msl, block_size,
-                                                 out, out_path, pool))
+                                                 out, out_path, pool, corpus.phrases))
         done = True
     finally:
         if pool is not None:
@@ -617,7 +715,7 @@ def encode_file_corpus(corpus, words, out_path, workers=1):
                          raw_tokens=raw)
 
 
-def _encode_parallel(path, bounds, vocab, msl, block_size, out, out_path, pool):
+def _encode_parallel(path, bounds, vocab, msl, block_size, out, out_path, pool, phrases=()):
     folder, base = os.path.split(os.path.abspath(out_path))
     part_paths = []
     try:
@@ -628,12 +726,13 @@ def _encode_parallel(path, bounds, vocab, msl, block_size, out, out_path, pool):
 
         def first_range():
             enc = _RangeEncoder(vocab, msl, block_size, out)
-            for block, n in _read_range(path, bounds[0], bounds[1], block_size):
+            for block, n in _phrased(_read_range(path, bounds[0], bounds[1], block_size),
+                                     phrases, msl):
                 enc.feed(block, n)
             return enc.finish()
 
         futures = [pool.submit(first_range)]
-        futures += [pool.submit(_encode_range, path, a, b, vocab, msl, block_size, p)
+        futures += [pool.submit(_encode_range, path, a, b, vocab, msl, block_size, p, phrases)
                     for a, b, p in zip(bounds[1:], bounds[2:], part_paths)]
         scanners = [f.result() for f in futures]
         for p in part_paths:

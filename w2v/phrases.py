@@ -46,13 +46,13 @@ import numpy as np
 
 from w2v import _phrases
 from w2v._io import atomic_directory, atomic_write
-from w2v.corpus import (_EOL_BYTE, _append_file, _blocks, _expand_path, _read_range,
-                        _split_points, detect_compression)
+from w2v.corpus import (_EOL_BYTE, Corpus, _append_file, _blocks, _expand_path, _phrased,
+                        _read_range, _sized, _split_points, detect_compression)
 
 logger = logging.getLogger(__name__)
 
 __all__ = ["ENGLISH_CONNECTOR_WORDS", "FrozenPhrases", "Phrases", "Phraser", "npmi_scorer",
-           "original_scorer", "phrase_corpus_file"]
+           "learn_phrases", "original_scorer", "phrase_corpus_file"]
 
 NEGATIVE_INFINITY = float("-inf")
 
@@ -177,6 +177,10 @@ def _check_workers(workers):
 
 
 def _corpus_paths(corpus_file):
+    if isinstance(corpus_file, Corpus):
+        if corpus_file.paths is None:
+            raise TypeError("corpus_file must be files; pass in-memory sentences as sentences=")
+        return corpus_file.paths
     if isinstance(corpus_file, (list, tuple)):
         return [f for p in corpus_file for f in _expand_path(p)]
     return _expand_path(corpus_file)
@@ -289,7 +293,9 @@ class Phrases(_PhrasesTransformation):
 
     ``sentences`` is an iterable of token lists (read once), ``corpus_file``
     a path (plain/gz/bz2/xz, a folder, or a list of them; one sentence per
-    line).  ``workers`` threads count in parallel.  ``scoring`` is 'default',
+    line), or a file :class:`w2v.corpus.Corpus` with ``phrases``: its text is
+    learnt phrased (the next pass, without writing the phrased text out).
+    ``workers`` threads count in parallel.  ``scoring`` is 'default',
     'npmi' or a function taking ``worda_count, wordb_count, bigram_count,
     len_vocab, min_count, corpus_word_count``.
     """
@@ -381,7 +387,8 @@ class Phrases(_PhrasesTransformation):
         if (sentences is None) == (corpus_file is None):
             raise ValueError("pass exactly one of sentences or corpus_file")
         if corpus_file is not None:
-            new = self._learn_files(_corpus_paths(corpus_file), workers)
+            through = corpus_file.phrases if isinstance(corpus_file, Corpus) else ()
+            new = self._learn_files(_corpus_paths(corpus_file), workers, through)
         else:
             new = self._learn_sentences(sentences, workers)
         logger.info("collected %d token types (unigrams + phrases) from %d words and "
@@ -413,12 +420,14 @@ class Phrases(_PhrasesTransformation):
                 first.total_words, first.min_reduce = total, mr
         return first
 
-    def _learn_files(self, paths, workers):
+    def _learn_files(self, paths, workers, through=()):
+        """Count files; ``through``: FrozenPhrases applied to the text first."""
+        msl = self.max_sentence_length
         if workers == 1:
             learner = self._new_learner(self.max_vocab_size)
             for path in paths:
-                for block in _blocks(path, _BLOCK, overlap=False):
-                    learner.learn_block(block)
+                for buf, n in _phrased(_sized(_blocks(path, _BLOCK, False)), through, msl):
+                    learner.learn_block(buf, n)
                 learner.learn_block(b"", 0, True)
             return learner
         bound = max(1, self.max_vocab_size // workers)
@@ -427,21 +436,22 @@ class Phrases(_PhrasesTransformation):
             for path in paths:
                 if detect_compression(path) is not None:
                     learner = self._new_learner(bound)
-                    for block in _blocks(path, _BLOCK, overlap=True):
-                        learner.learn_block(block)
+                    for buf, n in _phrased(_sized(_blocks(path, _BLOCK, True)), through, msl):
+                        learner.learn_block(buf, n)
                     learner.learn_block(b"", 0, True)
                     parts.append(learner)
                     continue
                 bounds = _split_points(path, workers, _EOL_BYTE)
-                futures = [pool.submit(self._learn_range, path, a, b, bound)
+                futures = [pool.submit(self._learn_range, path, a, b, bound, through)
                            for a, b in zip(bounds, bounds[1:])]
                 parts.extend(f.result() for f in futures)
                 logger.info("counted %s in %d part(s)", path, len(futures))
         return self._merge_parts(parts)
 
-    def _learn_range(self, path, start, end, bound):
+    def _learn_range(self, path, start, end, bound, through):
         learner = self._new_learner(bound)
-        for buf, n in _read_range(path, start, end, _BLOCK):
+        for buf, n in _phrased(_read_range(path, start, end, _BLOCK), through,
+                               self.max_sentence_length):
             learner.learn_block(buf, n)
         learner.learn_block(b"", 0, True)
         return learner
@@ -592,13 +602,15 @@ class FrozenPhrases(_PhrasesTransformation):
             return phrase, score
         return None, None
 
-    def byte_applier(self):
+    def byte_applier(self, max_sentence_length=None):
         """A streaming applier for raw corpus bytes: ``a.apply_block(buf, n=-1,
         final=False)`` returns the phrased text of the lines completed so far
         (tokens separated by one space, each line ended by a newline); call it
         with ``final=True`` (an empty block will do) at the end of the input.
-        One per thread; for wiring phrases into corpus encoding."""
-        return _phrases.Applier(self._model(), self.max_sentence_length)
+        One per thread; for wiring phrases into corpus encoding.  Lines longer
+        than ``max_sentence_length`` tokens (default 10,000) are cut first, as
+        the corpus readers cut them."""
+        return _phrases.Applier(self._model(), max_sentence_length or self.max_sentence_length)
 
     def apply_file(self, corpus_file, out_path, workers=1):
         """Write the phrased text of ``corpus_file`` (a path, folder or list) to
@@ -756,6 +768,27 @@ def _load(path):
 
 
 # ---------------------------------------------------------------- corpus files
+
+def learn_phrases(corpus_file, passes=1, min_count=5, threshold=10.0, scoring="default",
+                  connector_words=frozenset(), delimiter="_", max_vocab_size=40000000,
+                  workers=1):
+    """The FrozenPhrases of ``passes`` passes over ``corpus_file`` (pass k learns
+    from the text phrased by passes 1..k-1, on the fly: nothing is written).
+    ``Word2Vec(corpus_file=..., phrases=learn_phrases(...))`` trains on them."""
+    passes = int(passes)
+    if passes < 1:
+        raise ValueError("passes must be >= 1")
+    paths = _corpus_paths(corpus_file)
+    models = []
+    for k in range(passes):
+        src = Corpus(paths, phrases=models) if models else paths
+        models.append(Phrases(corpus_file=src, min_count=min_count, threshold=threshold,
+                              scoring=scoring, connector_words=connector_words,
+                              delimiter=delimiter, max_vocab_size=max_vocab_size,
+                              workers=workers).freeze())
+        logger.info("pass %d: %d phrases", k + 1, len(models[-1].phrasegrams))
+    return models
+
 
 def phrase_corpus_file(corpus_file, out_path, passes=1, min_count=5, threshold=10.0,
                        scoring="default", connector_words=frozenset(), delimiter="_",

@@ -35,9 +35,10 @@ from w2v import gensim_compat
 from w2v._io import atomic_directory
 from w2v._train import Model, Progress, Worker, epoch_parallel, train_epoch_file
 from w2v._vecmath import top_desc
-from w2v.corpus import Corpus, count_words, encode_file_corpus, encode_sentences
+from w2v.corpus import Corpus, _phrase_list, count_words, encode_file_corpus, encode_sentences
 from w2v.huffman import HuffmanTree
 from w2v.keyedvectors import KeyedVectors
+from w2v.phrases import FrozenPhrases
 from w2v.sampling import SamplingTables
 from w2v.training import TrainingPlan, thread_seed
 from w2v.vocab import Vocab
@@ -127,6 +128,13 @@ class Word2Vec:
     the table within ``max_vocab_size`` at every moment, gensim's lets one sentence
     overshoot it.
 
+    ``phrases``: a :class:`w2v.phrases.FrozenPhrases` (or a list of them, applied
+    in order) joined into the corpus while it is scanned and encoded, so the
+    model trains on ``new_york`` without a phrased copy of the corpus on disk
+    (``build_vocab``, ``scan_vocab`` and ``train`` take ``phrases=`` too, replacing
+    the model's).  They are saved with the model (``phrases0/``... beside
+    model.json) and applied again when a loaded model trains.
+
     Accepted and ignored, as listed in :data:`GENSIM_IGNORED`: ``hashfxn`` (the
     initial vectors come from one PCG64 stream seeded by ``seed``, not from a hash
     of each word), ``null_word`` (gensim's padding word serves concatenated context
@@ -142,7 +150,7 @@ class Word2Vec:
                  batch_words=10000, compute_loss=False, callbacks=(), comment=None,
                  max_final_vocab=None, shrink_windows=True,
                  max_sentence_length=10000, sigmoid="table", shared_negatives=False,
-                 max_vocab_rule="word2vec", client=None):
+                 max_vocab_rule="word2vec", phrases=None, client=None):
         self.vector_size = int(vector_size)
         self.alpha = float(alpha)
         self.min_alpha = float(min_alpha)
@@ -168,6 +176,7 @@ class Word2Vec:
         self.sigmoid = sigmoid
         self.shared_negatives = bool(shared_negatives)
         self.max_vocab_rule = max_vocab_rule
+        self.phrases = _phrase_list(phrases)
         self._validate_params()
 
         self.vocab = None
@@ -230,13 +239,16 @@ class Word2Vec:
              "shared_negatives=True needs skip-gram with negative sampling only (sg=1, negative > 0, hs=0)")
 
     @staticmethod
-    def _corpus(corpus_iterable, corpus_file, max_sentence_length):
+    def _corpus(corpus_iterable, corpus_file, max_sentence_length, phrases=()):
         if corpus_iterable is not None and corpus_file is not None:
             raise ValueError("give either corpus_iterable (sentences) or corpus_file, not both")
         if corpus_iterable is None and corpus_file is None:
             raise ValueError("no corpus: give corpus_iterable (sentences) or corpus_file")
         if isinstance(corpus_iterable, Corpus):
-            return corpus_iterable
+            if corpus_iterable.phrases or not phrases:
+                return corpus_iterable
+            return Corpus(corpus_iterable, corpus_iterable.max_sentence_length,
+                          corpus_iterable.block_size, phrases=phrases)
         if isinstance(corpus_iterable, (list, tuple)) and corpus_iterable \
                 and isinstance(corpus_iterable[0], (str, bytes)):
             raise TypeError(
@@ -245,12 +257,12 @@ class Word2Vec:
                 f"{corpus_iterable[0][:40]!r}; split each sentence into tokens, or pass file "
                 f"names as corpus_file=")
         source = corpus_file if corpus_file is not None else corpus_iterable
-        return Corpus(source, max_sentence_length=max_sentence_length)
+        return Corpus(source, max_sentence_length=max_sentence_length, phrases=phrases)
 
     # -------------------------------------------------------------- vocabulary
     def build_vocab(self, corpus_iterable=None, corpus_file=None, update=False, progress_per=10000,
                     keep_raw_vocab=False, trim_rule=None, min_count=None, sample=None,
-                    dry_run=False, client=None):
+                    dry_run=False, phrases=None, client=None):
         """Scan the corpus, build the vocabulary and (re)initialize the weights.
 
         ``min_count`` and ``sample``, when not None, replace the model's (gensim's
@@ -267,7 +279,8 @@ class Word2Vec:
             raise NotImplementedError("dry_run=True is not supported: build_vocab always "
                                       "builds the vocabulary")
         self._set_vocab_params(min_count, sample)
-        corpus = self._corpus(corpus_iterable, corpus_file, self.max_sentence_length)
+        self._set_phrases(phrases)
+        corpus = self._corpus(corpus_iterable, corpus_file, self.max_sentence_length, self.phrases)
         if self.max_vocab_rule == "gensim" and self.max_vocab_size:
             self.scan_vocab(corpus, trim_rule=trim_rule)
             self.prepare_vocab(trim_rule=trim_rule)
@@ -294,6 +307,10 @@ class Word2Vec:
         self._set_vocab(vocab)
         return self
 
+    def _set_phrases(self, phrases):
+        if phrases is not None:
+            self.phrases = _phrase_list(phrases)
+
     def build_vocab_from_freq(self, word_freq, keep_raw_vocab=False, corpus_count=None,
                               trim_rule=None, update=False):
         """Build the vocabulary from a ``{word: count}`` mapping (gensim's name),
@@ -312,12 +329,13 @@ class Word2Vec:
         return self
 
     def scan_vocab(self, corpus_iterable=None, corpus_file=None, progress_per=10000, workers=None,
-                   trim_rule=None):
+                   trim_rule=None, phrases=None):
         """gensim's first build_vocab step: count the words into ``raw_vocab``
         (``{word: count}``, editable before :meth:`prepare_vocab`); returns
         ``(total_words, corpus_count)``.  ``progress_per`` is ignored and ``trim_rule``
         applies in prepare_vocab, and in the scan's pruning with ``max_vocab_rule="gensim"``."""
-        corpus = self._corpus(corpus_iterable, corpus_file, self.max_sentence_length)
+        self._set_phrases(phrases)
+        corpus = self._corpus(corpus_iterable, corpus_file, self.max_sentence_length, self.phrases)
         if self.max_vocab_rule == "gensim" and self.max_vocab_size:
             trim = trim_rule if trim_rule is not None else getattr(self, "_trim_rule", None)
             scan = gensim_compat.count_words_gensim(corpus, self.max_vocab_size, trim)
@@ -451,7 +469,7 @@ class Word2Vec:
     def train(self, corpus_iterable=None, corpus_file=None, total_examples=None, total_words=None,
               epochs=None, start_alpha=None, end_alpha=None, word_count=0, queue_factor=2,
               report_delay=1.0, compute_loss=False, callbacks=(), progress=None,
-              checkpoint=None, checkpoint_every=1, resume=False, client=None):
+              checkpoint=None, checkpoint_every=1, resume=False, phrases=None, client=None):
         """Train on a corpus; the learning rate decays linearly over all its epochs.
 
         As in gensim, the size of the corpus must be given (``total_examples``
@@ -492,7 +510,8 @@ class Word2Vec:
                 end_alpha=self.min_alpha if end_alpha is None else end_alpha,
                 total_examples=total_examples, total_words=total_words)
         self._writable_weights()
-        corpus = self._corpus(corpus_iterable, corpus_file, self.max_sentence_length)
+        self._set_phrases(phrases)
+        corpus = self._corpus(corpus_iterable, corpus_file, self.max_sentence_length, self.phrases)
         if client is not None:      # data-parallel on a Dask cluster (w2v.distributed)
             if checkpoint is not None:
                 raise NotImplementedError("checkpoints are not written when training on a cluster")
@@ -629,6 +648,7 @@ class Word2Vec:
                                    else self.training_state.to_json()),
             },
             "vocab": {name: getattr(vocab, name) for name in _SAVED_VOCAB_STATS},
+            "phrases": [f"phrases{i}" for i in range(len(self.phrases))],
         }
         with atomic_directory(path) as tmp:
             self.wv._save_files(tmp)
@@ -639,6 +659,8 @@ class Word2Vec:
             if self.hs and self._huffman_tree is not None:     # read from a gensim model
                 for name, array in zip(_TREE_FILES, self._huffman_tree):
                     np.save(os.path.join(tmp, name), array, allow_pickle=False)
+            for name, phrases in zip(meta["phrases"], self.phrases):
+                phrases.save(os.path.join(tmp, name))
             with open(os.path.join(tmp, _MODEL_FILE), "w", encoding="ascii") as f:
                 json.dump(meta, f, ensure_ascii=True, indent=1)
 
@@ -712,6 +734,8 @@ class Word2Vec:
                     or (len(tree.points) and not 0 <= tree.points.min() <= tree.points.max() < n)):
                 raise ValueError("the stored Huffman tree is damaged")
         model._set_loaded_tree(tree)
+        model.phrases = tuple(FrozenPhrases.load(os.path.join(path, str(name)))
+                              for name in meta.get("phrases", ()))
         return model
 
     def get_latest_training_loss(self):
@@ -774,7 +798,7 @@ class Word2Vec:
 
     # --- input path (a): encoded cache, chunks claimed by the workers themselves
     def _encoded(self, corpus):
-        key = (tuple(corpus.paths), corpus.max_sentence_length,
+        key = (tuple(corpus.paths), corpus.max_sentence_length, corpus.phrases,
                tuple((os.path.getsize(p), os.path.getmtime(p)) for p in corpus.paths))
         if self._cache is not None and self._cache[0] == key:
             return self._cache[1]
