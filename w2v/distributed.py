@@ -61,6 +61,14 @@ _RANGES_PER_PROCESS = 4
 _MAX_RESTARTS = 3
 
 
+def _check_file_corpus(corpus):
+    if corpus.paths is None:
+        raise TypeError("training on a cluster needs a file corpus (corpus_file=...): "
+                        "every worker reads its byte ranges from the files")
+    if getattr(corpus, "phrases", None):
+        raise NotImplementedError("phrases are not applied when training on a cluster yet")
+
+
 def _require_dask():
     try:
         import distributed
@@ -185,9 +193,7 @@ def count_ranges(client, corpus, max_vocab_size=None, parts=None):
     """:func:`w2v.corpus.count_words` on the cluster: one task per byte range,
     tables merged on the driver in range order (a :class:`WordCounts`)."""
     _require_dask()
-    if corpus.paths is None:
-        raise TypeError("training on a cluster needs a file corpus (corpus_file=...): "
-                        "every worker reads its byte ranges from the files")
+    _check_file_corpus(corpus)
     if parts is None:
         parts = _RANGES_PER_PROCESS * max(1, len(client.scheduler_info()["workers"]))
     ranges = split_corpus(corpus, parts)
@@ -510,9 +516,7 @@ def train(model, client, plan, corpus, *, compute_loss, callbacks, on_progress, 
     of deltas went up (shards to driver) and down (driver to shards)."""
     distributed = _require_dask()
     from w2v.word2vec import TrainingProgress, _call
-    if corpus.paths is None:
-        raise TypeError("training on a cluster needs a file corpus (corpus_file=...): "
-                        "every worker reads its byte ranges from the files")
+    _check_file_corpus(corpus)
     options = options or DistributedOptions()
     cluster = _Cluster(model, client, corpus, plan, options, compute_loss)
     t_start = time.perf_counter()
