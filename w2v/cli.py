@@ -168,6 +168,10 @@ def build_parser():
     # checked here too: Word2Vec only sees it in train(), after the corpus scan
     p.add_argument("--checkpoint-every", type=_positive_int, default=1, metavar="N",
                    help="epochs between checkpoints (1)")
+    p.add_argument("--dask", metavar="ADDRESS",
+                   help="train on a Dask cluster (pip install 'w2v[dask]'): a scheduler address, "
+                        "or local:N for a local cluster of N processes of --threads threads "
+                        "each; every worker must read CORPUS at the same path")
     p.add_argument("--resume", metavar="DIR",
                    help="continue the run whose checkpoint is DIR (same CORPUS; the training "
                         "options are those saved in the checkpoint)")
@@ -479,10 +483,16 @@ def cmd_train(args):
         with _sample_corpus() as corpus:
             return _train(args, model, os.fspath(corpus), args.output or DEMO_OUTPUT, demo=True)
     corpus = args.corpus if len(args.corpus) > 1 else args.corpus[0]
-    return _train(args, model, corpus, args.output, demo=False)
+    with contextlib.ExitStack() as stack:
+        if args.dask:
+            from w2v.distributed import connect
+            client = stack.enter_context(connect(args.dask, args.threads))
+        else:
+            client = None
+        return _train(args, model, corpus, args.output, demo=False, client=client)
 
 
-def _train(args, model, corpus, output, demo):
+def _train(args, model, corpus, output, demo, client=None):
     from w2v.corpus import Corpus, corpus_name
     from w2v.vocab import Vocab
     from w2v.word2vec import Word2Vec
@@ -522,7 +532,7 @@ def _train(args, model, corpus, output, demo):
     else:
         what = "the bundled sample (Jane Austen's novels)" if demo else corpus_name(corpus)
         _say(args, f"scanning {what} ...")
-        model.build_vocab(corpus_iterable=corpus)
+        model.build_vocab(corpus_iterable=corpus, client=client)
         source = f"in {time.perf_counter() - t0:.1f} s"
     epochs = model.training_state.epochs if args.resume else model.epochs
     vocab = model.vocab
@@ -549,7 +559,8 @@ def _train(args, model, corpus, output, demo):
             model.train(corpus_iterable=corpus, total_words=model.corpus_total_words,
                         epochs=epochs, compute_loss=args.loss, progress=reporter,
                         resume=bool(args.resume), checkpoint=args.checkpoint or args.resume,
-                        checkpoint_every=args.checkpoint_every)
+                        checkpoint_every=args.checkpoint_every,
+                        client=client)
         finally:
             if reporter is not None:
                 reporter.close()

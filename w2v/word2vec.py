@@ -179,7 +179,7 @@ class Word2Vec:
                  batch_words=10000, compute_loss=False, callbacks=(), comment=None,
                  max_final_vocab=None, shrink_windows=True,
                  max_sentence_length=10000, sigmoid="table", shared_negatives=False,
-                 max_vocab_rule="word2vec", phrases=None, cache_dir=None):
+                 max_vocab_rule="word2vec", phrases=None, cache_dir=None, client=None):
         self.vector_size = int(vector_size)
         self.alpha = float(alpha)
         self.min_alpha = float(min_alpha)
@@ -231,11 +231,12 @@ class Word2Vec:
         if sentences is not None and corpus_file is not None:
             raise ValueError("give either sentences or corpus_file, not both")
         if sentences is not None or corpus_file is not None:
-            self.build_vocab(corpus_iterable=sentences, corpus_file=corpus_file, trim_rule=trim_rule)
+            self.build_vocab(corpus_iterable=sentences, corpus_file=corpus_file, trim_rule=trim_rule,
+                             client=client)
             self.train(corpus_iterable=sentences, corpus_file=corpus_file,
                        total_examples=self.corpus_count, total_words=self.corpus_total_words,
                        epochs=self.epochs, start_alpha=self.alpha, end_alpha=self.min_alpha,
-                       compute_loss=compute_loss, callbacks=callbacks)
+                       compute_loss=compute_loss, callbacks=callbacks, client=client)
         else:
             self._trim_rule = trim_rule
 
@@ -294,7 +295,7 @@ class Word2Vec:
     # -------------------------------------------------------------- vocabulary
     def build_vocab(self, corpus_iterable=None, corpus_file=None, update=False, progress_per=10000,
                     keep_raw_vocab=False, trim_rule=None, min_count=None, sample=None,
-                    dry_run=False, phrases=None):
+                    dry_run=False, phrases=None, client=None):
         """Scan the corpus, build the vocabulary and (re)initialize the weights.
 
         ``min_count`` and ``sample``, when not None, replace the model's (gensim's
@@ -328,10 +329,15 @@ class Word2Vec:
             return self
         t0 = time.perf_counter()
         fingerprint = corpus_fingerprint(corpus)
-        vocab = Vocab.from_corpus(
-            corpus, workers=self.workers, max_vocab_size=self.max_vocab_size,
+        rules = dict(
+            max_vocab_size=self.max_vocab_size,
             min_count=self.min_count, max_final_vocab=self.max_final_vocab,
             trim_rule=trim_rule, sorted_vocab=bool(self.sorted_vocab))
+        if client is None:
+            vocab = Vocab.from_corpus(corpus, workers=self.workers, **rules)
+        else:       # counted by the cluster's workers (w2v.distributed)
+            from w2v import distributed
+            vocab = distributed.vocab_from_corpus(client, corpus, **rules)
         self.corpus_count = vocab.n_sentences
         self.corpus_total_words = vocab.raw_words
         logger.info("collected %d word types from %d words and %d sentences in %.2fs; kept %d "
@@ -590,7 +596,7 @@ class Word2Vec:
     def train(self, corpus_iterable=None, corpus_file=None, total_examples=None, total_words=None,
               epochs=None, start_alpha=None, end_alpha=None, word_count=0, queue_factor=2,
               report_delay=1.0, compute_loss=False, callbacks=(), progress=None,
-              checkpoint=None, checkpoint_every=1, resume=False, phrases=None):
+              checkpoint=None, checkpoint_every=1, resume=False, phrases=None, client=None):
         """Train on a corpus; the learning rate decays linearly over all its epochs.
 
         As in gensim, the size of the corpus must be given (``total_examples``
@@ -643,6 +649,15 @@ class Word2Vec:
         self._set_phrases(phrases)
         corpus = self._corpus(corpus_iterable, corpus_file, self.max_sentence_length, self.phrases)
         self._check_corpus(corpus)
+        if client is not None:      # data-parallel on a Dask cluster (w2v.distributed)
+            if checkpoint is not None:
+                raise NotImplementedError("checkpoints are not written when training on a cluster")
+            from w2v import distributed
+            self.train_count += 1
+            return distributed.train(self, client, plan, corpus,
+                                     compute_loss=bool(compute_loss or self.compute_loss),
+                                     callbacks=tuple(callbacks) or self.callbacks,
+                                     on_progress=progress)
         run = self._start_run(plan, corpus, compute_loss=bool(compute_loss or self.compute_loss),
                               callbacks=tuple(callbacks) or self.callbacks,
                               queue_factor=queue_factor, on_progress=progress)
