@@ -54,6 +54,13 @@ static inline int ph_append(char **buf, size_t *len, size_t *cap, const char *sr
     return VT_OK;
 }
 
+/* Keep a token cut at a block end as the vocabulary scanner does: only its first
+ * VT_MAX_TOKEN_BYTES + 1 bytes (vt_token_len cuts it), so memory stays bounded. */
+static inline int ph_keep_partial(ph_tokens *t, const char *src, size_t n) {
+    if (n > VT_MAX_TOKEN_BYTES + 1 - t->partial_len) n = VT_MAX_TOKEN_BYTES + 1 - t->partial_len;
+    return ph_append(&t->partial, &t->partial_len, &t->partial_cap, src, n);
+}
+
 static inline int ph_is_connector(const vt_table *connectors, const char *w, size_t len) {
     return connectors && connectors->size && vt_find(connectors, w, len) >= 0;
 }
@@ -100,11 +107,9 @@ static inline int ph_scan(const int mode, void *st, ph_tokens *t, const char *bu
     if (t->partial_len) {
         const unsigned char *q = p;
         while (q < end && !ph_space[*q]) q++;
-        if ((rc = ph_append(&t->partial, &t->partial_len, &t->partial_cap, (const char *)p,
-                            (size_t)(q - p))) != VT_OK)
-            return rc;
+        if ((rc = ph_keep_partial(t, (const char *)p, (size_t)(q - p))) != VT_OK) return rc;
         if (q == end && !final) return VT_OK;
-        rc = ph_on_token(mode, st, t, t->partial, t->partial_len);
+        rc = ph_on_token(mode, st, t, t->partial, vt_token_len(t->partial, t->partial_len));
         t->partial_len = 0;
         if (rc != VT_OK) return rc;
         p = q;
@@ -117,11 +122,9 @@ static inline int ph_scan(const int mode, void *st, ph_tokens *t, const char *bu
         if (p == end) break;
         const unsigned char *start = p;
         while (p < end && !ph_space[*p]) p++;
-        if (p == end && !final)
-            return ph_append(&t->partial, &t->partial_len, &t->partial_cap, (const char *)start,
-                             (size_t)(p - start));
-        if ((rc = ph_on_token(mode, st, t, (const char *)start, (size_t)(p - start))) != VT_OK)
-            return rc;
+        if (p == end && !final) return ph_keep_partial(t, (const char *)start, (size_t)(p - start));
+        const size_t len = vt_token_len((const char *)start, (size_t)(p - start));
+        if ((rc = ph_on_token(mode, st, t, (const char *)start, len)) != VT_OK) return rc;
     }
     return final ? ph_on_eol(mode, st, t) : VT_OK;
 }

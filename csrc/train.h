@@ -55,7 +55,8 @@
  * written in the worker's own copy.  The worker adds what it changed in them
  * to the shared rows, and takes back the others' changes, every sync_every
  * words read (default W2V_SYNC_WORDS) and when w2v_train_stream returns
- * ("syncs"; unlocked, Hogwild like every other write).  These few rows take
+ * ("syncs"; one worker at a time, so that no update is lost: the shared copy
+ * of a private row is written only by syncs).  These few rows take
  * most of the output updates; shared, their cache lines move between the
  * cores at nearly every step, which cost skip-gram a third of its 2-thread
  * speed when the cores are far apart, and hierarchical softmax most of it
@@ -135,6 +136,7 @@ typedef struct {
     double end_alpha;
     int stop;                /* set by the caller to interrupt; checked between sentences (atomic) */
     int nonfinite;           /* set by a worker that met a NaN/inf score (atomic) */
+    int sync_lock;           /* held by the worker merging its private rows (train.c) */
 } w2v_progress;
 
 /* A worker's private copy of rows [lo, lo + n) of one shared matrix. */
@@ -225,6 +227,14 @@ double w2v_train_example(const w2v_model *m, w2v_worker *w, const real_t *h,
  * nothing was updated). */
 double w2v_train_centre(const w2v_model *m, w2v_worker *w, const index_t *context,
                         int n_context, index_t centre, real_t alpha);
+
+/* Test hook for the private-row merges: loads the worker's private rows, then
+ * `times` times adds `step` to every value of them and syncs (as training
+ * does every sync_every words).  Workers running it concurrently on one model
+ * and progress must leave every shared private value at its start plus
+ * step * (total times): a lost update shows. */
+void w2v_private_rows_add_and_sync(const w2v_model *m, w2v_worker *w, w2v_progress *p,
+                                   real_t step, int64_t times);
 
 /* 1 when the running copy of the kernels fuses a*b+c into one rounding (FMA):
  * lets tests/reference.py follow the kernel's arithmetic bit for bit. */

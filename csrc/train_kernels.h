@@ -492,36 +492,6 @@ W2V_INLINE int train_sentence(const w2v_model *m, w2v_worker *w, const w2v_progr
                                : train_chunk_cbow(m, w, p, w->sentence, len, alpha);
 }
 
-/* Start of a w2v_train_stream call: the private rows as the shared ones are now. */
-W2V_INLINE void private_rows_load(w2v_private_rows *own, const real_t *shared, int d) {
-    const size_t bytes = (size_t)own->n * (size_t)d * sizeof(real_t);
-    if (bytes == 0)
-        return;
-    memcpy(own->rows, shared + own->lo * d, bytes);
-    memcpy(own->base, shared + own->lo * d, bytes);
-}
-
-/* Adds this worker's change since the last sync to the shared rows and takes
- * back their current values, the other workers' changes included. */
-W2V_INLINE void private_rows_sync(w2v_private_rows *own, real_t *shared, int d) {
-    if (own->n == 0)
-        return;
-    real_t *restrict row = shared + own->lo * d;
-    real_t *restrict mine = own->rows, *restrict base = own->base;
-    const int64_t n = own->n * d;
-    for (int64_t k = 0; k < n; k++) {
-        const real_t v = row[k] + (mine[k] - base[k]);
-        row[k] = v;
-        mine[k] = v;
-        base[k] = v;
-    }
-}
-
-W2V_INLINE void sync_private_rows(const w2v_model *m, w2v_worker *w) {
-    private_rows_sync(&w->own_syn1neg, m->syn1neg, m->dim);
-    private_rows_sync(&w->own_syn1, m->syn1, m->dim);
-}
-
 /* w2v_train_stream (train.h): chunk by chunk, read, report, train, sync. */
 W2V_INLINE int train_stream(const w2v_model *shared_model, w2v_worker *worker, w2v_progress *p,
                             const index_t *ids, int64_t n, int64_t *raw_words,
@@ -536,8 +506,7 @@ W2V_INLINE int train_stream(const w2v_model *shared_model, w2v_worker *worker, w
     w2v_worker *w = &local;
     stream s = {ids, n, 0, 0, 0, 0, 0, (real_t)w2v_alpha_at(p, w2v_progress_words_done(p))};
     int status = W2V_OK;
-    private_rows_load(&w->own_syn1neg, m->syn1neg, m->dim);
-    private_rows_load(&w->own_syn1, m->syn1, m->dim);
+    w2v_private_rows_load(m, w, p);
     while (status == W2V_OK && s.pos < n) {
         if (halted(p)) {
             status = W2V_STOPPED;
@@ -551,12 +520,12 @@ W2V_INLINE int train_stream(const w2v_model *shared_model, w2v_worker *worker, w
         report_progress(p, w, &s);
         status = train_sentence(m, w, p, len, s.alpha);
         if (status == W2V_OK && s.unsynced >= w->sync_every) {
-            sync_private_rows(m, w);
+            w2v_private_rows_sync(m, w, p);
             s.unsynced = 0;
         }
     }
     /* always, even when stopped: the private steps belong to the model */
-    sync_private_rows(m, w);
+    w2v_private_rows_sync(m, w, p);
     if (s.pending)
         __atomic_add_fetch(&p->words_done, s.pending, __ATOMIC_RELAXED);
     if (status == W2V_NONFINITE)

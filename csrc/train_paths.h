@@ -43,6 +43,12 @@
 extern W2V_HIDDEN real_t w2v_sigmoid_table[W2V_SIGMOID_TABLE_SIZE];
 #define W2V_TABLE_SCALE ((real_t)W2V_SIGMOID_TABLE_SIZE / (real_t)(2 * W2V_MAX_EXP))
 
+/* Private output rows (train.h), in csrc/train.c: once per call and once per
+ * sync_every words, so not worth a copy per path.  load: the worker's copies
+ * as the shared rows are now; sync: serialized merge (see train.c). */
+W2V_HIDDEN void w2v_private_rows_load(const w2v_model *m, w2v_worker *w, w2v_progress *p);
+W2V_HIDDEN void w2v_private_rows_sync(const w2v_model *m, w2v_worker *w, w2v_progress *p);
+
 /* The entry points of one copy: train.h's functions of the same name without
  * the suffix dispatch to them. */
 #define W2V_PATH_ENTRY_POINTS(suffix)                                                      \

@@ -365,7 +365,21 @@ void vt_scanner_free(vt_scanner *s) {
     s->partial_len = s->partial_cap = 0;
 }
 
+size_t vt_token_len(const char *word, size_t len) {
+    if (len <= VT_MAX_TOKEN_BYTES) return len;
+    /* w[cut] is the first byte dropped: step back over continuation bytes
+     * (10xxxxxx), at most 3 as a character has at most 4 bytes; bytes that are
+     * not UTF-8 there are cut at the cap itself */
+    const unsigned char *w = (const unsigned char *)word;
+    size_t cut = VT_MAX_TOKEN_BYTES;
+    for (int k = 0; k < 3 && (w[cut] & 0xC0) == 0x80; k++) cut--;
+    return (w[cut] & 0xC0) == 0x80 ? VT_MAX_TOKEN_BYTES : cut;
+}
+
+/* Append to the token cut at a block end; only its first VT_MAX_TOKEN_BYTES + 1
+ * bytes are kept (enough for vt_token_len), so the buffer stays small. */
 static int vt_keep_partial(vt_scanner *s, const char *p, size_t n) {
+    if (n > VT_MAX_TOKEN_BYTES + 1 - s->partial_len) n = VT_MAX_TOKEN_BYTES + 1 - s->partial_len;
     if (s->partial_cap - s->partial_len < n) {
         size_t cap = s->partial_cap ? s->partial_cap : 64;
         while (cap - s->partial_len < n) cap *= 2;
@@ -478,9 +492,10 @@ static inline int vt_scan(const int mode, vt_scanner *s, vt_sink *k, const char 
         while (q < end && !VT_IS_SPACE(*q)) q++;
         if ((rc = vt_keep_partial(s, (const char *)p, (size_t)(q - p))) != VT_OK) return rc;
         if (q == end && !final) return VT_OK;
+        const size_t len = vt_token_len(s->partial, s->partial_len);
         uint64_t key;
-        const uint64_t h = vt_hash_key(s->partial, s->partial_len, &key);
-        rc = vt_on_token(mode, s, k, s->partial, s->partial_len, h, key);
+        const uint64_t h = vt_hash_key(s->partial, len, &key);
+        rc = vt_on_token(mode, s, k, s->partial, len, h, key);
         s->partial_len = 0;
         if (rc != VT_OK) return rc;
         p = q;
@@ -517,8 +532,8 @@ static inline int vt_scan(const int mode, vt_scanner *s, vt_sink *k, const char 
         }
 #endif
         while (p < end && !VT_IS_SPACE(*p)) p++;
-        const size_t len = (size_t)(p - start);
-        if (p == end && !final) return vt_keep_partial(s, (const char *)start, len);
+        if (p == end && !final) return vt_keep_partial(s, (const char *)start, (size_t)(p - start));
+        const size_t len = vt_token_len((const char *)start, (size_t)(p - start));
         uint64_t key;
         const uint64_t h = vt_hash_key((const char *)start, len, &key);
         if ((rc = vt_on_token(mode, s, k, (const char *)start, len, h, key)) != VT_OK) return rc;

@@ -22,6 +22,12 @@
 #define VT_EOVERFLOW 2  /* an output buffer was too small (caller's sizing bug) */
 #define VT_ETOOBIG 3    /* more than 2^32 - 2 distinct words, or a word over 4 GiB */
 
+/* Longer tokens are cut to this many bytes, at a UTF-8 character boundary
+ * (vt_token_len), and the rest of the token is dropped: a run of bytes without
+ * whitespace (a file of NULs) then costs a bounded buffer, and no word is too
+ * long for the word2vec formats.  word2vec.c cuts at 100 bytes. */
+#define VT_MAX_TOKEN_BYTES 1000
+
 /* One distinct word.  Entries live in insertion order, so walking them gives
  * words in order of first occurrence; bytes live in the table's arena. */
 typedef struct vt_entry {
@@ -113,6 +119,10 @@ int vt_count_block(vt_scanner *s, vt_table *t, const char *buf, size_t n, int fi
  * how many were written; out_cap >= n + 2 always suffices. */
 int vt_encode_block(vt_scanner *s, const vt_table *vocab, const char *buf, size_t n,
                     int final, index_t *out, size_t out_cap, size_t *out_len);
+/* Length of a token of len bytes after the cap: len if len <= VT_MAX_TOKEN_BYTES,
+ * else VT_MAX_TOKEN_BYTES less the 1..3 bytes of a UTF-8 character the cut would
+ * split (word must hold VT_MAX_TOKEN_BYTES + 1 bytes then). */
+size_t vt_token_len(const char *word, size_t len);
 /* First offset >= pos where buf holds whitespace (n if none). */
 size_t vt_next_space(const char *buf, size_t n, size_t pos);
 

@@ -371,8 +371,11 @@ def test_hostile_model_json_only_raises_value_error(tmp_path):
 @pytest.mark.parametrize("sg,workers,private", [(1, 2, True), (0, 2, False), (1, 1, False)])
 def test_private_output_rows_only_for_multithreaded_skipgram(monkeypatch, sg, workers, private):
     """Skip-gram with several workers trains its hottest output rows in per-worker
-    copies (csrc/train.h, "Private output rows"); CBOW and one worker write in place."""
+    copies (csrc/train.h, "Private output rows"); CBOW and one worker write in place.
+    (This small vocabulary gets copies only with the vocabulary floor lifted:
+    tests/test_small_vocab.py checks the floor.)"""
     import w2v.word2vec as w2v_module
+    monkeypatch.setattr(w2v_module, "_PRIVATE_MIN_VOCAB", 0)
     made = []
 
     def recording_worker(*args, **kwargs):

@@ -9,6 +9,8 @@ over the target, then fsync the parent directory so the rename itself is durable
 ``atomic_write(path)``      one file.
 ``atomic_directory(path)``  a directory of files (native KeyedVectors / Word2Vec saves).
 ``temporary_directory(parent, prefix)``  a scratch directory (the id cache).
+``read_directory(path, read)``  read every file of one directory save, never a mixture of
+                            two saves made while reading (``SavedDirectory``).
 
 Every temporary name carries the host and process id of its writer
 (``.NAME.HOST-PID-RANDOM.tmp``, ``PREFIX.HOST-PID-RANDOM``), so that a process
@@ -26,8 +28,12 @@ import shutil
 import socket
 import sys
 import tempfile
+import time
 
-__all__ = ["atomic_write", "atomic_directory", "temporary_directory", "remove_stale_temporaries"]
+import numpy as np
+
+__all__ = ["atomic_write", "atomic_directory", "temporary_directory", "remove_stale_temporaries",
+           "SavedDirectory", "read_directory", "check_free_space"]
 
 
 def _read_umask():
@@ -255,3 +261,190 @@ def atomic_directory(path):
     _fsync_dir(parent)
     if old is not None:
         _remove(old)       # the new save is committed; failing to clean up is not an error
+
+
+# ---------------------------------------------------------------- reading a directory save
+
+_DIR_FD = os.open in os.supports_dir_fd and hasattr(os, "O_DIRECTORY")
+_READ_ATTEMPTS = 50
+
+
+class SavedDirectory:
+    """One save of a directory written by :func:`atomic_directory`, held open.
+
+    A save replaces the whole directory, so a reader that opened ``path/a`` and then
+    ``path/b`` by name may get ``a`` of one save and ``b`` of the next.  Here the
+    directory is opened once and every file relative to that descriptor (``dir_fd``),
+    so all come from the same save; if that save is replaced and deleted meanwhile,
+    files opened already stay readable and the next open fails, and :meth:`replaced`
+    says why (:func:`read_directory` then starts over).  Where ``dir_fd`` is missing
+    (Windows), files are opened by name and only :meth:`replaced` guards the read.
+    """
+
+    def __init__(self, path):
+        self.path = os.fspath(path)
+        self._fd = None
+        if _DIR_FD:
+            self._fd = os.open(self.path, os.O_RDONLY | os.O_DIRECTORY)
+            st = os.fstat(self._fd)
+        else:
+            st = os.stat(self.path)
+        self._identity = (st.st_dev, st.st_ino)
+
+    def close(self):
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def join(self, name):
+        """The path of file ``name`` (for messages)."""
+        return os.path.join(self.path, name)
+
+    def pinned_path(self, name):
+        """A path to entry ``name`` of this very save, for readers that need a path (a
+        sub-folder): through /proc/self/fd where there is one, else by name."""
+        if self._fd is not None and os.path.isdir(f"/proc/self/fd/{self._fd}"):
+            return f"/proc/self/fd/{self._fd}/{name}"
+        return self.join(name)
+
+    def open(self, name, mode="rb", encoding=None):
+        """Open file ``name`` of this save (modes "rb", "r+b", "r")."""
+        if os.path.basename(name) != name or name in ("", ".", ".."):
+            raise ValueError(f"bad file name {name!r}")
+        flags = os.O_RDWR if "+" in mode else os.O_RDONLY
+        if self._fd is not None:
+            fd = os.open(name, flags | getattr(os, "O_CLOEXEC", 0), dir_fd=self._fd)
+        else:
+            fd = os.open(self.join(name), flags | getattr(os, "O_BINARY", 0))
+        try:
+            if "b" in mode:
+                return os.fdopen(fd, mode)
+            return os.fdopen(fd, mode, encoding=encoding)
+        except BaseException:
+            os.close(fd)
+            raise
+
+    def exists(self, name):
+        """Whether this save holds file ``name``."""
+        try:
+            if self._fd is not None:
+                os.stat(name, dir_fd=self._fd)
+            else:
+                os.stat(self.join(name))
+        except FileNotFoundError:
+            return False
+        return True
+
+    def load_npy(self, name, mmap_mode=None):
+        """``np.load`` of file ``name`` of this save, without pickle; ``mmap_mode``
+        ("r", "r+", "c") maps the open file, so the map stays on this save."""
+        with self.open(name, "r+b" if mmap_mode == "r+" else "rb") as f:
+            _check_npy_size(f, self.join(name))
+            if mmap_mode is None:
+                return np.load(f, allow_pickle=False)
+            return _memmap_npy(f, mmap_mode)
+
+    def replaced(self):
+        """Whether ``path`` names another directory now (a save replaced this one)."""
+        try:
+            st = os.stat(self.path)
+        except OSError:
+            return True
+        return (st.st_dev, st.st_ino) != self._identity
+
+
+def _check_npy_size(f, path):
+    """ValueError naming `path` when the .npy header of open file `f` claims more data
+    than the file holds (hostile or truncated), before anything that large is
+    allocated; leaves `f` at its start."""
+    fmt = np.lib.format
+    try:
+        version = fmt.read_magic(f)
+        if version == (1, 0):
+            shape, _, dtype = fmt.read_array_header_1_0(f)
+        elif version == (2, 0):
+            shape, _, dtype = fmt.read_array_header_2_0(f)
+        else:
+            f.seek(0)
+            return
+    except ValueError as e:
+        raise ValueError(f"{path}: not a valid .npy file: {e}") from None
+    need = dtype.itemsize
+    for n in shape:
+        need *= n
+    have = os.fstat(f.fileno()).st_size - f.tell()
+    f.seek(0)
+    if need > have:
+        raise ValueError(f"{path}: the header claims a {dtype} array of shape {shape} "
+                         f"({need:,} bytes) but only {have:,} bytes follow it (damaged or "
+                         f"truncated file)")
+
+
+def _memmap_npy(f, mode):
+    """Memory-map the array of an open .npy file (np.load maps only file names)."""
+    fmt = np.lib.format
+    version = fmt.read_magic(f)
+    if version == (1, 0):
+        shape, fortran, dtype = fmt.read_array_header_1_0(f)
+    elif version == (2, 0):
+        shape, fortran, dtype = fmt.read_array_header_2_0(f)
+    else:
+        raise ValueError(f".npy format version {version} cannot be memory-mapped here")
+    if dtype.hasobject:
+        raise ValueError("the array holds Python objects: not loaded without pickle")
+    return np.memmap(f, dtype=dtype, mode=mode, shape=shape, order="F" if fortran else "C",
+                     offset=f.tell())
+
+
+def read_directory(path, read):
+    """``read(SavedDirectory)`` on one save of ``path``; starts over (up to 50 times)
+    when a save replaced the directory during the read, so the result never mixes
+    files of two saves.  Other errors propagate as ``read`` raised them."""
+    for attempt in range(_READ_ATTEMPTS):
+        try:
+            saved = SavedDirectory(path)
+        except FileNotFoundError:
+            # without renameat2 a save leaves `path` missing for an instant
+            if attempt + 1 == _READ_ATTEMPTS:
+                raise
+            time.sleep(0.001)
+            continue
+        with saved:
+            try:
+                result = read(saved)
+            except Exception:
+                if attempt + 1 < _READ_ATTEMPTS and saved.replaced():
+                    continue
+                raise
+            if saved._fd is not None or not saved.replaced():
+                return result
+    raise OSError(errno.EAGAIN, f"{path} was replaced {_READ_ATTEMPTS} times while being read")
+
+
+# ---------------------------------------------------------------- free space
+
+def check_free_space(folder, need, what):
+    """Raise OSError(ENOSPC) naming ``folder`` and the figures when its file system has
+    less than ``need`` bytes free for ``what``.  Best effort: no answer, no error."""
+    try:
+        free = shutil.disk_usage(folder).free
+    except OSError:
+        return
+    if need > free:
+        raise OSError(errno.ENOSPC,
+                      f"{what} needs about {_human(need)} but {folder} has {_human(free)} free "
+                      f"(/tmp is often a RAM disk: choose a folder on a real disk with "
+                      f"cache_dir= / --cache-dir or W2V_CACHE_DIR)")
+
+
+def _human(n):
+    for unit in ("bytes", "KiB", "MiB", "GiB"):
+        if n < 1024 or unit == "GiB":
+            return f"{n:.0f} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+        n /= 1024

@@ -8,11 +8,16 @@ import numpy as np
 from libc.stdint cimport int32_t, int64_t
 from w2v._types cimport index_t
 from w2v._vocab_table cimport (
-    VT_OK, VT_ENOMEM, VT_EOVERFLOW, VT_ETOOBIG, vt_table, vt_scanner,
+    VT_OK, VT_ENOMEM, VT_EOVERFLOW, VT_ETOOBIG, VT_MAX_TOKEN_BYTES, vt_table, vt_scanner,
     vt_table_new, vt_table_free, vt_find, vt_add, vt_prune, vt_merge,
     vt_export_counts, vt_export_lengths, vt_total_bytes, vt_export_bytes,
     vt_scanner_init, vt_scanner_free, vt_count_block, vt_encode_block, vt_next_space,
+    vt_token_len,
 )
+
+# Longer tokens are cut to this many bytes at a UTF-8 character boundary
+# (csrc/vocab_table.h); w2v.corpus cuts iterable corpora's tokens the same way.
+MAX_TOKEN_BYTES = VT_MAX_TOKEN_BYTES
 
 
 cdef int _check(int rc) except -1:
@@ -219,6 +224,13 @@ cdef class Scanner:
     @property
     def partial_len(self):
         return self.s.partial_len
+
+
+def token_len(const unsigned char[::1] word):
+    """Bytes of ``word`` that the tokenizer keeps (``len(word)`` up to MAX_TOKEN_BYTES)."""
+    if word.shape[0] == 0:
+        return 0
+    return vt_token_len(<const char *>&word[0], word.shape[0])
 
 
 def next_space(const unsigned char[::1] buf, Py_ssize_t pos=0):

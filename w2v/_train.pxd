@@ -48,6 +48,7 @@ cdef extern from "train.h" nogil:
         double end_alpha
         int stop
         int nonfinite
+        int sync_lock
 
     ctypedef struct w2v_private_rows:
         int64_t lo
@@ -94,6 +95,8 @@ cdef extern from "train.h" nogil:
                              index_t target, real_t alpha)
     double w2v_train_centre(const w2v_model *m, w2v_worker *w, const index_t *context,
                             int n_context, index_t centre, real_t alpha)
+    void w2v_private_rows_add_and_sync(const w2v_model *m, w2v_worker *w, w2v_progress *p,
+                                       real_t step, int64_t times)
     int w2v_fused_multiply_add()
 
     enum w2v_simd:

@@ -280,7 +280,7 @@ cdef class Progress:
 
     alpha = start_alpha - (start_alpha - end_alpha) * min(1, words_done / total_words)
     (constant start_alpha when total_words == 0).  Workers add the in-vocabulary
-    tokens they read to words_done every ~10k words and when they return.
+    tokens they read to words_done every report_every words (Worker) and when they return.
     """
     cdef w2v_progress c
 
@@ -478,6 +478,21 @@ cdef class Worker:
         cdef const index_t[::1] cv = ctx
         return w2v_train_centre(&self.model.c, &self.c, &cv[0], <int>len(ctx), <index_t>centre,
                                 <real_t>alpha)
+
+    def _add_and_sync(self, Progress progress not None, step, times):
+        """Test hook for the private-row merges (csrc/train.h,
+        w2v_private_rows_add_and_sync): `times` times, add `step` to every value
+        of this worker's private rows and sync them, without the GIL."""
+        if self.busy:
+            raise RuntimeError("this Worker is already training in another thread")
+        cdef real_t s = step
+        cdef int64_t t = times
+        self.busy = True
+        try:
+            with nogil:
+                w2v_private_rows_add_and_sync(&self.model.c, &self.c, &progress.c, s, t)
+        finally:
+            self.busy = False
 
 
 def epoch_parallel():

@@ -7,6 +7,7 @@ cdef extern from "vocab_table.h" nogil:
     int VT_ENOMEM
     int VT_EOVERFLOW
     int VT_ETOOBIG
+    int VT_MAX_TOKEN_BYTES
 
     ctypedef struct vt_table:
         size_t size
@@ -46,4 +47,5 @@ cdef extern from "vocab_table.h" nogil:
     int vt_count_block(vt_scanner *s, vt_table *t, const char *buf, size_t n, int final)
     int vt_encode_block(vt_scanner *s, const vt_table *vocab, const char *buf, size_t n,
                         int final, index_t *out, size_t out_cap, size_t *out_len)
+    size_t vt_token_len(const char *word, size_t len)
     size_t vt_next_space(const char *buf, size_t n, size_t pos)

@@ -6,8 +6,9 @@ prints a few nearest neighbours, so a new user sees it work in seconds.
 
 Exit status: 0 success, 1 failure (one line on stderr; ``--debug`` shows the
 traceback), 2 bad usage (argparse, or a training option that Word2Vec refuses), 130
-interrupted (Ctrl-C; outputs are written atomically, so an existing output is left as
-it was).
+interrupted (Ctrl-C, SIGINT) and 143 terminated (SIGTERM, as from ``kill`` or a job
+scheduler): both stop the workers cleanly, remove the id cache and write nothing;
+outputs are written atomically, so an existing output is left as it was.
 
 Each command parses its arguments and calls the library: vectors are read and written
 by ``w2v.formats``, evaluated by ``w2v.evaluation``, training progress is shown by
@@ -23,7 +24,9 @@ import errno
 import io
 import logging
 import os
+import signal
 import sys
+import threading
 import time
 import warnings
 
@@ -33,7 +36,7 @@ from w2v.corpus import MAX_WORKERS
 from w2v.formats import FORMAT_NAMES, detect_format, display, export_projector, load_vectors
 from w2v.progress import ProgressReporter, si
 
-EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 130, 143
 
 # The demo (``w2v train`` without a corpus): a CBOW model of the bundled novels,
 # about 2 s on 2 cores; ten epochs because the corpus is small (730k words).
@@ -164,6 +167,10 @@ def build_parser():
     # checked here too: Word2Vec only sees it in train(), after the corpus scan
     p.add_argument("--checkpoint-every", type=_positive_int, default=1, metavar="N",
                    help="epochs between checkpoints (1)")
+    p.add_argument("--dask", metavar="ADDRESS",
+                   help="train on a Dask cluster (pip install 'w2v[dask]'): a scheduler address, "
+                        "or local:N for a local cluster of N processes of --threads threads "
+                        "each; every worker must read CORPUS at the same path")
     p.add_argument("--resume", metavar="DIR",
                    help="continue the run whose checkpoint is DIR (same CORPUS; the training "
                         "options are those saved in the checkpoint: one given with another "
@@ -181,6 +188,9 @@ def build_parser():
                         "those vectors (gensim's intersect_word2vec_format)")
     p.add_argument("--freeze", action="store_true",
                    help="with --init: keep the vectors taken from VECTORS fixed during training")
+    p.add_argument("--cache-dir", metavar="DIR",
+                   help="folder for the encoded corpus (4 bytes per word; default "
+                        "$W2V_CACHE_DIR, else the system's temporary folder, often in RAM)")
     p.add_argument("--quiet", action="store_true",
                    help="no progress or messages on stderr (errors only)")
 
@@ -452,11 +462,36 @@ def _sample_corpus():
 
 
 class Interrupted(KeyboardInterrupt):
-    """Ctrl-C, with what the user should know about the outputs (exit status 130)."""
+    """Ctrl-C or SIGTERM, with what the user should know about the outputs."""
 
-    def __init__(self, note):
+    def __init__(self, note, status=EXIT_INTERRUPTED):
         super().__init__(note)
         self.note = note
+        self.status = status
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread by the handler main() installs: it takes the
+    same clean way out as Ctrl-C (workers stopped, cache removed), with status 143."""
+    status = EXIT_TERMINATED
+
+
+def _raise_terminated(signum, frame):
+    raise Terminated()
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt():
+    """SIGTERM raises Terminated while a command runs (main thread only); the previous
+    handler is put back afterwards.  The library installs no handler of its own."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def cmd_train(args):
@@ -493,7 +528,8 @@ def cmd_train(args):
             epochs=epochs, workers=options["threads"], alpha=options["alpha"],
             min_alpha=options["min_alpha"], max_vocab_size=options["max_vocab"],
             seed=options["seed"], sg=options["sg"], compute_loss=args.loss,
-            shared_negatives=options["shared_negatives"])
+            shared_negatives=options["shared_negatives"],
+            cache_dir=args.cache_dir)
     except ValueError as exc:
         args.parser.error(str(exc))
     args.given = given
@@ -501,10 +537,16 @@ def cmd_train(args):
         with _sample_corpus() as corpus:
             return _train(args, model, os.fspath(corpus), args.output or DEMO_OUTPUT, demo=True)
     corpus = args.corpus if len(args.corpus) > 1 else args.corpus[0]
-    return _train(args, model, corpus, args.output, demo=False)
+    with contextlib.ExitStack() as stack:
+        if args.dask:
+            from w2v.distributed import connect
+            client = stack.enter_context(connect(args.dask, args.threads))
+        else:
+            client = None
+        return _train(args, model, corpus, args.output, demo=False, client=client)
 
 
-def _train(args, model, corpus, output, demo):
+def _train(args, model, corpus, output, demo, client=None):
     from w2v.corpus import Corpus, corpus_name
     from w2v.vocab import Vocab
     from w2v.word2vec import Word2Vec
@@ -533,6 +575,7 @@ def _train(args, model, corpus, output, demo):
                                    f"the folder written by --checkpoint)")
             raise CommandError(f"{args.resume} holds no unfinished training to resume")
         _check_resume_options(args, model)
+        model.cache_dir = args.cache_dir     # a property of this machine, not of the checkpoint
         source = (f"from the checkpoint {args.resume} "
                   f"(after epoch {state.epoch} of {state.epochs})")
     elif args.update:
@@ -548,7 +591,7 @@ def _train(args, model, corpus, output, demo):
     else:
         what = "the bundled sample (Jane Austen's novels)" if demo else corpus_name(corpus)
         _say(args, f"scanning {what} ...")
-        model.build_vocab(corpus_iterable=corpus)
+        model.build_vocab(corpus_iterable=corpus, client=client)
         source = f"in {time.perf_counter() - t0:.1f} s"
     epochs = model.training_state.epochs if args.resume else model.epochs
     vocab = model.vocab
@@ -575,7 +618,8 @@ def _train(args, model, corpus, output, demo):
             model.train(corpus_iterable=corpus, total_words=model.corpus_total_words,
                         epochs=epochs, compute_loss=args.loss, progress=reporter,
                         resume=bool(args.resume), checkpoint=args.checkpoint or args.resume,
-                        checkpoint_every=args.checkpoint_every)
+                        checkpoint_every=args.checkpoint_every,
+                        client=client)
         finally:
             if reporter is not None:
                 reporter.close()
@@ -590,8 +634,9 @@ def _train(args, model, corpus, output, demo):
             model.save(output)
         else:
             formats.save_vectors(model.wv, output, fmt)
-    except KeyboardInterrupt:
-        raise Interrupted(f"{output} was not written") from None
+    except KeyboardInterrupt as exc:
+        raise Interrupted(f"{output} was not written",
+                          getattr(exc, "status", EXIT_INTERRUPTED)) from None
     _say(args, f"wrote {len(model.wv):,} vectors of size {model.vector_size} to {output} "
                f"({FORMAT_NAMES['native-model' if fmt == 'native' else fmt]})")
     if demo:
@@ -898,12 +943,14 @@ def main(argv=None):
     _reconfigure_streams()
     name = f"w2v {args.command}"
     try:
-        with _cli_logging(args.verbose, getattr(args, "quiet", False)):
+        with _sigterm_as_interrupt(), _cli_logging(args.verbose, getattr(args, "quiet", False)):
             return COMMANDS[args.command](args)
     except KeyboardInterrupt as exc:
         note = getattr(exc, "note", None)
-        _write_stderr(f"{name}: interrupted" + (f"; {note}" if note else ""))
-        return EXIT_INTERRUPTED
+        status = getattr(exc, "status", EXIT_INTERRUPTED)
+        what = "terminated (SIGTERM)" if status == EXIT_TERMINATED else "interrupted"
+        _write_stderr(f"{name}: {what}" + (f"; {note}" if note else ""))
+        return status
     except BrokenPipeError:
         # the reader went away (`w2v vocab big.txt | head`): stop quietly
         with contextlib.suppress(OSError):

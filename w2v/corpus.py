@@ -18,6 +18,7 @@ two cost the same, and threads also parallelise the file reads, need no
 OpenMP build and let a reader thread decompress while C counts.
 """
 import errno
+import hashlib
 import logging
 import os
 import queue
@@ -38,7 +39,8 @@ from w2v.compression import CorruptFileError, detect_compression, open_binary
 logger = logging.getLogger(__name__)
 
 __all__ = [
-    "Corpus", "CorruptFileError", "EncodedCorpus", "WordCounts", "corpus_name", "count_words",
+    "Corpus", "CorruptFileError", "EncodedCorpus", "MAX_TOKEN_BYTES", "WordCounts",
+    "cap_token", "corpus_fingerprint", "corpus_name", "count_words", "fingerprint_mismatch",
     "detect_compression", "encode_file_corpus", "encode_sentences", "open_binary",
 ]
 
@@ -53,8 +55,26 @@ _TO_SPACE_NL = bytes.maketrans(b"\t\x0b\x0c\r", b"   \n")
 # translated away above): when a block holds none, str.split() is exact.
 _OTHER_STR_SPACE = re.compile(
     "[\t\x0b\x0c\r\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]")
+# Tokens are cut to this many bytes (csrc/vocab_table.h, ARCHITECTURE.md "Tokens").
+MAX_TOKEN_BYTES = _scan.MAX_TOKEN_BYTES
+# A str of at most this many characters is at most MAX_TOKEN_BYTES bytes of UTF-8.
+_SAFE_CHARS = MAX_TOKEN_BYTES // 4
 _SPACE_BYTE = re.compile(rb"[ \t\n\r\x0b\x0c]")
 _EOL_BYTE = re.compile(rb"[\n\r]")
+
+
+def cap_token(token):
+    """``token`` (str) cut as the C tokenizer cuts a token: to MAX_TOKEN_BYTES bytes of
+    UTF-8 (surrogateescape), less the bytes of a character the cut would split."""
+    if len(token) <= _SAFE_CHARS:
+        return token
+    try:
+        data = token.encode(*_DECODE)
+    except UnicodeEncodeError:        # a lone surrogate that no file byte decodes to
+        data = token.encode("utf-8", "surrogatepass")
+    if len(data) <= MAX_TOKEN_BYTES:
+        return token
+    return data[:_scan.token_len(data)].decode(*_DECODE)
 
 
 def _fspath(path):
@@ -187,6 +207,12 @@ class Corpus:
                 continue
             if isinstance(sentence[0], bytes):
                 sentence = [t.decode(*_DECODE) if isinstance(t, bytes) else t for t in sentence]
+            try:
+                longest = max(map(len, sentence))
+            except TypeError:       # tokens that are not strings: nothing to cut
+                longest = 0
+            if longest > _SAFE_CHARS:
+                sentence = [cap_token(t) if isinstance(t, str) else t for t in sentence]
             yield sentence
 
 
@@ -275,10 +301,74 @@ def corpus_name(corpus):
     return paths[0] if len(paths) == 1 else f"{paths[0]} (and {len(paths) - 1} more files)"
 
 
+# ---------------------------------------------------------------- identity
+
+_HASHED_BYTES = 1 << 16
+
+
+def corpus_fingerprint(corpus, words=None):
+    """What identifies a file corpus cheaply: per file, its path (for messages), size and a
+    hash of its first and last 64 KiB; ``words`` is the scan's word count.  None for an
+    iterable corpus.  A JSON-ready dict (saved in model.json with the vocabulary).
+
+    The modification time is not part of it: a copied or touched corpus is the same corpus
+    (a checkpoint may be resumed elsewhere).  An edit that keeps the size and both ends is
+    seen only through the word count, when the corpus is encoded for training."""
+    if corpus.paths is None:
+        return None
+    files = []
+    for path in corpus.paths:
+        with open(path, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            digest = hashlib.blake2b(f.read(_HASHED_BYTES), digest_size=16)
+            if size > _HASHED_BYTES:
+                f.seek(max(_HASHED_BYTES, size - _HASHED_BYTES))
+                digest.update(f.read(_HASHED_BYTES))
+        files.append({"path": path, "size": size, "ends_blake2b": digest.hexdigest()})
+    return {"files": files, "words": None if words is None else int(words)}
+
+
+def _describe_files(fingerprint):
+    files = fingerprint["files"]
+    first = f"{files[0]['path']} ({files[0]['size']:,} bytes)" if files else "no files"
+    return first if len(files) <= 1 else f"{first} and {len(files) - 1} more files"
+
+
+def fingerprint_mismatch(recorded, current):
+    """None when two fingerprints name the same files (same sizes and hashed ends, in the
+    same order; paths may differ), else a sentence naming both corpora."""
+    same = len(recorded["files"]) == len(current["files"]) and all(
+        (a["size"], a["ends_blake2b"]) == (b["size"], b["ends_blake2b"])
+        for a, b in zip(recorded["files"], current["files"]))
+    if same:
+        return None
+    changed = ("has changed since" if [f["path"] for f in recorded["files"]]
+               == [f["path"] for f in current["files"]] else "is not the corpus of")
+    return (f"the corpus {_describe_files(current)} {changed} the vocabulary "
+            f"(built from {_describe_files(recorded)}, {recorded.get('words') or 0:,} words)")
+
+
+def check_fingerprint(value):
+    """A fingerprint read back from model.json, checked (ValueError if malformed)."""
+    if value is None:
+        return None
+    if not isinstance(value, dict) or not isinstance(value.get("files"), list):
+        raise ValueError(f"bad corpus fingerprint {value!r}")
+    for f in value["files"]:
+        if not (isinstance(f, dict) and isinstance(f.get("path"), str)
+                and isinstance(f.get("size"), int) and isinstance(f.get("ends_blake2b"), str)):
+            raise ValueError(f"bad corpus fingerprint entry {f!r}")
+    words = value.get("words")
+    if words is not None and (not isinstance(words, int) or words < 0):
+        raise ValueError(f"bad corpus word count {words!r}")
+    return {"files": value["files"], "words": words}
+
+
 def _iter_file_sentences(path, msl, block_size, phrases=()):
     """Stream one file's sentences: bounded memory whatever the line length."""
     cur = []        # tokens of the current sentence (a line, or a cut of one)
     carry = []      # pieces of a token cut at a block end (hold no whitespace)
+    carried = 0     # their bytes; blocks beyond MAX_TOKEN_BYTES are cut off (bounded memory)
     blocks = _phrased(_sized(_blocks(path, block_size, False)), phrases, msl)
     while True:
         block = next(blocks, (b"", 0))[0]
@@ -286,7 +376,9 @@ def _iter_file_sentences(path, msl, block_size, phrases=()):
             tb = block.translate(_TO_SPACE_NL)
             cut = max(tb.rfind(b" "), tb.rfind(b"\n"))
             if cut < 0:
-                carry.append(block)
+                if carried <= MAX_TOKEN_BYTES:
+                    carry.append(block[:MAX_TOKEN_BYTES + 1 - carried])
+                    carried += len(carry[-1])
                 continue
             data = tb[:cut + 1]
             if carry:
@@ -297,6 +389,7 @@ def _iter_file_sentences(path, msl, block_size, phrases=()):
             carry = []
         else:
             break
+        carried = len(carry[0]) if carry else 0
         text = data.decode(*_DECODE)
         exact = _OTHER_STR_SPACE.search(text) is None
         for i, line in enumerate(text.split("\n")):
@@ -307,6 +400,8 @@ def _iter_file_sentences(path, msl, block_size, phrases=()):
             n = len(toks)
             if not n:
                 continue
+            if max(map(len, toks)) > _SAFE_CHARS:
+                toks = [cap_token(t) for t in toks]
             j = 0
             if cur:
                 j = min(msl - len(cur), n)

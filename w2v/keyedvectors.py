@@ -33,7 +33,7 @@ from numbers import Integral
 import numpy as np
 
 from w2v import evaluation, formats, gensim_compat
-from w2v._io import atomic_directory
+from w2v._io import atomic_directory, read_directory
 from w2v._vecmath import top_desc, unitvec
 from w2v.evaluation import CorrelationResult  # noqa: F401  (re-exported: gensim's place for it)
 
@@ -635,29 +635,35 @@ class KeyedVectors:
     @classmethod
     def load(cls, fname, mmap=None):
         """Load a directory written by ``save``. ``mmap='r'`` memory-maps the vectors
-        read-only (``'r+'``, ``'c'`` as for ``np.load``).  A gensim-saved ``.kv`` file
-        (or ``.model``: its vectors) is read too, without running any code from it
-        (:mod:`w2v.gensim_compat`)."""
+        read-only (``'r+'``, ``'c'`` as for ``np.load``).  Every file comes from the
+        same save, even while another process saves to ``fname`` (``w2v._io.read_directory``).
+        A gensim-saved ``.kv`` file (or ``.model``: its vectors) is read too, without
+        running any code from it (:mod:`w2v.gensim_compat`)."""
         directory = os.fspath(fname)
         if mmap not in (None, "r", "r+", "c"):
             raise ValueError(f"mmap must be None, 'r', 'r+' or 'c', not {mmap!r}")
-        meta_path = os.path.join(directory, _META_FILE)
         if os.path.isfile(directory) and gensim_compat.is_pickle(directory):
             return gensim_compat.load_keyedvectors(directory, mmap=mmap, kv_class=cls)
         if not os.path.isdir(directory):
             raise ValueError(f"{directory} is neither a w2v KeyedVectors directory nor a "
                              f"gensim-saved file")
+        return read_directory(directory, lambda saved: cls._read_saved(saved, mmap))
+
+    @classmethod
+    def _read_saved(cls, saved, mmap):
+        """Load from an open :class:`w2v._io.SavedDirectory` (Word2Vec.load shares it)."""
+        meta_path = saved.join(_META_FILE)
         try:
-            with open(meta_path, encoding="ascii") as f:
+            with saved.open(_META_FILE, "r", encoding="ascii") as f:
                 meta = json.load(f)
         except (OSError, ValueError) as e:
             raise ValueError(f"{meta_path}: cannot read KeyedVectors metadata: {e}") from e
-        return cls._from_native(directory, meta, mmap)
+        return cls._from_native(saved, meta, mmap)
 
     @classmethod
-    def _from_native(cls, directory, meta, mmap):
+    def _from_native(cls, saved, meta, mmap):
         def bad(msg):
-            return ValueError(f"{os.path.join(directory, _META_FILE)}: {msg}")
+            return ValueError(f"{saved.join(_META_FILE)}: {msg}")
 
         if not isinstance(meta, dict) or meta.get("format") != NATIVE_FORMAT:
             raise bad("not a w2v KeyedVectors file")
@@ -678,11 +684,10 @@ class KeyedVectors:
         def load_npy(name, mode):
             if not isinstance(name, str) or os.path.basename(name) != name or not name.endswith(".npy"):
                 raise bad(f"bad file name {name!r}")
-            path = os.path.join(directory, name)
             try:
-                return formats.load_npy(path, mode)
+                return saved.load_npy(name, mode)
             except (OSError, ValueError) as e:
-                raise ValueError(f"{path}: {e}") from e
+                raise ValueError(f"{saved.join(name)}: {e}") from e
 
         vectors = load_npy(meta.get("vectors", _VECTORS_FILE), mmap)
         if vectors.ndim != 2 or vectors.shape != (len(keys), dim) or vectors.dtype.kind != "f":

@@ -33,12 +33,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from w2v import gensim_compat
-from w2v._io import atomic_directory
+from w2v._io import atomic_directory, check_free_space, read_directory, temporary_directory
 from w2v._train import Model, Progress, Worker, epoch_parallel, train_epoch_file
 from w2v._vecmath import top_desc
-from w2v.corpus import (MAX_WORKERS, Corpus, _phrase_list, count_words, encode_file_corpus,
-                        encode_sentences)
-from w2v.formats import load_npy, read_word2vec_header
+from w2v.corpus import (MAX_WORKERS, Corpus, _phrase_list, check_fingerprint,
+                        corpus_fingerprint, corpus_name, count_words, encode_file_corpus,
+                        encode_sentences, fingerprint_mismatch)
+from w2v.formats import read_word2vec_header
 from w2v.huffman import HuffmanTree
 from w2v.keyedvectors import KeyedVectors
 from w2v.phrases import FrozenPhrases
@@ -65,6 +66,30 @@ _CHUNKS_PER_WORKER = 64
 # cores are close and gave it no better vectors.
 _PRIVATE_ROW_BYTES = 2 << 20
 _PRIVATE_NODES = 1024
+# ... but only the hot rows of a large vocabulary: at most 1/_PRIVATE_SHARE of
+# the rows, none below _PRIVATE_MIN_VOCAB words.  A copy of the whole output
+# layer of a small vocabulary (graph walks: a few hundred nodes) lets every
+# thread train for 16Ki words on rows that take thousands of updates each from
+# the others meanwhile: 4 workers lost a quarter of the NMI of DeepWalk
+# vectors (issue 13, bench/RESULTS.md "Small vocabularies").
+_PRIVATE_SHARE = 8
+_PRIVATE_MIN_VOCAB = 1 << 13
+# Several workers add the words they read to the shared counter (and take the
+# learning rate from it) every this many words, one worker alone every 10k as
+# word2vec.c (tests/reference.py).  With 10k each, a batch of 10k words trained
+# with the rate of its start and the other workers' unreported words, so the
+# rate lagged the schedule by up to workers x 10k words: on a small corpus the
+# last batches trained at several times min_alpha (issue 13, CBOW).
+_REPORT_WORDS = 10000
+_REPORT_WORDS_SHARED = 1024
+
+
+def _private_rows(vocab_size, workers, sg, vector_size):
+    """(syn1neg rows, syn1 rows) each worker trains in its own copy."""
+    if workers < 2 or not sg or vocab_size < _PRIVATE_MIN_VOCAB:
+        return 0, 0
+    cap = vocab_size // _PRIVATE_SHARE
+    return min(_PRIVATE_ROW_BYTES // (4 * vector_size), cap), min(_PRIVATE_NODES, cap)
 
 # Upper bounds of the integer parameters, checked before any work (and so also for
 # the parameters read from a saved model.json).  Each fits the C type it is given to
@@ -146,7 +171,9 @@ class Word2Vec:
     arguments: ``max_sentence_length`` (longer sentences are split, never
     truncated), ``sigmoid`` ("table" or "exact") and ``shared_negatives``
     (skip-gram negative sampling with one set of noise words per window, as
-    small dense matrix products: Ji et al. 2016) and ``max_vocab_rule``: how
+    small dense matrix products: Ji et al. 2016), ``cache_dir`` (the folder
+    for the id cache of a corpus file, default ``$W2V_CACHE_DIR``, else the
+    system's temporary folder; not saved with the model) and ``max_vocab_rule``: how
     ``max_vocab_size`` prunes the scan.  "word2vec" (the default: word2vec.c's rule,
     in C, on ``workers`` threads) drops the words counted ``<= min_reduce`` times
     before a new word would overflow the table; "gensim" (gensim's counts exactly,
@@ -177,7 +204,7 @@ class Word2Vec:
                  batch_words=10000, compute_loss=False, callbacks=(), comment=None,
                  max_final_vocab=None, shrink_windows=True,
                  max_sentence_length=10000, sigmoid="table", shared_negatives=False,
-                 max_vocab_rule="word2vec", phrases=None):
+                 max_vocab_rule="word2vec", phrases=None, cache_dir=None, client=None):
         self.vector_size = _int_param("vector_size", vector_size)
         self.alpha = _float_param("alpha", alpha)
         self.min_alpha = _float_param("min_alpha", min_alpha)
@@ -221,15 +248,20 @@ class Word2Vec:
         self._cache_dir = None
         self._huffman_tree = None     # a Huffman tree read from a file (gensim's), else None:
                                       # built from the counts
+        # where the id cache's scratch folder goes (None: W2V_CACHE_DIR, else the system's
+        # temporary folder); a property of this machine, not saved with the model
+        self.cache_dir = None if cache_dir is None else os.fspath(cache_dir)
+        self.corpus_fingerprint = None  # the files the vocabulary was built from (corpus.py)
 
         if sentences is not None and corpus_file is not None:
             raise ValueError("give either sentences or corpus_file, not both")
         if sentences is not None or corpus_file is not None:
-            self.build_vocab(corpus_iterable=sentences, corpus_file=corpus_file, trim_rule=trim_rule)
+            self.build_vocab(corpus_iterable=sentences, corpus_file=corpus_file, trim_rule=trim_rule,
+                             client=client)
             self.train(corpus_iterable=sentences, corpus_file=corpus_file,
                        total_examples=self.corpus_count, total_words=self.corpus_total_words,
                        epochs=self.epochs, start_alpha=self.alpha, end_alpha=self.min_alpha,
-                       compute_loss=compute_loss, callbacks=callbacks)
+                       compute_loss=compute_loss, callbacks=callbacks, client=client)
         else:
             self._trim_rule = trim_rule
 
@@ -296,7 +328,7 @@ class Word2Vec:
     # -------------------------------------------------------------- vocabulary
     def build_vocab(self, corpus_iterable=None, corpus_file=None, update=False, progress_per=10000,
                     keep_raw_vocab=False, trim_rule=None, min_count=None, sample=None,
-                    dry_run=False, phrases=None):
+                    dry_run=False, phrases=None, client=None):
         """Scan the corpus, build the vocabulary and (re)initialize the weights.
 
         ``min_count`` and ``sample``, when not None, replace the model's (gensim's
@@ -329,10 +361,16 @@ class Word2Vec:
             self.prepare_vocab(update=update, trim_rule=trim_rule)
             return self
         t0 = time.perf_counter()
-        vocab = Vocab.from_corpus(
-            corpus, workers=self.workers, max_vocab_size=self.max_vocab_size,
+        fingerprint = corpus_fingerprint(corpus)
+        rules = dict(
+            max_vocab_size=self.max_vocab_size,
             min_count=self.min_count, max_final_vocab=self.max_final_vocab,
             trim_rule=trim_rule, sorted_vocab=bool(self.sorted_vocab))
+        if client is None:
+            vocab = Vocab.from_corpus(corpus, workers=self.workers, **rules)
+        else:       # counted by the cluster's workers (w2v.distributed)
+            from w2v import distributed
+            vocab = distributed.vocab_from_corpus(client, corpus, **rules)
         self.corpus_count = vocab.n_sentences
         self.corpus_total_words = vocab.raw_words
         logger.info("collected %d word types from %d words and %d sentences in %.2fs; kept %d "
@@ -341,6 +379,9 @@ class Word2Vec:
                     time.perf_counter() - t0, len(vocab.index_to_key), vocab.min_count,
                     vocab.retained_words, vocab.raw_words,
                     100.0 * vocab.retained_words / max(1, vocab.raw_words), vocab.pruned_words)
+        if fingerprint is not None:
+            fingerprint["words"] = vocab.raw_words
+        self.corpus_fingerprint = fingerprint
         self._set_vocab(vocab)
         return self
 
@@ -367,6 +408,7 @@ class Word2Vec:
                                   trim_rule=trim_rule, sorted_vocab=bool(self.sorted_vocab))
         self.corpus_count = int(corpus_count or 0)
         self.corpus_total_words = int(counts.sum())
+        self.corpus_fingerprint = None
         self._set_vocab(vocab)
         return self
 
@@ -378,6 +420,7 @@ class Word2Vec:
         applies in prepare_vocab, and in the scan's pruning with ``max_vocab_rule="gensim"``."""
         self._set_phrases(phrases)
         corpus = self._corpus(corpus_iterable, corpus_file, self.max_sentence_length, self.phrases)
+        fingerprint = corpus_fingerprint(corpus)
         if self.max_vocab_rule == "gensim" and self.max_vocab_size:
             trim = trim_rule if trim_rule is not None else getattr(self, "_trim_rule", None)
             scan = gensim_compat.count_words_gensim(corpus, self.max_vocab_size, trim)
@@ -386,6 +429,9 @@ class Word2Vec:
                                max_vocab_size=self.max_vocab_size)
         self.raw_vocab = dict(zip(scan.words, scan.counts.tolist()))
         self._raw_scan = scan
+        if fingerprint is not None:
+            fingerprint["words"] = scan.total_words
+        self._raw_fingerprint = fingerprint
         return scan.total_words, scan.n_sentences
 
     def prepare_vocab(self, update=False, keep_raw_vocab=False, trim_rule=None, min_count=None,
@@ -412,6 +458,7 @@ class Word2Vec:
             self._set_vocab_params(min_count, sample)
             self.corpus_count = scan.n_sentences
             self.corpus_total_words = scan.total_words
+            self.corpus_fingerprint = getattr(self, "_raw_fingerprint", None)  # train() reads it next
             report = self._update_vocab(words, counts, scan.total_words, scan.n_sentences,
                                         trim_rule)
             if not keep_raw_vocab:
@@ -429,6 +476,7 @@ class Word2Vec:
         self._set_vocab_params(min_count, sample)
         self.corpus_count = scan.n_sentences
         self.corpus_total_words = scan.total_words
+        self.corpus_fingerprint = getattr(self, "_raw_fingerprint", None)
         self._set_vocab(vocab)
         if not keep_raw_vocab:
             self.raw_vocab = {}
@@ -457,6 +505,7 @@ class Word2Vec:
         ``other_model`` and start from fresh weights; the parameters stay this model's."""
         self.corpus_count = other_model.corpus_count
         self.corpus_total_words = other_model.corpus_total_words
+        self.corpus_fingerprint = other_model.corpus_fingerprint
         self._set_vocab(other_model.vocab)
 
     def _set_vocab_params(self, min_count, sample):
@@ -589,7 +638,7 @@ class Word2Vec:
     def train(self, corpus_iterable=None, corpus_file=None, total_examples=None, total_words=None,
               epochs=None, start_alpha=None, end_alpha=None, word_count=0, queue_factor=2,
               report_delay=1.0, compute_loss=False, callbacks=(), progress=None,
-              checkpoint=None, checkpoint_every=1, resume=False, phrases=None):
+              checkpoint=None, checkpoint_every=1, resume=False, phrases=None, client=None):
         """Train on a corpus; the learning rate decays linearly over all its epochs.
 
         As in gensim, the size of the corpus must be given (``total_examples``
@@ -616,6 +665,11 @@ class Word2Vec:
         RuntimeWarning names the path and the error, the directory keeps the
         previous checkpoint intact (saves are atomic), and the next checkpoint is
         tried as planned.
+
+        The corpus must be the one the vocabulary was built from: corpus files
+        that differ (size, first or last 64 KiB, word count) raise ValueError
+        naming both.  An iterable corpus cannot be checked; as gensim, w2v warns
+        when an epoch reads another number of words than the schedule expects.
         """
         if self.vocab is None:
             raise NoVocabularyError("you must first build the vocabulary (build_vocab) "
@@ -631,6 +685,10 @@ class Word2Vec:
                 raise ValueError("resume=True, but this model holds no interrupted training "
                                  "(load it from a checkpoint written with checkpoint=...)")
         else:
+            if total_words is None and total_examples is not None and self.corpus_count > 0:
+                # sentences -> raw words at the last scanned corpus's rate (after a vocabulary
+                # update the vocabulary's own totals cover every corpus scanned so far)
+                total_words = self.corpus_total_words * total_examples / self.corpus_count
             plan = TrainingPlan.fresh(
                 self.vocab, epochs=int(epochs),
                 start_alpha=self.alpha if start_alpha is None else start_alpha,
@@ -641,6 +699,16 @@ class Word2Vec:
         self._writable_weights()
         self._set_phrases(phrases)
         corpus = self._corpus(corpus_iterable, corpus_file, self.max_sentence_length, self.phrases)
+        self._check_corpus(corpus)
+        if client is not None:      # data-parallel on a Dask cluster (w2v.distributed)
+            if checkpoint is not None:
+                raise NotImplementedError("checkpoints are not written when training on a cluster")
+            from w2v import distributed
+            self.train_count += 1
+            return distributed.train(self, client, plan, corpus,
+                                     compute_loss=bool(compute_loss or self.compute_loss),
+                                     callbacks=tuple(callbacks) or self.callbacks,
+                                     on_progress=progress)
         run = self._start_run(plan, corpus, compute_loss=bool(compute_loss or self.compute_loss),
                               callbacks=tuple(callbacks) or self.callbacks,
                               queue_factor=queue_factor, on_progress=progress)
@@ -670,17 +738,24 @@ class Word2Vec:
     def _start_run(self, plan, corpus, *, compute_loss, callbacks, queue_factor, on_progress):
         """The kernel model, the shared progress counter and one seeded worker per thread."""
         model = self._kernel_model(compute_loss)
-        private = self.workers > 1 and self.sg
+        rows, nodes = _private_rows(len(self.wv.index_to_key), self.workers, self.sg,
+                                    self.vector_size)
+        report = _REPORT_WORDS if self.workers == 1 else _REPORT_WORDS_SHARED
         workers = [Worker(model, seed=thread_seed(self.seed, self.train_count, i),
-                          max_sentence_length=self.max_sentence_length,
-                          private_rows=_PRIVATE_ROW_BYTES // (4 * self.vector_size) if private else 0,
-                          private_nodes=_PRIVATE_NODES if private else 0)
+                          max_sentence_length=self.max_sentence_length, report_every=report,
+                          private_rows=rows, private_nodes=nodes)
                    for i in range(self.workers)]
         self.train_count += 1
         if len(plan.rng_states) == len(workers):     # resuming with as many threads
             for worker, rng_state in zip(workers, plan.rng_states):
                 worker.rng_state = rng_state
         encoded = self._encoded(corpus) if corpus.paths else None
+        recorded = self.corpus_fingerprint
+        if encoded is not None and recorded is not None and recorded["words"] is not None \
+                and encoded.raw_tokens != recorded["words"]:
+            raise ValueError(f"the corpus {corpus_name(corpus)} now holds {encoded.raw_tokens:,} "
+                             f"words, the vocabulary was built from {recorded['words']:,}: it "
+                             f"changed since build_vocab; build the vocabulary again")
         if encoded is not None and len(workers) > 1 and not epoch_parallel():
             msg = (f"w2v was built without OpenMP: training on a corpus file runs on 1 thread, "
                    f"not workers={len(workers)} (reinstall with a compiler that supports "
@@ -703,9 +778,10 @@ class Word2Vec:
             if run.encoded is not None:
                 raw, eff = self._run_epoch_cache(run.encoded, run.workers, run.progress,
                                                  run.reporter(epoch))
+                words_read = run.encoded.raw_tokens
             else:
-                raw, eff = self._run_epoch_iterable(run.corpus, run.workers, run.progress,
-                                                    run.queue_factor, run.reporter(epoch))
+                raw, eff, words_read = self._run_epoch_iterable(
+                    run.corpus, run.workers, run.progress, run.queue_factor, run.reporter(epoch))
         except FloatingPointError:
             if not run.progress.nonfinite:
                 raise
@@ -714,6 +790,7 @@ class Word2Vec:
             raise FloatingPointError(
                 f"training diverged in epoch {epoch + 1}: non-finite values appeared "
                 f"(alpha={run.plan.start_alpha} is probably too large); the vectors are not usable")
+        self._check_epoch_words(run, epoch, words_read)
         epoch_loss = run.loss() - loss_before
         self.epoch_losses.append(epoch_loss)
         self.running_training_loss += epoch_loss
@@ -725,6 +802,32 @@ class Word2Vec:
                     f", loss {epoch_loss:.6g}" if run.compute_loss else "")
         for cb in run.callbacks:
             _call(cb, "on_epoch_end", self)
+
+    def _check_corpus(self, corpus):
+        """Refuse corpus files other than those the vocabulary was built from."""
+        recorded = self.corpus_fingerprint
+        if recorded is None or corpus.paths is None:
+            return     # a vocabulary from an iterable, word counts or an old save; or an iterable
+        problem = fingerprint_mismatch(recorded, corpus_fingerprint(corpus))
+        if problem is not None:
+            raise ValueError(f"{problem}: training on it would not follow the vocabulary and "
+                             f"its learning-rate schedule; build the vocabulary on it first")
+
+    def _check_epoch_words(self, run, epoch, words_read):
+        """gensim's warning when an epoch read another number of words (all tokens) than
+        train() was told (another corpus than the vocabulary's, or a wrong total_words /
+        total_examples): the learning rate then does not end at end_alpha.  Once per call."""
+        expected = run.plan.total_words
+        if run.progress.stopped or run.warned_words or \
+                abs(words_read - expected) <= max(0.5, 1e-9 * expected):
+            return
+        run.warned_words = True
+        msg = (f"EPOCH {epoch + 1}: read {words_read:,} words, but train() was told "
+               f"{expected:,.0f} per epoch (total_words / total_examples): the learning rate "
+               f"will not end at {run.plan.end_alpha}; is the corpus the one the vocabulary "
+               f"was built from?")
+        warnings.warn(msg, RuntimeWarning, stacklevel=4)
+        logger.warning(msg)
 
     def _save_checkpoint(self, run, next_epoch, path):
         """Save the model with the position reached: resume=True starts at ``next_epoch``."""
@@ -777,6 +880,7 @@ class Word2Vec:
                 "epoch_losses": list(self.epoch_losses),
                 "training_state": (None if self.training_state is None
                                    else self.training_state.to_json()),
+                "corpus": self.corpus_fingerprint,
             },
             "vocab": {name: getattr(vocab, name) for name in _SAVED_VOCAB_STATS},
             "phrases": [f"phrases{i}" for i in range(len(self.phrases))],
@@ -802,18 +906,25 @@ class Word2Vec:
     @classmethod
     def load(cls, path, mmap=None):
         """Load a model saved by :meth:`save`; ``mmap='r'`` memory-maps the arrays
-        (read-only: training later works on a copy).  A gensim-saved ``.model`` file
-        (gensim 1.x to 4.x, with its ``.npy`` side files) is read too, without running
-        any code from it (:mod:`w2v.gensim_compat`)."""
+        (read-only: training later works on a copy).  Every file comes from the same
+        save, even while another process saves to ``path`` (``w2v._io.read_directory``).
+        A gensim-saved ``.model`` file (gensim 1.x to 4.x, with its ``.npy`` side files)
+        is read too, without running any code from it (:mod:`w2v.gensim_compat`)."""
         path = os.fspath(path)
         if os.path.isfile(path) and gensim_compat.is_pickle(path):
             return gensim_compat.load_word2vec(path, mmap=mmap, model_class=cls)
-        meta_path = os.path.join(path, _MODEL_FILE)
+        if not os.path.isdir(path):
+            raise _not_a_model(path)
+        return read_directory(path, lambda saved: cls._read_saved(saved, mmap))
+
+    @classmethod
+    def _read_saved(cls, saved, mmap):
+        meta_path = saved.join(_MODEL_FILE)
         try:
-            with open(meta_path, encoding="ascii") as f:
+            with saved.open(_MODEL_FILE, "r", encoding="ascii") as f:
                 meta = json.load(f)
         except (FileNotFoundError, NotADirectoryError):
-            raise _not_a_model(path) from None
+            raise _not_a_model(saved.path) from None
         except (OSError, ValueError) as e:
             raise ValueError(f"{meta_path}: cannot read the model metadata: {e}") from e
         if not isinstance(meta, dict) or meta.get("format") != MODEL_FORMAT:
@@ -822,17 +933,17 @@ class Word2Vec:
             raise ValueError(f"{meta_path}: format_version {meta.get('format_version')!r} is not "
                              f"supported (this w2v reads {MODEL_VERSION})")
         try:
-            return cls._from_saved(path, meta, mmap)
+            return cls._from_saved(saved, meta, mmap)
         except (KeyError, TypeError, ValueError, IndexError, AttributeError, OverflowError) as e:
-            raise ValueError(f"{path}: damaged or incompatible model: "
+            raise ValueError(f"{saved.path}: damaged or incompatible model: "
                              f"{type(e).__name__}: {e}") from e
 
     @classmethod
-    def _from_saved(cls, path, meta, mmap):
+    def _from_saved(cls, saved, meta, mmap):
         params, state, stats = meta["params"], meta["state"], meta["vocab"]
         model = cls(**{name: params[name] if name not in _PARAM_DEFAULTS
                        else params.get(name, _PARAM_DEFAULTS[name]) for name in _SAVED_PARAMS})
-        wv = KeyedVectors.load(path, mmap=mmap)
+        wv = KeyedVectors._read_saved(saved, mmap)
         if wv.vector_size != model.vector_size:
             raise ValueError(f"vectors have size {wv.vector_size}, the parameters say "
                              f"{model.vector_size}")
@@ -843,16 +954,15 @@ class Word2Vec:
                             **{name: stats[name] for name in _SAVED_VOCAB_STATS})
         model.wv = wv
         wv.vectors_lockf = np.ones(1, dtype=np.float32)
-        lockf_path = os.path.join(path, _LOCKF_FILE)
-        if os.path.exists(lockf_path):
-            lockf = np.load(lockf_path, allow_pickle=False)
+        if saved.exists(_LOCKF_FILE):
+            lockf = saved.load_npy(_LOCKF_FILE)
             if lockf.dtype != np.float32 or lockf.shape not in ((1,), (len(wv),)):
                 raise ValueError(f"{_LOCKF_FILE} holds {lockf.dtype} {lockf.shape}, expected "
                                  f"float32 (1,) or ({len(wv)},)")
             wv.vectors_lockf = lockf
         for name, enabled in (("syn1neg", model.negative), ("syn1", model.hs)):
             if enabled:
-                array = load_npy(os.path.join(path, name + ".npy"), mmap)
+                array = saved.load_npy(name + ".npy", mmap)
                 if array.shape != wv.vectors.shape or array.dtype != np.float32:
                     raise ValueError(f"{name}.npy holds {array.dtype} {array.shape}, "
                                      f"expected float32 {wv.vectors.shape}")
@@ -863,10 +973,10 @@ class Word2Vec:
         model.epoch_losses = [float(x) for x in state["epoch_losses"]]
         if state["training_state"] is not None:
             model.training_state = TrainingPlan.from_json(state["training_state"])
+        model.corpus_fingerprint = check_fingerprint(state.get("corpus"))  # absent from older saves
         tree = None
-        if model.hs and os.path.exists(os.path.join(path, _TREE_FILES[2])):
-            tree = HuffmanTree(*(np.load(os.path.join(path, name), allow_pickle=False)
-                                 for name in _TREE_FILES))
+        if model.hs and saved.exists(_TREE_FILES[2]):
+            tree = HuffmanTree(*(saved.load_npy(name) for name in _TREE_FILES))
             n = len(wv.index_to_key)
             if (tree.offsets.shape != (n + 1,) or tree.codes.dtype != np.uint8
                     or tree.points.dtype != np.int32 or tree.offsets[0] != 0
@@ -875,8 +985,12 @@ class Word2Vec:
                     or (len(tree.points) and not 0 <= tree.points.min() <= tree.points.max() < n)):
                 raise ValueError("the stored Huffman tree is damaged")
         model._set_loaded_tree(tree)
-        model.phrases = tuple(FrozenPhrases.load(os.path.join(path, str(name)))
-                              for name in meta.get("phrases", ()))
+        names = meta.get("phrases", [])
+        if not isinstance(names, list) or not all(
+                isinstance(n, str) and n and os.path.basename(n) == n and n not in (".", "..")
+                for n in names):
+            raise ValueError(f"bad phrases entry {names!r}: expected a list of folder names")
+        model.phrases = tuple(FrozenPhrases.load(saved.pinned_path(n)) for n in names)
         return model
 
     def get_latest_training_loss(self):
@@ -943,8 +1057,15 @@ class Word2Vec:
                tuple((os.path.getsize(p), os.path.getmtime(p)) for p in corpus.paths))
         if self._cache is not None and self._cache[0] == key:
             return self._cache[1]
+        parent = self.cache_dir if self.cache_dir is not None else os.environ.get("W2V_CACHE_DIR")
+        if parent is None:
+            parent = tempfile.gettempdir()
+        # 4 bytes per in-vocabulary word and per sentence end, as the scan counted them
+        words = self.vocab.retained_words + self.vocab.n_sentences
+        check_free_space(self._cache_dir or parent, 4 * words,
+                         f"the id cache of {corpus_name(corpus)} ({words:,} ids)")
         if self._cache_dir is None:
-            self._cache_dir = tempfile.mkdtemp(prefix="w2v-cache-", dir=os.environ.get("W2V_CACHE_DIR"))
+            self._cache_dir = temporary_directory(parent, "w2v-cache-")
             weakref.finalize(self, shutil.rmtree, self._cache_dir, True)
         t0 = time.perf_counter()
         encoded = encode_file_corpus(corpus, self.vocab.index_to_key,
@@ -976,6 +1097,7 @@ class Word2Vec:
         key_to_index = self.wv.key_to_index
         batch_words = self.batch_words
         producer_error = []
+        words_read = [0]
 
         def produce():
             try:
@@ -985,6 +1107,7 @@ class Word2Vec:
                         break
                     batch.append(sentence)
                     n += len(sentence)
+                    words_read[0] += len(sentence)
                     if n >= batch_words:
                         jobs.put(encode_sentences(batch, key_to_index))
                         batch, n = [], 0
@@ -1018,7 +1141,7 @@ class Word2Vec:
             producer.join()
         if producer_error:
             raise producer_error[0]
-        return result
+        return (*result, words_read[0])
 
     def __repr__(self):
         n = len(self.wv.index_to_key) if self.vocab is not None else 0
@@ -1059,6 +1182,7 @@ class _Run:
     raw_words: int = 0
     effective_words: int = 0
     checkpointed: int = 0   # the epoch after which the last checkpoint was written
+    warned_words: bool = False      # the epoch word-count warning was given
 
     def loss(self):
         return sum(w.loss for w in self.workers)

@@ -15,6 +15,8 @@ peak memory on the full corpus.  Examples (the commands behind RESULTS.md's note
     python bench/experiments/train_eval.py --config sg-ns --epochs 3 --seeds 1,2,3 --private-rows 0 0
     # shared negatives, 1 epoch ("Shared negatives, first look")
     python bench/experiments/train_eval.py --config sg-ns --shared-negatives --seeds 1
+    # a local Dask cluster of 2 processes x 1 thread ("Training on a cluster (issue 17)")
+    python bench/experiments/train_eval.py --config sg-ns --epochs 3 --workers 1 --dask 2
     # peak memory on the full corpus, no evaluation ("Memory on the full corpus")
     python bench/experiments/train_eval.py --tool gensim-file --corpus full --config cbow-ns --no-eval
 
@@ -27,6 +29,7 @@ negative 5, sample 1e-3, min_count 5, alpha 0.025 (skip-gram) / 0.05 (CBOW) to
 min_alpha 1e-4, as in `w2v bench`.
 """
 import argparse
+import contextlib
 import json
 import os
 import resource
@@ -73,14 +76,22 @@ def parse_args(argv=None):
     w2v_only.add_argument("--private-rows", type=int, nargs=2, metavar=("ROWS", "NODES"),
                           help="syn1neg rows and syn1 nodes each worker trains in a private copy "
                                "(0 0: every row in place; default: w2v's own choice)")
+    w2v_only.add_argument("--dask", type=int, metavar="N",
+                          help="train on a local Dask cluster of N processes of --workers threads "
+                               "(its start is not timed)")
+    w2v_only.add_argument("--sync", default="",
+                          help="with --dask: DistributedOptions fields, e.g. "
+                               "round_words=65536,cold_every=4,merge=average")
     ap.add_argument("--out", help="also append the JSON lines to this file")
     args = ap.parse_args(argv)
     args.seeds = [int(s) for s in args.seeds.split(",")]
     if args.alpha is None:
         args.alpha = 0.025 if CONFIGS[args.config]["sg"] else 0.05
     if args.tool != "w2v" and (args.shared_negatives or args.schedule != "configured"
-                               or args.private_rows is not None):
-        ap.error("--shared-negatives, --schedule and --private-rows are w2v options")
+                               or args.private_rows is not None or args.dask):
+        ap.error("--shared-negatives, --schedule, --private-rows and --dask are w2v options")
+    args.sync = {k: (v if k == "merge" else int(v))
+                 for k, v in (item.split("=") for item in args.sync.split(",") if item)}
     if args.shared_negatives and args.config != "sg-ns":
         ap.error("--shared-negatives needs --config sg-ns")
     return args
@@ -121,6 +132,20 @@ def train_w2v(args, corpus, seed):
             w2v.word2vec.Worker = worker
 
 
+def train_on_cluster(args, corpus, seed, client):
+    """Vocabulary and training on the Dask cluster behind ``client``."""
+    from w2v import Word2Vec, distributed
+    from w2v.corpus import Corpus
+    from w2v.training import TrainingPlan
+    model = Word2Vec(**word2vec_kwargs(args, seed))
+    model.build_vocab(corpus_file=corpus, client=client)
+    plan = TrainingPlan.fresh(model.vocab, epochs=args.epochs, start_alpha=args.alpha,
+                              end_alpha=args.min_alpha, total_words=model.corpus_total_words)
+    distributed.train(model, client, plan, Corpus(corpus), compute_loss=False, callbacks=(),
+                      on_progress=None, options=distributed.DistributedOptions(**args.sync))
+    return model
+
+
 def train_gensim(args, corpus, seed):
     from gensim.models import Word2Vec
     from gensim.models.word2vec import LineSentence
@@ -129,9 +154,12 @@ def train_gensim(args, corpus, seed):
     return Word2Vec(**source, **word2vec_kwargs(args, seed))
 
 
-def run(args, corpus, questions, wordsim, seed, workdir):
+def run(args, corpus, questions, wordsim, seed, workdir, client=None):
     t = time.perf_counter()
-    model = (train_w2v if args.tool == "w2v" else train_gensim)(args, corpus, seed)
+    if client is not None:
+        model = train_on_cluster(args, corpus, seed, client)
+    else:
+        model = (train_w2v if args.tool == "w2v" else train_gensim)(args, corpus, seed)
     wall = time.perf_counter() - t
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024   # KiB on Linux
     row = dict(tool=args.tool, config=args.config, shared_negatives=args.shared_negatives,
@@ -139,6 +167,8 @@ def run(args, corpus, questions, wordsim, seed, workdir):
                epochs=args.epochs, workers=args.workers, size=args.size, seed=seed,
                wall_s=round(wall, 2), peak_rss_mib=round(peak, 1),
                vocab=len(model.wv.index_to_key))
+    if client is not None:
+        row.update(dask_processes=args.dask, sync=args.sync, **model.last_sync_stats)
     if not args.no_eval:
         path = os.path.join(workdir, "vectors.bin")
         model.wv.save_word2vec_format(path, binary=True)
@@ -164,9 +194,15 @@ def main(argv=None):
             raise SystemExit("questions-words.txt or wordsim353.tsv not found "
                              "(--eval-dir, $W2V_EVAL_DATA), or give --no-eval")
         questions, wordsim = str(questions), str(wordsim)
-    with tempfile.TemporaryDirectory(prefix="w2v-experiment-") as workdir:
+    with contextlib.ExitStack() as stack:
+        workdir = stack.enter_context(tempfile.TemporaryDirectory(prefix="w2v-experiment-"))
+        client = None
+        if args.dask:
+            from w2v.distributed import connect
+            client = stack.enter_context(connect(f"local:{args.dask}", args.workers))
         for seed in args.seeds:
-            line = json.dumps(run(args, str(bench_corpus.path), questions, wordsim, seed, workdir))
+            line = json.dumps(run(args, str(bench_corpus.path), questions, wordsim, seed, workdir,
+                                  client))
             print(line, flush=True)
             if args.out:
                 with open(args.out, "a", encoding="utf8") as f:

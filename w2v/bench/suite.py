@@ -12,6 +12,10 @@ Results: a JSON file with every run (``results/<section>.json`` beside the Markd
 file), and a section of a Markdown file (default ``bench/RESULTS.md``) between ``<!-- w2v-bench:<section>:begin/end -->`` markers,
 so several runs (quick, full, a quality run) live side by side and a rerun
 replaces only its own section. PNG plots need matplotlib (``pip install w2v[bench]``).
+
+``w2v bench graphs`` is a separate section (:mod:`w2v.bench.graphs`): vectors of
+the nodes of random walks over a planted-partition graph, w2v against gensim at
+several worker counts, scored against the planted communities.
 """
 from __future__ import annotations
 
@@ -623,6 +627,9 @@ def write_outputs(data: Dict[str, object], args: argparse.Namespace, section: st
 
 def main(argv: Optional[Sequence[str]] = None, prog: str = "w2v bench") -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["graphs"]:   # small vocabularies: in-process, scored on graph communities
+        from w2v.bench import graphs
+        return graphs.main(argv[1:], prog=f"{prog} graphs")
     args = build_parser(prog).parse_args(argv)
     for opt, env in (("word2vec_bin", "W2V_WORD2VEC_BIN"), ("pword2vec_bin", "W2V_PWORD2VEC_BIN"),
                      ("fasttext_bin", "W2V_FASTTEXT_BIN"), ("data", "W2V_SHARED_DATA")):

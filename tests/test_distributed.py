@@ -1,0 +1,229 @@
+"""Training on a Dask cluster (w2v.distributed): byte ranges, map-reduce vocabulary,
+synced replicas, a killed worker, quality against one process.
+
+The cluster tests share one LocalCluster of 2 processes x 1 thread and a few MB
+of text; the range tests need no cluster."""
+import gzip
+import logging
+import os
+import signal
+
+import numpy as np
+import pytest
+
+from helpers import group_precision, planted_groups
+from w2v import corpus as corpus_mod
+from w2v import distributed
+from w2v.corpus import Corpus, count_words, encode_file_corpus
+from w2v.training import TrainingPlan
+from w2v.word2vec import Word2Vec
+
+
+# ---------------------------------------------------------------- ranges (no cluster)
+
+def _tricky_files(folder):
+    """Plain CRLF text without a final newline, lone CRs, empty lines, long lines, and a .gz."""
+    rng = np.random.default_rng(0)
+    words = [f"w{i}" for i in range(300)]
+    lines = []
+    for i in range(3000):
+        n = int(rng.integers(0, 30)) if i % 50 else 200      # some empty, some long lines
+        lines.append(" ".join(rng.choice(words, n)))
+    plain = os.path.join(folder, "a.txt")
+    with open(plain, "wb") as f:
+        f.write("\r\n".join(lines[:1500]).encode() + b"\r\r\n\n" + "\r".join(lines[1500:2200]).encode())
+    packed = os.path.join(folder, "b.txt.gz")
+    with gzip.open(packed, "wb") as f:
+        f.write("\n".join(lines[2200:]).encode())
+    return [plain, packed]
+
+
+@pytest.fixture
+def small_ranges(monkeypatch):
+    # cut even small files into many ranges (a range is normally >= 64 KiB)
+    monkeypatch.setattr(corpus_mod, "_MIN_RANGE_BYTES", 64)
+
+
+def test_ranges_cover_the_corpus_once(tmp_path, small_ranges):
+    paths = _tricky_files(str(tmp_path))
+    corpus = Corpus(paths, max_sentence_length=50)
+    ranges = distributed.split_corpus(corpus, 16)
+    plain = [r for r in ranges if r.path.endswith("a.txt")]
+    assert len(plain) > 8 and [r for r in ranges if r.compressed] == [
+        distributed.ByteRange(os.path.abspath(paths[1]), 0, os.path.getsize(paths[1]), True)]
+    assert plain[0].start == 0 and plain[-1].end == os.path.getsize(paths[0])
+    assert all(a.end == b.start for a, b in zip(plain, plain[1:])), "ranges must tile the file"
+    with open(paths[0], "rb") as f:
+        data = f.read()
+    assert all(data[r.end - (r.end == len(data))] in b"\r\n" for r in plain[:-1]), \
+        "plain files are cut at line ends"
+    shards = distributed.assign_ranges(ranges, 3)
+    assert sorted(r for s in shards for r in s) == sorted(ranges)
+    sizes = [sum(r.size for r in s) for s in shards if any(not r.compressed for r in s)]
+    assert max(sizes) - min(sizes) <= max(r.size for r in plain), f"unbalanced shards {sizes}"
+
+    # the ids of every range, encoded one after the other, are the corpus's ids
+    words = count_words(corpus).words
+    whole = encode_file_corpus(corpus, words, str(tmp_path / "whole.i32"))
+    n = distributed.encode_ranges(ranges, words, 50, 1 << 10, str(tmp_path / "ranges.i32"))
+    mine = np.fromfile(str(tmp_path / "ranges.i32"), dtype=np.int32)
+    assert n == len(mine)
+    np.testing.assert_array_equal(mine, np.asarray(whole.ids))
+
+
+def test_unreadable_file_names_the_file(tmp_path):
+    r = distributed.ByteRange(str(tmp_path / "gone.txt"), 0, 10)
+    with pytest.raises(FileNotFoundError, match="cannot read the corpus file") as info:
+        distributed._count_range_task(r, 100, 1 << 10, 0)
+    assert info.value.filename == r.path
+
+
+# ---------------------------------------------------------------- on a LocalCluster
+
+@pytest.fixture(scope="module")
+def client():
+    dd = pytest.importorskip("distributed")
+    cluster = dd.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                              dashboard_address=None, silence_logs=logging.ERROR)
+    client = dd.Client(cluster)
+    yield client
+    client.close()
+    cluster.close()
+
+
+def _planted_corpus(folder, seed=0, n_sentences=6000):
+    """Planted groups (tests/helpers.py) as text: a plain file and a gzip copy of part."""
+    ids, counts, group = planted_groups(n_sentences=n_sentences, stay=0.7, seed=seed)
+    lines, sent = [], []
+    for t in ids:
+        if t < 0:
+            lines.append(" ".join(sent))
+            sent = []
+        else:
+            sent.append(f"w{t}")
+    half = len(lines) * 3 // 4
+    plain = os.path.join(folder, "planted.txt")
+    with open(plain, "w") as f:
+        f.write("\n".join(lines[:half]) + "\n")
+    packed = os.path.join(folder, "planted2.txt.gz")
+    with gzip.open(packed, "wt") as f:
+        f.write("\n".join(lines[half:]) + "\n")
+    return [plain, packed], group
+
+
+def test_vocabulary_identical_to_one_machine(client, tmp_path, small_ranges):
+    paths = _tricky_files(str(tmp_path))
+    one = Word2Vec(min_count=2, max_sentence_length=50)
+    one.build_vocab(corpus_file=paths)
+    many = Word2Vec(min_count=2, max_sentence_length=50)
+    many.build_vocab(corpus_file=paths, client=client)
+    assert many.wv.index_to_key == one.wv.index_to_key
+    np.testing.assert_array_equal(many.vocab.counts, one.vocab.counts)
+    assert (many.corpus_count, many.corpus_total_words) == (one.corpus_count, one.corpus_total_words)
+    assert many.vocab.raw_words == one.vocab.raw_words
+
+
+def _plan(model, epochs):
+    return TrainingPlan.fresh(model.vocab, epochs=epochs, start_alpha=model.alpha,
+                              end_alpha=model.min_alpha, total_words=model.corpus_total_words)
+
+
+def test_replicas_identical_after_each_epoch(client, tmp_path, small_ranges):
+    paths, _ = _planted_corpus(str(tmp_path), n_sentences=2000)
+    model = Word2Vec(vector_size=16, min_count=1, sg=1, hs=1, negative=3, workers=1)
+    model.build_vocab(corpus_file=paths, client=client)
+    corpus = Corpus(paths)
+    options = distributed.DistributedOptions(round_words=2000, min_rounds=1, hot_rows=20, cold_every=3)
+    cluster = distributed._Cluster(model, client, corpus, _plan(model, 1), options, False)
+    try:
+        cluster.start_shards()
+        assert len(cluster.shards) == 2 and cluster.rounds >= 4
+        start = model.wv.vectors.copy()
+        raw, eff, _ = cluster.run_epoch(0, lambda done, loss: None)
+        assert raw == model.vocab.retained_words and 0 < eff <= raw
+        assert not np.array_equal(model.wv.vectors, start)
+        for shard in cluster.shards:
+            replica = shard.weights().result()
+            for name, driver in cluster.weights.items():
+                np.testing.assert_array_equal(replica[name], driver, err_msg=name)
+        assert cluster.bytes_up > 0 and cluster.syncs == cluster.rounds
+    finally:
+        cluster.close()
+
+
+def test_quality_and_progress_close_to_one_process(client, tmp_path):
+    paths, group = _planted_corpus(str(tmp_path), n_sentences=4000)
+    params = dict(vector_size=24, window=4, min_count=1, sg=1, negative=5, sample=0, epochs=3)
+    keys = [f"w{i}" for i in range(len(group))]
+
+    def precision(model):
+        return group_precision(np.stack([model.wv.get_vector(k) for k in keys]), group)
+
+    single = precision(Word2Vec(corpus_file=paths, workers=2, seed=3, **params))
+    model = Word2Vec(workers=1, seed=3, **params)
+    model.build_vocab(corpus_file=paths, client=client)
+    seen = []
+    model.train(corpus_file=paths, total_words=model.corpus_total_words, epochs=3,
+                compute_loss=True, progress=seen.append, client=client)
+    many = precision(model)
+    assert single > 0.8, f"one process: group precision {single:.3f}"
+    assert many >= single - 0.05, f"cluster: group precision {many:.3f} vs one process {single:.3f}"
+    # progress as on one machine: the cluster's words, rising to the whole schedule, with a loss
+    done = [p.words_done for p in seen]
+    assert len(seen) >= 3 * 16 and done == sorted(done) and seen[-1].fraction == 1.0
+    assert [p.epoch for p in seen][::16] == [1, 2, 3] and all(p.loss > 0 for p in seen)
+    assert model.words_done == 3 * model.vocab.retained_words
+    assert len(model.epoch_losses) == 3 and model.get_latest_training_loss() == pytest.approx(
+        sum(model.epoch_losses))
+
+
+def test_killed_worker_is_survived(client, tmp_path, caplog, small_ranges):
+    paths, group = _planted_corpus(str(tmp_path), n_sentences=3000)
+    model = Word2Vec(vector_size=16, window=4, min_count=1, sg=1, negative=5, sample=0,
+                     workers=1, epochs=2)
+    model.build_vocab(corpus_file=paths, client=client)
+    pids = sorted(client.run(os.getpid).values())
+    killed = []
+
+    def progress(p):
+        if not killed and p.epoch == 2 and p.fraction > 0.6:
+            os.kill(pids[0], signal.SIGKILL)
+            killed.append(p.words_done)
+
+    options = distributed.DistributedOptions(round_words=1000, min_rounds=1)
+    with caplog.at_level(logging.WARNING, logger="w2v.distributed"):
+        distributed.train(model, client, _plan(model, 2), Corpus(paths), compute_loss=False,
+                          callbacks=(), on_progress=progress, options=options)
+    assert killed, "the worker was never killed: too few rounds"
+    assert any("lost a worker" in r.getMessage() for r in caplog.records)
+    assert model.words_done == 2 * model.vocab.retained_words, "an epoch lost or counted twice"
+    vectors = np.stack([model.wv.get_vector(f"w{i}") for i in range(len(group))])
+    assert np.isfinite(vectors).all()
+    precision = group_precision(vectors, group)
+    assert precision > 0.7, f"group precision after a restart {precision:.3f}"
+    client.wait_for_workers(2, timeout=60)      # the nanny replaces it for the next tests
+
+
+def test_unreadable_file_on_a_worker(client, tmp_path):
+    path = tmp_path / "corpus.txt"
+    path.write_text("a b c\n" * 10)
+    ranges = distributed.split_corpus(Corpus(str(path)), 2)
+    os.unlink(path)         # gone after the driver planned the ranges
+    future = client.submit(distributed._count_range_task, ranges[0], 100, 1 << 10, 0)
+    with pytest.raises(FileNotFoundError, match="worker .* cannot read the corpus file") as info:
+        future.result()
+    assert info.value.filename == str(path)
+
+
+def test_command_line_trains_on_a_local_cluster(tmp_path):
+    pytest.importorskip("distributed")
+    from helpers import one_line_error, w2v
+    paths, group = _planted_corpus(str(tmp_path), n_sentences=1000)
+    res = w2v("train", *paths, "-o", "vectors.txt", "--format", "text", "--sg", "--size", "16",
+              "--min-count", "1", "--epochs", "1", "--threads", "1", "--dask", "local:2",
+              cwd=tmp_path)
+    assert res.rc == 0, res.err
+    with open(tmp_path / "vectors.txt") as f:
+        assert f.readline().split() == [str(len(group)), "16"]
+    bad = w2v("train", *paths, "-o", "v.txt", "--dask", "local:0", cwd=tmp_path)
+    assert "local:N needs a number of processes" in one_line_error(bad)

@@ -1,0 +1,587 @@
+"""Training on a cluster with Dask (``pip install "w2v[dask]"``).
+
+``Word2Vec(corpus_file=PATHS, workers=THREADS, client=client)`` counts and trains
+on the worker processes of a ``dask.distributed`` cluster; the driver (the process
+that holds ``client``) only merges, reports progress and ends up with an ordinary
+:class:`~w2v.word2vec.Word2Vec`.  Without a client nothing here runs.
+
+**Corpus.**  Files that every worker can read at the same path (a shared
+filesystem) are cut into byte ranges (:func:`split_corpus`): plain files at line
+ends, so each range owns the lines that start in it; a compressed file is one
+range.  Ranges are dealt to shards by size (:func:`assign_ranges`), one shard per
+worker process, the same ranges every epoch.
+
+**Vocabulary** (:func:`count_ranges`, :func:`vocab_from_corpus`): map-reduce; the C
+scanner counts each range on a worker, the driver merges the tables in range
+order, so without ``max_vocab_size`` words, counts, their order, the word and the
+sentence totals are those of :func:`w2v.corpus.count_words`.
+
+**Training** (:func:`train`), data-parallel with periodic sparse syncs.  Each
+shard (a Dask actor, :class:`_Shard`) encodes its ranges once into a local id
+cache and trains its own replica of the weights with the single-machine OpenMP
+engine, in ``rounds`` per epoch.  After a round each shard sends ``replica - base``
+for the rows of the tiers due (rows whose delta is zero are not sent); the driver
+sums them and every replica applies the sum: ``base += sum; replica = base``
+(the engine's private-row rule ``shared += mine - base``, across processes).  Rows
+are ranked by frequency: the hot tier syncs every round, the rest every
+``cold_every`` rounds, and every row at each epoch end, so there all replicas
+and the driver's model are identical.  Each shard's learning rate follows the
+cluster's word count (its own count scaled by its share of the corpus).
+
+**Faults.**  The driver keeps the weights of the last full sync (the epoch
+start).  When a worker process dies mid-epoch the epoch restarts from there on
+the workers that remain (or their replacements); a worker that cannot read a
+file raises an OSError naming the file and the worker.
+"""
+import contextlib
+import dataclasses
+import logging
+import os
+import shutil
+import tempfile
+import time
+import weakref
+from types import SimpleNamespace
+
+import numpy as np
+
+from w2v import _scan
+from w2v.corpus import (_EOL_BYTE, _RangeEncoder, WordCounts, _blocks, _file_sentences,
+                        _read_range, _split_points, corpus_name, detect_compression)
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["ByteRange", "DistributedOptions", "assign_ranges", "count_ranges", "encode_ranges",
+           "split_corpus", "train", "vocab_from_corpus"]
+
+# Ranges per worker process: several, so that dealing them by size balances the
+# shards even when the files differ in size.
+_RANGES_PER_PROCESS = 4
+# How many times an epoch is restarted after losing a worker before giving up.
+_MAX_RESTARTS = 3
+
+
+def _check_file_corpus(corpus):
+    if corpus.paths is None:
+        raise TypeError("training on a cluster needs a file corpus (corpus_file=...): "
+                        "every worker reads its byte ranges from the files")
+    if getattr(corpus, "phrases", None):
+        raise NotImplementedError("phrases are not applied when training on a cluster yet")
+
+
+def _require_dask():
+    try:
+        import distributed
+    except ImportError as exc:      # the extra is optional
+        raise ImportError('training on a cluster needs Dask: pip install "w2v[dask]"') from exc
+    return distributed
+
+
+@contextlib.contextmanager
+def connect(address, threads=1):
+    """A Dask client for ``address`` (a scheduler address), or for a new local
+    cluster of N worker processes when ``address`` is "local:N"; closed on exit."""
+    distributed = _require_dask()
+    if address.startswith("local:"):
+        try:
+            n = int(address[len("local:"):])
+        except ValueError:
+            n = 0
+        if n < 1:
+            raise ValueError(f"--dask local:N needs a number of processes N >= 1, got {address!r}")
+        # one Dask thread per process: the training threads are w2v's own (workers=)
+        with distributed.LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                                      dashboard_address=None) as cluster, \
+                distributed.Client(cluster) as client:
+            yield client
+    else:
+        with distributed.Client(address) as client:
+            yield client
+
+
+# ---------------------------------------------------------------- corpus ranges
+
+@dataclasses.dataclass(frozen=True, order=True)
+class ByteRange:
+    """Bytes [start, end) of ``path``; a compressed file is one range (0, file size)."""
+    path: str
+    start: int
+    end: int
+    compressed: bool = False
+
+    @property
+    def size(self):
+        return self.end - self.start
+
+
+def split_corpus(corpus, parts):
+    """Cut a file corpus into about ``parts`` byte ranges, balanced by size.
+
+    Plain files are cut at line ends (``\\n`` or ``\\r``) so that every line lies in
+    the range where it starts, whole; compressed files are one range each.
+    Ranges are listed in corpus order; they depend only on the files and
+    ``parts``, so every epoch (and every restart) sees the same ones."""
+    paths = [os.path.abspath(p) for p in corpus.paths]     # workers may run elsewhere
+    sizes = [os.path.getsize(p) for p in paths]
+    target = max(1, sum(sizes) // max(1, int(parts)))
+    ranges = []
+    for path, size in zip(paths, sizes):
+        if detect_compression(path) is not None:
+            ranges.append(ByteRange(path, 0, size, compressed=True))
+            continue
+        bounds = _split_points(path, max(1, round(size / target)), _EOL_BYTE)
+        ranges.extend(ByteRange(path, a, b) for a, b in zip(bounds, bounds[1:]))
+    return ranges
+
+
+def assign_ranges(ranges, shards):
+    """Deal ranges to ``shards`` lists, largest first to the lightest shard; each
+    shard's ranges stay in corpus order.  Deterministic."""
+    loads = [0] * shards
+    owned = [[] for _ in range(shards)]
+    for i in sorted(range(len(ranges)), key=lambda i: (-ranges[i].size, i)):
+        k = min(range(shards), key=lambda k: (loads[k], k))
+        loads[k] += ranges[i].size
+        owned[k].append(i)
+    return [[ranges[i] for i in sorted(idx)] for idx in owned]
+
+
+def _blocks_of(r, block_size):
+    """(buffer, n) blocks of one range, decompressed when the file is."""
+    if r.compressed:
+        return ((b, len(b)) for b in _blocks(r.path, block_size, overlap=False))
+    return _read_range(r.path, r.start, r.end, block_size)
+
+
+def _worker_name():
+    try:
+        from distributed import get_worker
+        return get_worker().address
+    except (ImportError, ValueError):
+        return f"process {os.getpid()}"
+
+
+def _reading(r, action):
+    """Run action(); an OSError names the file and the worker that could not read it."""
+    try:
+        return action()
+    except OSError as exc:
+        raise type(exc)(exc.errno, f"worker {_worker_name()} cannot read the corpus file: "
+                        f"{exc.strerror or exc}", r.path) from exc
+
+
+# ---------------------------------------------------------------- vocabulary
+
+def _count_range_task(r, max_sentence_length, block_size, max_size):
+    """On a worker: count one range.  Returns its words (bytes, in order of first
+    occurrence), their counts, and the scanner's line facts for the sentence total."""
+    def count():
+        scanner = _scan.Scanner(max_sentence_length)
+        table = _scan.VocabTable(max_size)
+        for block, n in _blocks_of(r, block_size):
+            scanner.count(table, block, n)
+        scanner.count(table, b"", 0, True)
+        return scanner, table
+    scanner, table = _reading(r, count)
+    facts = dict(seen_eol=scanner.seen_eol, head_tokens=scanner.head_tokens,
+                 mid_sentences=scanner.mid_sentences, tail_tokens=scanner.tail_tokens,
+                 raw_tokens=scanner.raw_tokens)
+    return table.word_bytes(), table.counts(), facts
+
+
+def count_ranges(client, corpus, max_vocab_size=None, parts=None):
+    """:func:`w2v.corpus.count_words` on the cluster: one task per byte range,
+    tables merged on the driver in range order (a :class:`WordCounts`)."""
+    _require_dask()
+    _check_file_corpus(corpus)
+    if parts is None:
+        parts = _RANGES_PER_PROCESS * max(1, len(client.scheduler_info()["workers"]))
+    ranges = split_corpus(corpus, parts)
+    max_size = max(1, int(max_vocab_size) // len(ranges)) if max_vocab_size else 0
+    futures = client.map(_count_range_task, ranges, max_sentence_length=corpus.max_sentence_length,
+                         block_size=corpus.block_size, max_size=max_size, pure=False)
+    table = _scan.VocabTable(int(max_vocab_size or 0))
+    total = sentences = 0
+    file_facts = []
+    for i, (r, (words, counts, facts)) in enumerate(zip(ranges, client.gather(futures))):
+        part = _scan.VocabTable()
+        for word, count in zip(words, counts.tolist()):
+            part.add(word, count)
+        table.merge(part)
+        total += facts["raw_tokens"]
+        file_facts.append(SimpleNamespace(**facts))
+        if i + 1 == len(ranges) or ranges[i + 1].path != r.path:
+            sentences += _file_sentences(file_facts, corpus.max_sentence_length)
+            file_facts = []
+    return WordCounts(words=table.words(), counts=table.counts(), total_words=total,
+                      n_sentences=sentences, pruned_words=table.pruned_words,
+                      pruned_count=table.pruned_count, min_reduce=table.min_reduce,
+                      peak_size=table.peak_size)
+
+
+def vocab_from_corpus(client, corpus, *, max_vocab_size=None, **rules):
+    """:meth:`w2v.vocab.Vocab.from_corpus` with the counting done by the cluster."""
+    from w2v.vocab import Vocab
+    counts = count_ranges(client, corpus, max_vocab_size=max_vocab_size)
+    if counts.total_words == 0:
+        raise ValueError(f"{corpus_name(corpus)}: the corpus is empty (no words)")
+    try:
+        return Vocab.from_counts(counts.words, counts.counts, total_words=counts.total_words,
+                                 n_sentences=counts.n_sentences, pruned_words=counts.pruned_words,
+                                 pruned_count=counts.pruned_count, **rules)
+    except ValueError as exc:
+        raise ValueError(f"{corpus_name(corpus)}: {exc}") from None
+
+
+# ---------------------------------------------------------------- training
+
+def encode_ranges(ranges, words, max_sentence_length, block_size, out_path):
+    """Encode ``ranges`` one after the other into the id cache ``out_path`` (ARCHITECTURE.md,
+    "Encoded corpus"; each range ends its last sentence); returns the ids written."""
+    vocab = _scan.VocabTable.from_words(words)
+    n_ids = 0
+    with open(out_path, "wb", buffering=0) as out:
+        for r in ranges:
+            def encode(r=r):
+                enc = _RangeEncoder(vocab, max_sentence_length, block_size, out)
+                for block, n in _blocks_of(r, block_size):
+                    enc.feed(block, n)
+                return enc.finish()
+            scanner = _reading(r, encode)
+            n_ids += scanner.n_ids + scanner.n_sentences
+    return n_ids
+
+
+
+@dataclasses.dataclass(frozen=True)
+class DistributedOptions:
+    """How replicas are kept together (bench/RESULTS.md, "Training on a cluster").
+
+    ``round_words``: words each process trains between two syncs, at most; an
+    epoch has at least ``min_rounds`` rounds (small corpora sync often too).
+    ``hot_rows``: the most frequent rows (per weight matrix) synced every round;
+    None: 1% of the vocabulary, at least 256.  ``cold_every``: the other rows sync
+    every this many rounds (all rows sync at each epoch end either way).  The
+    default 1 syncs every changed row every round: on the 10M-word benchmark
+    (1 epoch) cold_every=8 scored 4.2% on analogies against 7.5% (one process:
+    8.6%) for a fifth of the bytes (bench/RESULTS.md).
+    ``merge``: "sum" applies the sum of the replicas' deltas (what one shared
+    model would have received), "average" their mean (Spark MLlib's choice)."""
+    round_words: int = 1 << 18
+    min_rounds: int = 16
+    hot_rows: int = None
+    cold_every: int = 1
+    merge: str = "sum"
+
+    def __post_init__(self):
+        if self.round_words < 1 or self.min_rounds < 1 or self.cold_every < 1:
+            raise ValueError("round_words, min_rounds and cold_every must be >= 1")
+        if self.hot_rows is not None and self.hot_rows < 0:
+            raise ValueError("hot_rows must be >= 0 or None")
+        if self.merge not in ("sum", "average"):
+            raise ValueError(f"merge must be 'sum' or 'average', got {self.merge!r}")
+
+
+def _row_order(counts, n_rows, node_rows):
+    """Rows of one matrix, most often updated first: words by count, or Huffman
+    inner nodes from the root (the highest index) down."""
+    if node_rows:
+        return np.arange(n_rows - 1, -1, -1, dtype=np.int64)
+    return np.argsort(-np.asarray(counts), kind="stable").astype(np.int64)
+
+
+class _Shard:
+    """A Dask actor: one worker process's replica, id cache and training threads."""
+
+    def __init__(self, index, ranges, words, weights, tables, params, threads, seeds,
+                 max_sentence_length, block_size):
+        from w2v._train import Model, Worker
+        self.index = index
+        self.address = _worker_name()
+        self.cache_dir = tempfile.mkdtemp(prefix="w2v-shard-", dir=os.environ.get("W2V_CACHE_DIR"))
+        self._cleanup = weakref.finalize(self, shutil.rmtree, self.cache_dir, True)
+        self.msl = max_sentence_length
+        self.path = os.path.join(self.cache_dir, "ids.i32")
+        n_ids = encode_ranges(ranges, words, max_sentence_length, block_size, self.path)
+        self.ids = np.memmap(self.path, dtype=np.int32, mode="r") if n_ids else \
+            np.empty(0, dtype=np.int32)
+        # replica: what this process trains; base: the last synced values
+        self.replica = {name: np.array(a) for name, a in weights.items()}
+        self.base = {name: np.array(a) for name, a in weights.items()}
+        self.model = Model(syn0=self.replica["syn0"], syn1neg=self.replica.get("syn1neg"),
+                           syn1=self.replica.get("syn1"), **tables, **params)
+        private = threads > 1 and params["sg"]
+        dim = self.replica["syn0"].shape[1]
+        self.workers = [Worker(self.model, seed=s, max_sentence_length=max_sentence_length,
+                               private_rows=(2 << 20) // (4 * dim) if private else 0,
+                               private_nodes=1024 if private else 0) for s in seeds]
+        self.rounds = None
+
+    def info(self):
+        return {"address": self.address, "pid": os.getpid(), "tokens": int(len(self.ids))}
+
+    def set_rounds(self, rounds):
+        """Cut this shard's id cache into ``rounds`` parts ending at sentence ends."""
+        from w2v.word2vec import _chunk_bounds
+        n = len(self.ids)
+        target = max(1, -(-n // rounds))
+        cuts = list(_chunk_bounds(self.ids, target, self.msl)) if n else [0]
+        cuts += [n] * (rounds + 1 - len(cuts))
+        self.rounds = cuts[:rounds] + [n]
+
+    def train_round(self, rnd, total_words, words_done, start_alpha, end_alpha, due, summed):
+        """Apply the last sync (``summed``), train round ``rnd`` with the learning rate
+        at ``words_done`` of ``total_words`` (already scaled to this shard), and return
+        the deltas of the rows in ``due`` (matrix name -> row ids) and the counts."""
+        from w2v._train import Progress, train_epoch_file
+        from w2v.word2vec import _chunk_bounds
+        self.apply(summed)
+        a, b = self.rounds[rnd], self.rounds[rnd + 1]
+        raw = eff = 0
+        loss0 = sum(w.loss for w in self.workers)
+        if b > a:
+            progress = Progress(max(1, int(total_words)), start_alpha, end_alpha,
+                                words_done=int(words_done))
+            target = min(1 << 20, max(1 << 14, -(-(b - a) // (64 * len(self.workers)))))
+            bounds = _chunk_bounds(self.ids[a:b], target, self.msl) + a
+            with open(self.path, "rb", buffering=0) as f:
+                raw, eff, _ = train_epoch_file(self.workers, progress, f.fileno(), bounds,
+                                               path=self.path)
+        loss = sum(w.loss for w in self.workers) - loss0
+        return self.deltas(due), raw, eff, loss
+
+    def deltas(self, due):
+        """{name: (rows, replica[rows] - base[rows])} for the rows of ``due`` that changed."""
+        out = {}
+        for name, rows in due.items():
+            d = self.replica[name][rows] - self.base[name][rows]
+            changed = np.flatnonzero(d.any(axis=1))
+            out[name] = (rows[changed], d[changed])
+        return out
+
+    def apply(self, summed):
+        """``base += summed; replica = base`` on the summed rows."""
+        for name, (rows, total) in (summed or {}).items():
+            base = self.base[name]
+            base[rows] += total
+            self.replica[name][rows] = base[rows]
+
+    def weights(self):
+        return self.replica
+
+    def close(self):
+        self.ids = None
+        self._cleanup()
+
+
+def _sum_deltas(parts, merge):
+    """Sum (or average) the shards' sparse deltas, matrix by matrix."""
+    summed = {}
+    for name in parts[0]:
+        rows = [p[name][0] for p in parts]
+        union = np.unique(np.concatenate(rows))
+        total = np.zeros((len(union), parts[0][name][1].shape[1]), dtype=np.float32)
+        for r, (_, d) in zip(rows, (p[name] for p in parts)):
+            total[np.searchsorted(union, r)] += d
+        if merge == "average":
+            total /= np.float32(len(parts))
+        summed[name] = (union, total)
+    return summed
+
+
+def _nbytes(deltas):
+    return sum(rows.nbytes + d.nbytes for rows, d in deltas.values())
+
+
+class _Cluster:
+    """The driver's side of one distributed train() call: shards, rounds and syncs."""
+
+    def __init__(self, model, client, corpus, plan, options, compute_loss):
+        self.model, self.client, self.corpus = model, client, corpus
+        self.plan, self.options = plan, options
+        n_procs = max(1, len(client.scheduler_info()["workers"]))
+        self.ranges = assign_ranges(split_corpus(corpus, _RANGES_PER_PROCESS * n_procs), n_procs)
+        self.ranges = [r for r in self.ranges if r] or [[]]
+        self.compute_loss = compute_loss
+        self.weights = {"syn0": model.wv.vectors}
+        if model.negative:
+            self.weights["syn1neg"] = model.syn1neg
+        if model.hs:
+            self.weights["syn1"] = model.syn1
+        counts = model.vocab.counts
+        self.order = {name: _row_order(counts, len(a), name == "syn1")
+                      for name, a in self.weights.items()}
+        n_hot = options.hot_rows
+        if n_hot is None:
+            n_hot = max(256, len(counts) // 100)
+        self.hot = {name: np.sort(o[:n_hot]) for name, o in self.order.items()}
+        self.cold = {name: np.sort(o[n_hot:]) for name, o in self.order.items()}
+        self.all_rows = {name: np.arange(len(a), dtype=np.int64) for name, a in self.weights.items()}
+        self.shards = []
+        self.bytes_up = self.bytes_down = 0
+        self.syncs = 0
+
+    def start_shards(self):
+        """(Re)create one actor per shard from the driver's weights."""
+        self.close()
+        m = self.model
+        params = dict(sg=m.sg, hs=m.hs, negative=m.negative, window=m.window,
+                      cbow_mean=m.cbow_mean, shrink_windows=m.shrink_windows,
+                      compute_loss=self.compute_loss, sigmoid=m.sigmoid,
+                      shared_negatives=m.shared_negatives)
+        from w2v.training import thread_seed
+        words = m.vocab.index_to_key
+        futures = []
+        for k, ranges in enumerate(self.ranges):
+            seeds = [thread_seed(m.seed, m.train_count, k * m.workers + t) for t in range(m.workers)]
+            futures.append(self.client.submit(
+                _Shard, k, ranges, words, self.weights, m._tables.model_arrays(), params,
+                m.workers, seeds, self.corpus.max_sentence_length, self.corpus.block_size,
+                actor=True, pure=False))
+        self.shards = [f.result() for f in futures]
+        infos = [s.info().result() for s in self.shards]
+        self.tokens = np.array([i["tokens"] for i in infos], dtype=np.float64)
+        n_total = self.tokens.sum()
+        self.rounds = max(self.options.min_rounds,
+                          int(np.ceil(n_total / len(self.shards) / self.options.round_words)))
+        for s in self.shards:
+            s.set_rounds(self.rounds).result()
+        # each shard's counter, scaled by its share of the corpus, follows the cluster's
+        self.share = np.where(self.tokens > 0, self.tokens / max(1.0, n_total), 1.0)
+        logger.info("training on %d worker processes (%s), %d rounds per epoch",
+                    len(self.shards), ", ".join(i["address"] for i in infos), self.rounds)
+
+    def close(self):
+        for s in self.shards:
+            try:
+                s.close().result()
+            except Exception:       # a lost worker took its shard (and cache) with it
+                pass
+        self.shards = []
+
+    def due(self, rnd):
+        """Rows synced after round ``rnd``: all at the epoch end, the cold tier every
+        cold_every rounds, the hot tier always."""
+        if rnd + 1 == self.rounds:
+            return self.all_rows
+        if (rnd + 1) % self.options.cold_every == 0:
+            return self.all_rows
+        return self.hot
+
+    def run_epoch(self, words_done, report):
+        """One epoch of rounds; returns (raw, effective, loss) and leaves the
+        driver's weights equal to every replica's."""
+        plan, total = self.plan, self.plan.schedule_words(self.model.vocab)
+        summed = None
+        raw = eff = 0
+        loss = 0.0
+        for rnd in range(self.rounds):
+            due = self.due(rnd)
+            futures = [s.train_round(rnd, total * share, words_done * share, plan.start_alpha,
+                                     plan.end_alpha, due, summed)
+                       for s, share in zip(self.shards, self.share)]
+            results = [f.result() for f in futures]
+            parts = [r[0] for r in results]
+            summed = _sum_deltas(parts, self.options.merge)
+            for name, (rows, d) in summed.items():
+                self.weights[name][rows] += d
+            self.bytes_up += sum(_nbytes(p) for p in parts)
+            self.bytes_down += _nbytes(summed) * len(self.shards)
+            self.syncs += 1
+            r_raw = sum(r[1] for r in results)
+            raw += r_raw
+            eff += sum(r[2] for r in results)
+            loss += sum(r[3] for r in results)
+            words_done += r_raw
+            report(words_done, loss)
+        for f in [s.apply(summed) for s in self.shards]:
+            f.result()
+        return raw, eff, loss
+
+    def lost_worker(self):
+        """True when a worker that held a shard is gone."""
+        alive = set(self.client.scheduler_info()["workers"])
+        for s in self.shards:
+            address = getattr(s, "_address", None)
+            if address is not None and address not in alive:
+                return True
+        return False
+
+
+def train(model, client, plan, corpus, *, compute_loss, callbacks, on_progress, options=None):
+    """Train ``model`` (vocabulary built) on the cluster behind ``client``; returns
+    (effective words, raw words) as :meth:`Word2Vec.train`.  The weights end in
+    the driver's ``model``, identical to every replica after the last sync;
+    ``model.last_sync_stats`` says how many syncs there were and how many bytes
+    of deltas went up (shards to driver) and down (driver to shards)."""
+    distributed = _require_dask()
+    from w2v.word2vec import TrainingProgress, _call
+    _check_file_corpus(corpus)
+    options = options or DistributedOptions()
+    cluster = _Cluster(model, client, corpus, plan, options, compute_loss)
+    t_start = time.perf_counter()
+    words_done = plan.words_done
+    total = plan.schedule_words(model.vocab)
+    raw_all = eff_all = 0
+    model.running_training_loss = 0.0
+    model.epoch_losses = []
+
+    def reporter(epoch, loss_before):
+        def report(done, loss):
+            if on_progress is not None:
+                alpha = plan.start_alpha - (plan.start_alpha - plan.end_alpha) * min(1, done / total)
+                on_progress(TrainingProgress(done, total, alpha, epoch + 1, plan.epochs,
+                                             time.perf_counter() - t_start,
+                                             loss_before + loss if compute_loss else None))
+        return report
+
+    for cb in callbacks:
+        _call(cb, "on_train_begin", model)
+    try:
+        cluster.start_shards()
+        for epoch in range(plan.epoch, plan.epochs):
+            for cb in callbacks:
+                _call(cb, "on_epoch_begin", model)
+            snapshot = {name: a.copy() for name, a in cluster.weights.items()}
+            t0 = time.perf_counter()
+            for attempt in range(_MAX_RESTARTS + 1):
+                try:
+                    raw, eff, loss = cluster.run_epoch(
+                        words_done, reporter(epoch, model.running_training_loss))
+                    break
+                except (OSError, RuntimeError, distributed.comm.CommClosedError) as exc:
+                    if not cluster.lost_worker() and "Worker holding Actor was lost" not in str(exc):
+                        raise
+                    if attempt == _MAX_RESTARTS:
+                        raise RuntimeError(f"gave up on epoch {epoch + 1} after losing workers "
+                                           f"{_MAX_RESTARTS + 1} times") from exc
+                    logger.warning("lost a worker in epoch %d (%s): restarting the epoch from "
+                                   "its start on the remaining workers", epoch + 1, exc)
+                    for name, a in cluster.weights.items():
+                        a[...] = snapshot[name]
+                    client.wait_for_workers(1, timeout=60)
+                    cluster.start_shards()
+            secs = time.perf_counter() - t0
+            words_done += raw
+            raw_all += raw
+            eff_all += eff
+            model.epoch_losses.append(loss)
+            model.running_training_loss += loss
+            logger.info("EPOCH %d: %d raw words (%d effective) in %.2fs, %.0f effective words/s "
+                        "on %d processes, %d syncs, %.1f MB exchanged%s", epoch + 1, raw, eff, secs,
+                        eff / max(secs, 1e-9), len(cluster.shards), cluster.syncs,
+                        (cluster.bytes_up + cluster.bytes_down) / 1e6,
+                        f", loss {loss:.6g}" if compute_loss else "")
+            for cb in callbacks:
+                _call(cb, "on_epoch_end", model)
+    finally:
+        cluster.close()
+        model.words_done += words_done - plan.words_done
+        model.wv.fill_norms(force=True)
+    model.training_state = None
+    model.last_sync_stats = {"syncs": cluster.syncs, "bytes_up": cluster.bytes_up,
+                             "bytes_down": cluster.bytes_down, "rounds": cluster.rounds,
+                             "processes": len(cluster.ranges)}
+    for cb in callbacks:
+        _call(cb, "on_train_end", model)
+    return eff_all, raw_all
