@@ -86,9 +86,10 @@ def strip_compression_suffix(name):
     return name
 
 
-def _check_file(path):
+def check_file(path, what="file"):
+    """FileNotFoundError / IsADirectoryError naming ``path`` unless it is a file."""
     if not os.path.exists(path):
-        raise FileNotFoundError(errno.ENOENT, "file not found", path)
+        raise FileNotFoundError(errno.ENOENT, f"{what} not found", path)
     if os.path.isdir(path):
         raise IsADirectoryError(errno.EISDIR, "expected a file, got a folder", path)
 
@@ -101,7 +102,7 @@ def open_binary(path):
     (a ValueError) naming the file and the decompressed bytes read before.
     """
     path = _fspath(path)
-    _check_file(path)
+    check_file(path)
     kind = detect_compression(path)
     if kind is None:
         return open(path, "rb")

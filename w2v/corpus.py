@@ -17,7 +17,6 @@ than an OpenMP ``prange``: the work per call is a whole block (1 MiB), so the
 two cost the same, and threads also parallelise the file reads, need no
 OpenMP build and let a reader thread decompress while C counts.
 """
-import errno
 import hashlib
 import logging
 import os
@@ -34,7 +33,7 @@ import numpy as np
 
 from w2v import _scan
 # re-exported: the corpus readers were their first users
-from w2v.compression import CorruptFileError, detect_compression, open_binary
+from w2v.compression import CorruptFileError, check_file, detect_compression, open_binary
 
 logger = logging.getLogger(__name__)
 
@@ -82,13 +81,6 @@ def _fspath(path):
     return os.fsdecode(path) if isinstance(path, bytes) else path
 
 
-def _check_file(path):
-    if not os.path.exists(path):
-        raise FileNotFoundError(errno.ENOENT, "corpus file not found", path)
-    if os.path.isdir(path):
-        raise IsADirectoryError(errno.EISDIR, "expected a file, got a folder", path)
-
-
 # ---------------------------------------------------------------- sources
 
 def _expand_path(path):
@@ -102,7 +94,7 @@ def _expand_path(path):
         if not files:
             raise ValueError(f"corpus folder {path!r} holds no regular files")
         return files
-    _check_file(path)
+    check_file(path, "corpus file")
     return [path]
 
 
