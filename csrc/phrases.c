@@ -291,6 +291,34 @@ size_t ph_candidates(const vt_table *vocab, const char *delim, size_t delim_len,
 
 /* ---- applying ---- */
 
+static inline int ph_filter_has(const ph_model *m, uint64_t h) {
+    return (int)((m->filter[(h >> 6) & m->filter_mask] >> (h & 63)) & 1);
+}
+
+int ph_model_set_filter(ph_model *m) {
+    ph_model_free_filter(m);
+    if (!m->phrases) return VT_OK;
+    uint64_t words = 64;   /* 64 words of 64 bits at least; at most 2^20 words (8 MiB) */
+    while (words < ((uint64_t)1 << 20) && words * 64 < 32 * (uint64_t)m->phrases->size) words *= 2;
+    uint64_t *bits = (uint64_t *)calloc(words, sizeof(uint64_t));
+    if (!bits) return VT_ENOMEM;
+    m->filter = bits;
+    m->filter_mask = words - 1;
+    for (size_t k = 0; k < m->phrases->size; k++) {
+        size_t len;
+        const char *w = ph_entry(m->phrases, k, &len);
+        const uint64_t h = vt_hash(w, len);
+        bits[(h >> 6) & m->filter_mask] |= (uint64_t)1 << (h & 63);
+    }
+    return VT_OK;
+}
+
+void ph_model_free_filter(ph_model *m) {
+    free(m->filter);
+    m->filter = NULL;
+    m->filter_mask = 0;
+}
+
 ph_applier *ph_applier_new(const ph_model *m, int64_t max_sentence_length) {
     ph_applier *a = (ph_applier *)calloc(1, sizeof(ph_applier));
     if (!a) return NULL;
@@ -371,6 +399,10 @@ static int ap_push_cut(ph_applier *a) {
 static double ap_score(const ph_applier *a, const char *w, size_t len, int *is_phrase) {
     const ph_model *m = a->m;
     if (m->phrases) {
+        if (m->filter && !ph_filter_has(m, vt_hash(a->pending, a->pending_len))) {
+            *is_phrase = 0;
+            return -INFINITY;
+        }
         const int64_t k = vt_find(m->phrases, a->pending, a->pending_len);
         const double s = k >= 0 ? m->scores[k] : -INFINITY;
         *is_phrase = s > m->threshold;

@@ -105,9 +105,20 @@ typedef struct ph_model {
     double threshold;
     const vt_table *phrases;      /* frozen mode when not NULL */
     const double *scores;
+    /* frozen mode: one bit per hash value of every phrase (ph_model_set_filter),
+     * so most non-phrases are answered from a bitmap that stays in cache
+     * instead of a probe of the phrase table; NULL: always probe */
+    uint64_t *filter;
+    uint64_t filter_mask;         /* words in filter - 1 */
     const vt_table *vocab;        /* live mode */
     ph_scoring scoring;
 } ph_model;
+
+/* Build (or rebuild) m->filter from m->phrases; VT_OK or VT_ENOMEM.  The
+ * bitmap has about 32 bits per phrase (a few % of non-phrases pass it and
+ * are probed as before).  ph_model_free_filter releases it. */
+int ph_model_set_filter(ph_model *m);
+void ph_model_free_filter(ph_model *m);
 
 typedef struct ph_applier {
     const ph_model *m;

@@ -1,5 +1,5 @@
 # Mirrors csrc/phrases.h.
-from libc.stdint cimport int64_t
+from libc.stdint cimport int64_t, uint64_t
 from w2v._vocab_table cimport vt_table
 
 cdef extern from "phrases.h" nogil:
@@ -40,8 +40,13 @@ cdef extern from "phrases.h" nogil:
         double threshold
         const vt_table *phrases
         const double *scores
+        uint64_t *filter
+        uint64_t filter_mask
         const vt_table *vocab
         ph_scoring scoring
+
+    int ph_model_set_filter(ph_model *m)
+    void ph_model_free_filter(ph_model *m)
 
     ctypedef struct ph_applier:
         char *out

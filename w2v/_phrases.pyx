@@ -309,6 +309,7 @@ cdef class Model:
         self.m.threshold = threshold
         self.m.phrases = NULL
         self.m.scores = NULL
+        self.m.filter = NULL
         self.m.vocab = NULL
         cdef double[::1] sv
         if phrases is not None:
@@ -320,6 +321,8 @@ cdef class Model:
             if len(self.scores):
                 sv = self.scores
                 self.m.scores = &sv[0]
+            if ph_model_set_filter(&self.m) != VT_OK:
+                raise MemoryError("phrase filter")
         elif live is not None:
             self.live = live
             self.m.vocab = live.l.vocab
@@ -329,6 +332,9 @@ cdef class Model:
             self.m.scoring.corpus_word_count = live.l.total_words
         else:
             raise ValueError("a Model needs phrases or a live Learner")
+
+    def __dealloc__(self):
+        ph_model_free_filter(&self.m)
 
 
 cdef class Applier:
