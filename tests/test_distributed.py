@@ -82,7 +82,7 @@ def test_unreadable_file_names_the_file(tmp_path):
 
 @pytest.fixture(scope="module")
 def client():
-    dd = pytest.importorskip("distributed")
+    import distributed as dd        # a test dependency (the test extra)
     cluster = dd.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                               dashboard_address=None, silence_logs=logging.ERROR)
     client = dd.Client(cluster)
@@ -216,7 +216,6 @@ def test_unreadable_file_on_a_worker(client, tmp_path):
 
 
 def test_command_line_trains_on_a_local_cluster(tmp_path):
-    pytest.importorskip("distributed")
     from helpers import one_line_error, w2v
     paths, group = _planted_corpus(str(tmp_path), n_sentences=1000)
     res = w2v("train", *paths, "-o", "vectors.txt", "--format", "text", "--sg", "--size", "16",

@@ -38,7 +38,14 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, ROOT)   # this checkout's w2v (built in place), not an installed one
+if __name__ == "__main__" and os.path.isfile(os.path.join(ROOT, "w2v", "__init__.py")):
+    # Run as a script: this checkout's w2v when it is built in place, else the
+    # installed one.  Never when imported (the tests): the change would reach the
+    # processes a Dask LocalCluster spawns, which copy sys.path, and an unbuilt
+    # checkout in front of the installed w2v breaks their import of it.
+    from importlib.machinery import EXTENSION_SUFFIXES
+    if any(os.path.exists(os.path.join(ROOT, "w2v", "_train" + s)) for s in EXTENSION_SUFFIXES):
+        sys.path.insert(0, ROOT)
 
 from w2v.bench import corpora, evaluate  # noqa: E402
 
