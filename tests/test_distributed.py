@@ -215,6 +215,23 @@ def test_unreadable_file_on_a_worker(client, tmp_path):
     assert info.value.filename == str(path)
 
 
+def test_workers_that_cannot_import_w2v_fail_the_call(tmp_path, monkeypatch):
+    """Workers copy the driver's sys.path; one that finds a broken w2v first leaves
+    the cluster when a task arrives, and the call must fail instead of waiting."""
+    import distributed as dd
+    fake = tmp_path / "elsewhere" / "w2v"
+    fake.mkdir(parents=True)
+    (fake / "__init__.py").write_text("raise ImportError('not the w2v of the driver')\n")
+    paths = _tricky_files(str(tmp_path))
+    monkeypatch.setattr(distributed, "_NO_WORKERS_PATIENCE_S", 1.0)
+    monkeypatch.syspath_prepend(str(fake.parent))
+    with dd.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                         dashboard_address=None, silence_logs=logging.CRITICAL) as cluster, \
+            dd.Client(cluster) as client:
+        with pytest.raises(RuntimeError, match="no worker for 1 s"):
+            distributed.count_ranges(client, Corpus(paths))
+
+
 def test_command_line_trains_on_a_local_cluster(tmp_path):
     from helpers import one_line_error, w2v
     paths, group = _planted_corpus(str(tmp_path), n_sentences=1000)

@@ -33,6 +33,7 @@ start).  When a worker process dies mid-epoch the epoch restarts from there on
 the workers that remain (or their replacements); a worker that cannot read a
 file raises an OSError naming the file and the worker.
 """
+import asyncio
 import contextlib
 import dataclasses
 import logging
@@ -59,6 +60,8 @@ __all__ = ["ByteRange", "DistributedOptions", "assign_ranges", "count_ranges", "
 _RANGES_PER_PROCESS = 4
 # How many times an epoch is restarted after losing a worker before giving up.
 _MAX_RESTARTS = 3
+# A cluster with no worker for this long fails the call instead of waiting for one.
+_NO_WORKERS_PATIENCE_S = 60.0
 
 
 def _check_file_corpus(corpus):
@@ -161,6 +164,32 @@ def _worker_name():
         return f"process {os.getpid()}"
 
 
+def _results(client, futures):
+    """client.gather(futures), except that a cluster left without any worker for
+    _NO_WORKERS_PATIENCE_S raises (Dask itself would wait for one forever): the
+    usual cause is worker processes that exit at once because they cannot import
+    w2v, or import another w2v than the driver's."""
+    from distributed import wait
+    poll = min(5.0, _NO_WORKERS_PATIENCE_S)
+    since = None
+    while True:
+        try:
+            wait(futures, timeout=poll)
+            return client.gather(futures)
+        except (TimeoutError, asyncio.TimeoutError):
+            pass
+        if client.scheduler_info()["workers"]:
+            since = None
+        elif since is None:
+            since = time.monotonic()
+        elif time.monotonic() - since >= _NO_WORKERS_PATIENCE_S:
+            client.cancel(futures)
+            raise RuntimeError(
+                f"the Dask cluster has had no worker for {_NO_WORKERS_PATIENCE_S:.0f} s: its "
+                "worker processes exited or never started. Check that every worker can "
+                "import the same w2v as this process (the workers' logs say why they left)")
+
+
 def _reading(r, action):
     """Run action(); an OSError names the file and the worker that could not read it."""
     try:
@@ -203,7 +232,7 @@ def count_ranges(client, corpus, max_vocab_size=None, parts=None):
     table = _scan.VocabTable(int(max_vocab_size or 0))
     total = sentences = 0
     file_facts = []
-    for i, (r, (words, counts, facts)) in enumerate(zip(ranges, client.gather(futures))):
+    for i, (r, (words, counts, facts)) in enumerate(zip(ranges, _results(client, futures))):
         part = _scan.VocabTable()
         for word, count in zip(words, counts.tolist()):
             part.add(word, count)
@@ -438,7 +467,7 @@ class _Cluster:
                 _Shard, k, ranges, words, self.weights, m._tables.model_arrays(), params,
                 m.workers, seeds, self.corpus.max_sentence_length, self.corpus.block_size,
                 actor=True, pure=False))
-        self.shards = [f.result() for f in futures]
+        self.shards = _results(self.client, futures)
         infos = [s.info().result() for s in self.shards]
         self.tokens = np.array([i["tokens"] for i in infos], dtype=np.float64)
         n_total = self.tokens.sum()
