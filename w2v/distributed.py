@@ -295,8 +295,12 @@ class DistributedOptions:
     (1 epoch) cold_every=8 scored 4.2% on analogies against 7.5% (one process:
     8.6%) for a fifth of the bytes (bench/RESULTS.md).
     ``merge``: "sum" applies the sum of the replicas' deltas (what one shared
-    model would have received), "average" their mean (Spark MLlib's choice)."""
-    round_words: int = 1 << 18
+    model would have received), "average" their mean (Spark MLlib's choice).
+    The default round of 65,536 words: on the 10M-word benchmark (skip-gram, 3
+    epochs, 2 processes x 1 thread, 3 seeds) it matched one process with 2 threads
+    (analogy 22.6% vs 22.5%, WS353 0.549 vs 0.550), where rounds of 262,144 words
+    fell 0.026 behind on WS353, for 3.4x the bytes (bench/RESULTS.md)."""
+    round_words: int = 1 << 16
     min_rounds: int = 16
     hot_rows: int = None
     cold_every: int = 1
