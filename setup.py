@@ -17,6 +17,7 @@ Environment:
   W2V_CFLAGS=...   extra compile flags (e.g. "-march=native" for a local build)
 """
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -33,7 +34,8 @@ from setuptools.command.build_ext import build_ext
 
 DEBUG = os.environ.get("W2V_DEBUG") == "1"
 
-if tuple(int(x) for x in Cython.__version__.split(".")[:2] if x.isdigit()) < (3, 1):
+_cython = re.match(r"(\d+)\.(\d+)", Cython.__version__)
+if not _cython or tuple(map(int, _cython.groups())) < (3, 1):
     sys.exit(f"w2v needs Cython >= 3.1 to build (found {Cython.__version__}): "
              "pip install --upgrade cython")
 SHARED_UTILITY = "w2v._cyutility"
