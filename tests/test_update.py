@@ -263,6 +263,19 @@ def test_cli_update_and_init_freeze(tmp_path, capsys):
     second = Word2Vec.load(tmp_path / "m2")
     assert second.wv.index_to_key[:len(first.wv)] == first.wv.index_to_key
     assert len(second.wv) > len(first.wv)
+    # the model's shape cannot change: a conflicting option is refused, not ignored
+    capsys.readouterr()
+    assert main(["train", str(c2), "-o", str(tmp_path / "m3"), "--update", str(tmp_path / "m1"),
+                 "--size", "16", "--window", "5", "--cbow", "--quiet"]) != 0
+    err = capsys.readouterr().err
+    assert "--size 16 given, the model has --size 8" in err
+    assert "--window" not in err and "--cbow" not in err      # the same values as the model's
+    assert not (tmp_path / "m3").exists()
+    # this run's options apply
+    assert main(["train", str(c2), "-o", str(tmp_path / "m4"), "--update", str(tmp_path / "m1"),
+                 "--epochs", "3", "--threads", "2", "--alpha", "0.01", "--quiet"]) == 0
+    fourth = Word2Vec.load(tmp_path / "m4")
+    assert (fourth.epochs, fourth.workers, fourth.alpha, fourth.vector_size) == (3, 2, 0.01, 8)
 
     assert main(["train", str(c1), "-o", str(tmp_path / "v1.bin")] + common) == 0
     assert main(["train", str(c2), "-o", str(tmp_path / "v2.bin"), "--init",

@@ -182,7 +182,9 @@ def build_parser():
     p.add_argument("--update", metavar="MODEL_DIR",
                    help="continue training the model saved in MODEL_DIR (a native model folder) "
                         "on CORPUS: its new words are added, known rows kept (gensim's "
-                        "build_vocab(update=True)); the training options are the model's")
+                        "build_vocab(update=True)); the model's options stay (one given with "
+                        "another value is refused) except --epochs, --threads, --alpha and "
+                        "--min-alpha, which set this run's")
     p.add_argument("--init", metavar="VECTORS",
                    help="start the words also found in VECTORS (word2vec text or binary) from "
                         "those vectors (gensim's intersect_word2vec_format)")
@@ -419,22 +421,29 @@ _RESUMED_OPTIONS = {
 }
 
 
-def _check_resume_options(args, model):
-    """--resume trains with the checkpoint's options: refuse those given with other values."""
+# With --update the model keeps its shape; these options belong to the run (model attribute).
+_UPDATE_RUN_OPTIONS = {"epochs": "epochs", "threads": "workers", "alpha": "alpha",
+                       "min_alpha": "min_alpha"}
+
+
+def _check_saved_options(args, model, what, path, advice, skip=()):
+    """Options given with another value than those of the saved ``what`` ("the
+    checkpoint", "the model") are refused: the saved ones would silently win."""
     def text(dest, flag, value):
         return ("--sg" if value else "--cbow") if dest == "sg" else f"{flag} {value!r}"
 
     conflicts = []
     for dest, value in args.given.items():
+        if dest in skip:
+            continue
         flag, saved = _RESUMED_OPTIONS[dest]
         saved = saved(model)
         if value != saved:
-            conflicts.append(f"{text(dest, flag, value)} given, the checkpoint has "
+            conflicts.append(f"{text(dest, flag, value)} given, {what} has "
                              f"{text(dest, flag, saved)}")
     if conflicts:
-        raise CommandError(f"options conflict with the checkpoint {args.resume}: "
-                           f"{'; '.join(conflicts)} (leave them out: --resume continues with "
-                           f"the checkpoint's options)")
+        raise CommandError(f"options conflict with {what} {path}: {'; '.join(conflicts)} "
+                           f"({advice})")
 
 
 def _require_words(kv, words):
@@ -574,12 +583,20 @@ def _train(args, model, corpus, output, demo, client=None):
                                    f"it holds no unfinished training to resume (a checkpoint is "
                                    f"the folder written by --checkpoint)")
             raise CommandError(f"{args.resume} holds no unfinished training to resume")
-        _check_resume_options(args, model)
+        _check_saved_options(args, model, "the checkpoint", args.resume,
+                             "leave them out: --resume continues with the checkpoint's options")
         model.cache_dir = args.cache_dir     # a property of this machine, not of the checkpoint
         source = (f"from the checkpoint {args.resume} "
                   f"(after epoch {state.epoch} of {state.epochs})")
     elif args.update:
-        model = Word2Vec.load(args.update)       # the model's options replace the given ones
+        model = Word2Vec.load(args.update)       # the model's shape, this run's epochs etc.
+        _check_saved_options(args, model, "the model", args.update,
+                             "leave them out: --update keeps the model's options; --epochs, "
+                             "--threads, --alpha and --min-alpha set this run's",
+                             skip=_UPDATE_RUN_OPTIONS)
+        for dest, attr in _UPDATE_RUN_OPTIONS.items():
+            if dest in args.given:
+                setattr(model, attr, args.given[dest])
         before = len(model.wv)
         _say(args, f"scanning {corpus_name(corpus)} ...")
         model.build_vocab(corpus_iterable=corpus, update=True)
