@@ -131,6 +131,11 @@ def test_unusable_checkpoint_path_is_refused_before_training(tmp_path, text_corp
     assert (folder / "thesis.tex").read_text() == "precious"
     with pytest.raises(FileNotFoundError, match="parent folder does not exist"):
         train(tmp_path / "missing" / "ck")
+    # the command line refuses it before scanning the corpus
+    from helpers import w2v
+    res = w2v("train", str(text_corpus), "-o", "v.bin", "--checkpoint", str(folder), cwd=tmp_path)
+    assert res.rc == 1 and "holds files but no model.json" in res.err
+    assert "scanning" not in res.out + res.err and not (tmp_path / "v.bin").exists()
 
 
 def test_failed_checkpoint_write_warns_and_training_goes_on(tmp_path, text_corpus):

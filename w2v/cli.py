@@ -558,10 +558,12 @@ def cmd_train(args):
 def _train(args, model, corpus, output, demo, client=None):
     from w2v.corpus import Corpus, corpus_name
     from w2v.vocab import Vocab
-    from w2v.word2vec import Word2Vec
+    from w2v.word2vec import Word2Vec, _check_checkpoint_path
 
     fmt = args.format or formats.format_for_name(output)
     _check_output(output, fmt)
+    if args.checkpoint:
+        _check_checkpoint_path(args.checkpoint)     # before the scan, not after it
     corpus = Corpus(corpus)          # a missing file fails here, before anything else
     for path in corpus.paths:
         if os.path.exists(output) and os.path.samefile(path, output):
