@@ -10,6 +10,8 @@ import types
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from gensim.models import KeyedVectors as GKeyedVectors
 from gensim.models import Word2Vec as GWord2Vec
 
@@ -148,6 +150,58 @@ def test_cli_convert(saved, tmp_path):
     res = w2v("convert", str(saved["cbow_ns", "kv"][1]), str(tmp_path / "kv"), cwd=tmp_path)
     assert res.rc == 0, res.err
     assert_same_vocab_vectors(KeyedVectors.load(tmp_path / "kv"), g.wv)
+
+
+def test_cli_reads_gensim_files_directly(saved, tmp_path):
+    """info / similar / export take a gensim .model or .kv as they take a w2v folder."""
+    g, model_path = saved["sg_ns_hs", "sep"]
+    kv_path = saved["sg_ns_hs", "kv"][1]
+    res = w2v("info", str(model_path), cwd=tmp_path)
+    assert res.rc == 0, res.err
+    assert "gensim model or KeyedVectors" in res.out and "skip-gram" in res.out
+    assert f"{len(g.wv):,}" in res.out
+    res = w2v("info", str(kv_path), cwd=tmp_path)
+    assert res.rc == 0, res.err
+    assert "gensim model or KeyedVectors" in res.out and "skip-gram" not in res.out
+    for path in (model_path, kv_path):
+        res = w2v("similar", str(path), "w1", "--topn", "3", cwd=tmp_path)
+        assert res.rc == 0, res.err
+        assert [line.split()[1] for line in res.out.split("\n")[-4:-1]] == \
+            [w for w, _ in g.wv.most_similar("w1", topn=3)]
+    res = w2v("export", str(kv_path), "-o", "v.txt", "--format", "text", cwd=tmp_path)
+    assert res.rc == 0, res.err
+    back = GKeyedVectors.load_word2vec_format(str(tmp_path / "v.txt"))
+    assert back.index_to_key == g.wv.index_to_key
+
+
+@settings(max_examples=int(os.environ.get("W2V_FUZZ_EXAMPLES", "150")), deadline=None,
+          suppress_health_check=list(HealthCheck))
+@given(which=st.sampled_from([("sg_ns_hs", "inline"), ("cbow_hs", "kv")]),
+       ops=st.lists(st.tuples(st.sampled_from(["set", "cut", "truncate"]),
+                              st.floats(0, 1, exclude_max=True), st.integers(0, 255)),
+                    min_size=1, max_size=4))
+def test_mutated_gensim_files_load_or_raise_valueerror(saved, tmp_path_factory, which, ops):
+    """Damaged gensim files (the frame lengths of protocol 4 included) give a ValueError
+    naming the file, never OverflowError, MemoryError or a crash."""
+    raw = bytearray(saved[which][1].read_bytes())
+    for op, where, value in ops:
+        pos = int(where * len(raw))
+        if op == "set":
+            raw[pos] = value
+        elif op == "cut":
+            del raw[pos:pos + value]
+        else:
+            del raw[pos:]
+        if len(raw) < 2:
+            raw = bytearray(b"\x80\x04")
+    raw[:2] = b"\x80\x04"             # still taken for a gensim file
+    path = tmp_path_factory.mktemp("fuzz") / saved[which][1].name
+    path.write_bytes(bytes(raw))
+    for load in (KeyedVectors.load, Word2Vec.load):
+        try:
+            load(path)
+        except ValueError as e:
+            assert str(path) in str(e)
 
 
 # ------------------------------------------------------------------ hostile pickles

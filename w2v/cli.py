@@ -96,8 +96,9 @@ def _add_subparser(sub, name, help_, description, epilog=None):
     return p
 
 
-_MODEL_HELP = ("word vectors: a word2vec .bin/.txt/.vec file (optionally .gz/.bz2/.xz) or a "
-               "folder saved by w2v (Word2Vec or KeyedVectors)")
+_MODEL_HELP = ("word vectors: a word2vec .bin/.txt/.vec file (optionally .gz/.bz2/.xz), a "
+               "folder saved by w2v (Word2Vec or KeyedVectors) or a file saved by gensim "
+               "(.model, .kv: read without running code from it)")
 
 
 def build_parser():
@@ -804,11 +805,15 @@ def cmd_info(args):
     fmt = detect_format(path)
     rows = [("path", path), ("format", FORMAT_NAMES[fmt])]
     model = None
-    if fmt in ("native-model", "native-kv"):
+    if fmt in ("native-model", "native-kv", "gensim"):
         if fmt == "native-model":
             from w2v.word2vec import Word2Vec
             model = Word2Vec.load(path, mmap="r")
             kv = model.wv
+        elif fmt == "gensim":
+            from w2v import gensim_compat
+            loaded = gensim_compat.load_any(path)
+            model, kv = (loaded, loaded.wv) if hasattr(loaded, "wv") else (None, loaded)
         else:
             kv = load_vectors(path)
         counts = kv.expandos.get("count")

@@ -42,7 +42,8 @@ _TEXT_NUMBER = re.compile(rb"[-+]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-
 
 FORMAT_NAMES = {"native-model": "w2v Word2Vec model (folder)",
                 "native-kv": "w2v KeyedVectors (folder)",
-                "bin": "word2vec binary", "text": "word2vec text"}
+                "bin": "word2vec binary", "text": "word2vec text",
+                "gensim": "gensim model or KeyedVectors (pickle, read without running code)"}
 
 
 # ---------------------------------------------------------------------- telling formats apart
@@ -85,8 +86,8 @@ def is_binary_word2vec(path):
 
 def detect_format(path):
     """'native-model' (a folder saved by ``Word2Vec.save``), 'native-kv' (a folder saved by
-    ``KeyedVectors.save``), 'bin' or 'text' (word2vec C formats: by content, else by the
-    extension, compression suffix aside)."""
+    ``KeyedVectors.save``), 'gensim' (a file gensim saved: a pickle), 'bin' or 'text'
+    (word2vec C formats: by content, else by the extension, compression suffix aside)."""
     path = os.fspath(path)
     if os.path.isdir(path):
         if os.path.isfile(os.path.join(path, "model.json")):
@@ -97,6 +98,9 @@ def detect_format(path):
                          f"(no model.json or keyedvectors.json)")
     if not os.path.exists(path):
         raise FileNotFoundError(errno.ENOENT, "no such file or folder", path)
+    from w2v import gensim_compat
+    if gensim_compat.is_pickle(path, old_protocols=False):
+        return "gensim"
     binary = is_binary_word2vec(path)
     if binary is None:
         binary = strip_compression_suffix(os.path.basename(path)).lower().endswith(".bin")
@@ -117,12 +121,15 @@ def format_for_name(path):
 def load_vectors(path):
     """KeyedVectors from `path`, whatever its format (:func:`detect_format`): a folder
     saved by ``Word2Vec.save`` or ``KeyedVectors.save`` (vectors memory-mapped read-only),
-    or a word2vec binary/text file (plain or compressed). Such files hold no word counts,
-    so the result has none (no made-up ones). Words that are not valid UTF-8 are kept
+    a file gensim saved (its vectors, read without running code from it), or a word2vec
+    binary/text file (plain or compressed). Word2vec files hold no word counts, so the
+    result has none (no made-up ones). Words that are not valid UTF-8 are kept
     losslessly (surrogateescape)."""
     from w2v.keyedvectors import KeyedVectors
 
     fmt = detect_format(path)
+    if fmt == "gensim":
+        return KeyedVectors.load(path)
     if fmt in ("native-model", "native-kv"):
         # Word2Vec.save stores its vectors as a KeyedVectors folder in the same place.
         return KeyedVectors.load(path, mmap="r")

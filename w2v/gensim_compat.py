@@ -30,7 +30,7 @@ import numpy as np
 
 from w2v.compression import open_binary
 
-__all__ = ["RestrictedUnpickler", "Stub", "is_pickle", "load_gensim", "load_keyedvectors",
+__all__ = ["RestrictedUnpickler", "Stub", "is_pickle", "load_any", "load_gensim", "load_keyedvectors",
            "load_word2vec", "to_gensim", "from_gensim", "convert", "count_words_gensim"]
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -146,9 +146,10 @@ class RestrictedUnpickler(pickle.Unpickler):
         raise Refused("refused: persistent ids are not part of gensim files")
 
 
-def is_pickle(path):
-    """True when ``path`` is a file that starts like a pickle (protocol 2+, or 0/1),
-    after decompression when it is gzip/bz2/xz."""
+def is_pickle(path, old_protocols=True):
+    """True when ``path`` is a file that starts like a pickle (protocol 2+, or, with
+    ``old_protocols``, 0/1), after decompression when it is gzip/bz2/xz.  gensim has
+    written protocol 2+ since 1.0; protocols 0/1 start with common letters."""
     path = os.fspath(path)
     if not os.path.isfile(path):
         return False
@@ -157,7 +158,8 @@ def is_pickle(path):
             head = f.read(2)
     except (OSError, ValueError):
         return False
-    return len(head) == 2 and (head[0] == 0x80 and 2 <= head[1] <= 5 or head[:1] in (b"(", b"}", b"c"))
+    return len(head) == 2 and (head[0] == 0x80 and 2 <= head[1] <= 5 or
+                               old_protocols and head[:1] in (b"(", b"}", b"c"))
 
 
 def _unpickle(path):
@@ -169,9 +171,17 @@ def _unpickle(path):
         except Refused as e:
             raise ValueError(f"{path}: {e}") from None
         except (pickle.UnpicklingError, EOFError, AttributeError, TypeError, IndexError, KeyError,
-                ImportError) as e:
+                ImportError, ValueError) as e:      # ValueError: bad protocol, bad UTF-8, ...
             raise ValueError(f"{path}: not a readable gensim file: {type(e).__name__}: {e}") \
                 from None
+        except SystemError as e:    # CPython's unpickler on some damaged streams
+            raise ValueError(f"{path}: not a readable gensim file: {type(e).__name__}: {e}") \
+                from None
+        except (OverflowError, MemoryError) as e:
+            # a record whose length field is damaged claims more bytes than exist
+            raise ValueError(f"{path}: not a readable gensim file: a record claims more memory "
+                             f"than this machine has (a damaged file, or a model too large "
+                             f"for it): {type(e).__name__}: {e}") from None
 
 
 def _load_specials(obj, fname, mmap, compressed):
@@ -314,11 +324,23 @@ def load_word2vec(path, mmap=None, model_class=None):
     return _rebuilt(_word2vec_from_root, load_gensim(path, mmap=mmap), path, model_class)
 
 
+def load_any(path, mmap=None):
+    """A gensim-saved file as what it holds: a w2v Word2Vec for a gensim Word2Vec,
+    else KeyedVectors (the file is read once)."""
+    path = os.fspath(path)
+    root = load_gensim(path, mmap=mmap)
+    return _rebuilt(_word2vec_from_root if _is_word2vec(root) else _kv_from_root, root, path, None)
+
+
 def _rebuilt(rebuild, root, path, cls):
     """rebuild(root, path, cls), any surprise in the file's state reported as a ValueError."""
     try:
         return rebuild(root, path, cls)
-    except (TypeError, AttributeError, KeyError, IndexError, OverflowError) as e:
+    except ValueError as e:
+        if path in str(e):
+            raise
+        raise ValueError(f"{path}: damaged or unsupported gensim file: {e}") from e
+    except (TypeError, AttributeError, KeyError, IndexError, OverflowError, MemoryError) as e:
         raise ValueError(f"{path}: damaged or unsupported gensim file: "
                          f"{type(e).__name__}: {e}") from e
 
