@@ -172,6 +172,15 @@ def test_cli_reads_gensim_files_directly(saved, tmp_path):
     assert res.rc == 0, res.err
     back = GKeyedVectors.load_word2vec_format(str(tmp_path / "v.txt"))
     assert back.index_to_key == g.wv.index_to_key
+    # --init takes them too: the shared words start (and with --freeze stay) at gensim's vectors
+    (tmp_path / "c.txt").write_text("\n".join(" ".join(s) for s in SENTENCES[:100]))
+    res = w2v("train", "c.txt", "-o", "init.txt", "--init", str(kv_path), "--freeze",
+              "--size", "12", "--min-count", "1", "--epochs", "1", "--threads", "1", cwd=tmp_path)
+    assert res.rc == 0, res.err
+    ours = KeyedVectors.load_word2vec_format(tmp_path / "init.txt")
+    shared = [k for k in ours.index_to_key if k in g.wv.key_to_index]
+    assert len(shared) > 10
+    np.testing.assert_allclose(ours[shared], g.wv[shared], rtol=1e-5)   # the text format rounds
 
 
 @settings(max_examples=int(os.environ.get("W2V_FUZZ_EXAMPLES", "150")), deadline=None,

@@ -187,8 +187,9 @@ def build_parser():
                         "another value is refused) except --epochs, --threads, --alpha and "
                         "--min-alpha, which set this run's")
     p.add_argument("--init", metavar="VECTORS",
-                   help="start the words also found in VECTORS (word2vec text or binary) from "
-                        "those vectors (gensim's intersect_word2vec_format)")
+                   help="start the words also found in VECTORS (word2vec text or binary, a w2v "
+                        "folder or a gensim file) from those vectors (gensim's "
+                        "intersect_word2vec_format)")
     p.add_argument("--freeze", action="store_true",
                    help="with --init: keep the vectors taken from VECTORS fixed during training")
     p.add_argument("--cache-dir", metavar="DIR",
@@ -622,9 +623,8 @@ def _train(args, model, corpus, output, demo, client=None):
         vocab.save(args.save_vocab)
         _say(args, f"wrote the vocabulary to {args.save_vocab}")
     if args.init:
-        merged = model.wv.intersect_word2vec_format(
-            args.init, lockf=0.0 if args.freeze else 1.0,
-            binary=formats.detect_format(args.init) == "bin")
+        merged = model.wv.intersect_vectors(load_vectors(args.init),
+                                            lockf=0.0 if args.freeze else 1.0, source=args.init)
         _say(args, f"took {merged:,} vectors from {args.init}"
                    f"{' (frozen)' if args.freeze else ''}")
 

@@ -571,8 +571,14 @@ class KeyedVectors:
         key (gensim needs the caller to do so).  Returns how many keys were merged."""
         other = formats.load_word2vec_format(fname, binary=binary, encoding=encoding,
                                              unicode_errors=unicode_errors)
+        return self.intersect_vectors(other, lockf=lockf, source=fname)
+
+    def intersect_vectors(self, other, lockf=0.0, source=None):
+        """:meth:`intersect_word2vec_format` from KeyedVectors already in memory (any
+        format :func:`w2v.formats.load_vectors` reads; a w2v extension)."""
+        source = "another set of vectors" if source is None else f"file {source}"
         if other.vector_size != self.vector_size:
-            raise ValueError(f"incompatible vector size {other.vector_size} in file {fname} "
+            raise ValueError(f"incompatible vector size {other.vector_size} in {source} "
                              f"(these vectors have {self.vector_size})")
         pairs = [(i, self.key_to_index[k]) for i, k in enumerate(other.index_to_key)
                  if k in self.key_to_index]
@@ -585,7 +591,7 @@ class KeyedVectors:
             factors[dst] = lockf
             self.norms = None
         self.vectors_lockf = factors
-        logger.info("merged %d vectors into a %s matrix from %s", len(pairs), self.vectors.shape, fname)
+        logger.info("merged %d vectors into a %s matrix from %s", len(pairs), self.vectors.shape, source)
         return len(pairs)
 
     # ------------------------------------------------------------------ native format
