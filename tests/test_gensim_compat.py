@@ -159,6 +159,7 @@ def test_cli_reads_gensim_files_directly(saved, tmp_path):
     res = w2v("info", str(model_path), cwd=tmp_path)
     assert res.rc == 0, res.err
     assert "gensim model or KeyedVectors" in res.out and "skip-gram" in res.out
+    assert "not recorded in gensim files" in res.out      # not a made-up 0 words trained
     assert f"{len(g.wv):,}" in res.out
     res = w2v("info", str(kv_path), cwd=tmp_path)
     assert res.rc == 0, res.err

@@ -840,7 +840,8 @@ def cmd_info(args):
             ("min count", vocab.effective_min_count if vocab is not None else model.min_count),
             ("sample", f"{model.sample:g}"), ("seed", model.seed), ("threads", model.workers),
             ("corpus", f"{model.corpus_total_words:,} words, {model.corpus_count:,} sentences"),
-            ("words trained", f"{model.words_done:,}"),
+            ("words trained", "not recorded in gensim files" if fmt == "gensim"
+             else f"{model.words_done:,}"),
         ]
         if model.epoch_losses and any(model.epoch_losses):
             rows.append(("loss per epoch", " ".join(f"{x:.4g}" for x in model.epoch_losses)))
