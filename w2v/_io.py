@@ -359,22 +359,30 @@ class SavedDirectory:
         return (st.st_dev, st.st_ino) != self._identity
 
 
+def _read_npy_header(f):
+    """(version, (shape, fortran_order, dtype)) of the .npy file open at its start;
+    the header is None for a version other than 1.0 and 2.0."""
+    fmt = np.lib.format
+    version = fmt.read_magic(f)
+    if version == (1, 0):
+        return version, fmt.read_array_header_1_0(f)
+    if version == (2, 0):
+        return version, fmt.read_array_header_2_0(f)
+    return version, None
+
+
 def _check_npy_size(f, path):
     """ValueError naming `path` when the .npy header of open file `f` claims more data
     than the file holds (hostile or truncated), before anything that large is
     allocated; leaves `f` at its start."""
-    fmt = np.lib.format
     try:
-        version = fmt.read_magic(f)
-        if version == (1, 0):
-            shape, _, dtype = fmt.read_array_header_1_0(f)
-        elif version == (2, 0):
-            shape, _, dtype = fmt.read_array_header_2_0(f)
-        else:
-            f.seek(0)
-            return
+        version, header = _read_npy_header(f)
     except ValueError as e:
         raise ValueError(f"{path}: not a valid .npy file: {e}") from None
+    if header is None:
+        f.seek(0)
+        return
+    shape, _, dtype = header
     need = dtype.itemsize
     for n in shape:
         need *= n
@@ -388,14 +396,10 @@ def _check_npy_size(f, path):
 
 def _memmap_npy(f, mode):
     """Memory-map the array of an open .npy file (np.load maps only file names)."""
-    fmt = np.lib.format
-    version = fmt.read_magic(f)
-    if version == (1, 0):
-        shape, fortran, dtype = fmt.read_array_header_1_0(f)
-    elif version == (2, 0):
-        shape, fortran, dtype = fmt.read_array_header_2_0(f)
-    else:
+    version, header = _read_npy_header(f)
+    if header is None:
         raise ValueError(f".npy format version {version} cannot be memory-mapped here")
+    shape, fortran, dtype = header
     if dtype.hasobject:
         raise ValueError("the array holds Python objects: not loaded without pickle")
     return np.memmap(f, dtype=dtype, mode=mode, shape=shape, order="F" if fortran else "C",

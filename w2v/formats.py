@@ -26,7 +26,7 @@ from w2v.compression import (open_append, open_binary, open_write, plain_size,
                              strip_compression_suffix)
 
 __all__ = ["FORMAT_NAMES", "detect_format", "display", "export_projector", "format_for_name",
-           "is_binary_word2vec", "load_npy", "load_vectors", "load_word2vec_format", "read_word2vec_header",
+           "is_binary_word2vec", "load_vectors", "load_word2vec_format", "read_word2vec_header",
            "save_vectors", "save_word2vec_format"]
 
 _MAX_HEADER_BYTES = 4096
@@ -201,36 +201,6 @@ def export_projector(kv, directory, limit=None):
     else:
         write(os.path.join(directory, "vectors.tsv"), os.path.join(directory, "metadata.tsv"))
     return n
-
-
-# ---------------------------------------------------------------------- .npy
-def load_npy(path, mmap_mode=None):
-    """``np.load(path, mmap_mode, allow_pickle=False)`` after checking the header against
-    the file: a header claiming more data than the file holds (hostile or truncated) is a
-    ValueError naming the file, before anything as large as the claim is allocated."""
-    path = os.fspath(path)
-    with open(path, "rb") as f:
-        try:
-            version = np.lib.format.read_magic(f)
-            if version == (1, 0):
-                shape, _, dtype = np.lib.format.read_array_header_1_0(f)
-            elif version == (2, 0):
-                shape, _, dtype = np.lib.format.read_array_header_2_0(f)
-            else:
-                raise ValueError(f".npy format version {version} is not read by w2v")
-        except ValueError as e:
-            raise ValueError(f"{path}: not a valid .npy file: {e}") from None
-        if dtype.hasobject:
-            raise ValueError(f"{path}: holds Python objects, which are not read (no pickle)")
-        need = dtype.itemsize
-        for n in shape:
-            need *= n
-        have = os.fstat(f.fileno()).st_size - f.tell()
-    if need > have:
-        raise ValueError(f"{path}: the header claims a {dtype} array of shape {shape} "
-                         f"({need:,} bytes) but only {have:,} bytes follow it (damaged or "
-                         f"truncated file)")
-    return np.load(path, mmap_mode=mmap_mode, allow_pickle=False)
 
 
 # ---------------------------------------------------------------------- word2vec C format
