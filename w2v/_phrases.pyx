@@ -9,7 +9,7 @@ import numpy as np
 
 from libc.stdint cimport int64_t
 from w2v._vocab_table cimport (
-    VT_OK, VT_ENOMEM, VT_EOVERFLOW, VT_ETOOBIG, vt_table, vt_table_new, vt_table_free,
+    VT_OK, vt_check, vt_table, vt_table_new, vt_table_free,
     vt_find, vt_add, vt_merge, vt_export_counts, vt_export_lengths, vt_total_bytes,
     vt_export_bytes,
 )
@@ -18,15 +18,8 @@ SCORE_DEFAULT = PH_SCORE_DEFAULT
 SCORE_NPMI = PH_SCORE_NPMI
 
 
-cdef int _check(int rc) except -1:
-    if rc == VT_OK:
-        return 0
-    if rc == VT_ENOMEM:
-        raise MemoryError("out of memory while counting phrases")
-    if rc == VT_ETOOBIG:
-        raise OverflowError("phrase table limit: more than 2**32 - 2 distinct entries "
-                            "or a single token over 4 GiB")
-    raise RuntimeError(f"phrase table error {rc}")
+cdef inline int _check(int rc) except -1:
+    return vt_check(rc, "phrase table")
 
 
 cdef list _table_words(vt_table *t):

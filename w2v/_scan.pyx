@@ -8,7 +8,7 @@ import numpy as np
 from libc.stdint cimport int32_t, int64_t
 from w2v._types cimport index_t
 from w2v._vocab_table cimport (
-    VT_OK, VT_ENOMEM, VT_EOVERFLOW, VT_ETOOBIG, VT_MAX_TOKEN_BYTES, vt_table, vt_scanner,
+    VT_MAX_TOKEN_BYTES, vt_check, vt_table, vt_scanner,
     vt_table_new, vt_table_free, vt_find, vt_add, vt_prune, vt_merge,
     vt_export_counts, vt_export_lengths, vt_total_bytes, vt_export_bytes,
     vt_scanner_init, vt_scanner_free, vt_count_block, vt_encode_block, vt_next_space,
@@ -20,17 +20,8 @@ from w2v._vocab_table cimport (
 MAX_TOKEN_BYTES = VT_MAX_TOKEN_BYTES
 
 
-cdef int _check(int rc) except -1:
-    if rc == VT_OK:
-        return 0
-    if rc == VT_ENOMEM:
-        raise MemoryError("out of memory in the vocabulary table")
-    if rc == VT_ETOOBIG:
-        raise OverflowError("vocabulary table limit: more than 2**32 - 2 distinct words "
-                            "or a single token over 4 GiB")
-    if rc == VT_EOVERFLOW:
-        raise RuntimeError("encode output buffer too small (internal sizing error)")
-    raise RuntimeError(f"vocabulary table error {rc}")
+cdef inline int _check(int rc) except -1:
+    return vt_check(rc, "vocabulary table")
 
 
 cdef class VocabTable:

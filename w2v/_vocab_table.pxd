@@ -49,3 +49,18 @@ cdef extern from "vocab_table.h" nogil:
                         int final, index_t *out, size_t out_cap, size_t *out_len)
     size_t vt_token_len(const char *word, size_t len)
     size_t vt_next_space(const char *buf, size_t n, size_t pos)
+
+
+cdef inline int vt_check(int rc, str what) except -1:
+    """The status of a vt_* call (or a ph_* call, same codes) as an exception;
+    ``what`` names the table in the message ("vocabulary table", "phrase table")."""
+    if rc == VT_OK:
+        return 0
+    if rc == VT_ENOMEM:
+        raise MemoryError(f"out of memory in the {what}")
+    if rc == VT_ETOOBIG:
+        raise OverflowError(f"{what} limit: more than 2**32 - 2 distinct entries "
+                            "or a single token over 4 GiB")
+    if rc == VT_EOVERFLOW:
+        raise RuntimeError("output buffer too small (internal sizing error)")
+    raise RuntimeError(f"{what} error {rc}")
