@@ -145,6 +145,8 @@ ph_learner *ph_learner_new(const vt_table *connectors, const char *delim, size_t
     l->delim_len = delim_len;
     l->max_vocab_size = max_vocab_size;
     l->min_reduce = 1;
+    l->use_pairs = !(connectors && connectors->size);
+    l->pure = l->use_pairs;
     l->tok.max_sentence_length = max_sentence_length > 0 ? max_sentence_length : INT64_MAX;
     return l;
 }
@@ -156,6 +158,11 @@ void ph_learner_free(ph_learner *l) {
     free(l->ops);
     free(l->op_offs);
     free(l->op_lens);
+    free(l->op_ids);
+    free(l->op_keys);
+    free(l->vord);
+    free(l->pairs.slots);
+    free(l->pairs.ord);
     free(l->tok.partial);
     free(l);
 }
@@ -167,14 +174,244 @@ int ph_prune(vt_table *vocab, int64_t max_size, int64_t *min_reduce) {
     return rc;
 }
 
+/* ---- pair counts (ph_pairs) ---- */
+
+#define PH_PAIRS_MIN 4096
+#define PH_PAIRS_AHEAD 16 /* pairs prefetched ahead of the one being added */
+
+static inline uint64_t pp_hash(uint64_t key) {
+    key *= 0x9E3779B97F4A7C15ULL;
+    key ^= key >> 32;
+    key *= 0xD6E8FEB86659FD93ULL;
+    return key ^ (key >> 29);
+}
+
+static inline uint64_t pp_key(size_t a, size_t b) {
+    return ((uint64_t)(a + 1) << 32) | (uint64_t)(b + 1);
+}
+
+/* Grow until `more` new pairs fit under load 0.7. */
+static int pp_reserve(ph_pairs *p, size_t more) {
+    size_t nslots = p->slots ? p->mask + 1 : PH_PAIRS_MIN;
+    while ((p->size + more) * 10 > nslots * 7) nslots *= 2;
+    if (p->slots && nslots == p->mask + 1) return VT_OK;
+    ph_pair_slot *slots = (ph_pair_slot *)calloc(nslots, sizeof(ph_pair_slot));
+    uint64_t *ord = (uint64_t *)malloc(nslots * sizeof(uint64_t));
+    if (!slots || !ord) {
+        free(slots);
+        free(ord);
+        return VT_ENOMEM;
+    }
+    const uint64_t mask = nslots - 1;
+    for (uint64_t s = 0; p->slots && s <= p->mask; s++) {
+        if (!p->slots[s].key) continue;
+        uint64_t i = pp_hash(p->slots[s].key) & mask;
+        while (slots[i].key) i = (i + 1) & mask;
+        slots[i] = p->slots[s];
+        ord[i] = p->ord[s];
+    }
+    free(p->slots);
+    free(p->ord);
+    p->slots = slots;
+    p->ord = ord;
+    p->mask = mask;
+    return VT_OK;
+}
+
+/* Add count to a pair (room reserved); a new one takes ordinal *next_ord. */
+static inline void pp_add(ph_pairs *p, uint64_t key, int64_t count, uint64_t *next_ord) {
+    uint64_t i = pp_hash(key) & p->mask;
+    for (;;) {
+        ph_pair_slot *s = &p->slots[i];
+        if (s->key == key) {
+            s->count += count;
+            return;
+        }
+        if (!s->key) {
+            s->key = key;
+            s->count = count;
+            p->ord[i] = (*next_ord)++;
+            p->size += 1;
+            return;
+        }
+        i = (i + 1) & p->mask;
+    }
+}
+
+static void pp_clear(ph_pairs *p) {
+    free(p->slots);
+    free(p->ord);
+    memset(p, 0, sizeof(*p));
+}
+
 /* Words are added a sentence (or PH_OPS_FLUSH words) at a time, in the order
  * gensim adds them, so that vt_add_many can prefetch ahead. */
 #define PH_OPS_FLUSH 4096
 
-static int ln_flush(ph_learner *l) {
-    const int rc = vt_add_many(l->vocab, l->ops, l->op_offs, l->op_lens, NULL, l->n_ops);
+/* Room for the ordinals of every vocab entry added since the last settle. */
+static int ln_reserve_vord(ph_learner *l) {
+    const size_t need = l->vocab->size - l->settled;
+    if (need <= l->vord_cap) return VT_OK;
+    size_t cap = l->vord_cap ? l->vord_cap : 1024;
+    while (cap < need) cap *= 2;
+    uint64_t *v = (uint64_t *)realloc(l->vord, cap * sizeof(uint64_t));
+    if (!v) return VT_ENOMEM;
+    l->vord = v;
+    l->vord_cap = cap;
+    return VT_OK;
+}
+
+static int ph_has_delim(const ph_learner *l, const char *w, size_t len) {
+    for (size_t i = 0; i + l->delim_len <= len; i++)
+        if (w[i] == l->delim[0] && memcmp(w + i, l->delim, l->delim_len) == 0) return 1;
+    return 0;
+}
+
+/* Pair mode: the queued ops are the sentence's tokens; add them as unigrams,
+ * then count each adjacent pair, giving every new entry its ordinal in the
+ * order string counting would have added it (the unigram, then the pair
+ * ending at it). */
+static int ln_flush_pairs(ph_learner *l) {
+    const size_t n = l->n_ops, before = l->vocab->size;
     l->n_ops = 0;
     l->ops_len = 0;
+    int rc = vt_add_many(l->vocab, l->ops, l->op_offs, l->op_lens, NULL, n, l->op_ids);
+    if (rc != VT_OK || (rc = ln_reserve_vord(l)) != VT_OK ||
+        (rc = pp_reserve(&l->pairs, n)) != VT_OK)
+        return rc;
+    for (size_t i = 0; l->pure && i < n; i++)
+        if (l->op_ids[i] >= before && ph_has_delim(l, l->ops + l->op_offs[i], l->op_lens[i]))
+            l->pure = 0;
+    const size_t *ids = l->op_ids;
+    uint64_t *keys = l->op_keys;
+    for (size_t i = 0; i < n; i++) {
+        keys[i] = l->have_prev ? pp_key(l->prev_id, ids[i]) : 0;
+        l->prev_id = ids[i];
+        l->have_prev = 1;
+    }
+    size_t next_new = before;
+    for (size_t i = 0; i < n; i++) {
+        if (i + PH_PAIRS_AHEAD < n)
+            __builtin_prefetch(&l->pairs.slots[pp_hash(keys[i + PH_PAIRS_AHEAD]) & l->pairs.mask]);
+        if (ids[i] == next_new) {
+            l->vord[next_new - l->settled] = l->next_ord++;
+            next_new += 1;
+        }
+        if (keys[i]) pp_add(&l->pairs, keys[i], 1, &l->next_ord);
+    }
+    return VT_OK;
+}
+
+static int ln_flush(ph_learner *l) {
+    if (l->use_pairs) return ln_flush_pairs(l);
+    const int rc = vt_add_many(l->vocab, l->ops, l->op_offs, l->op_lens, NULL, l->n_ops, NULL);
+    l->n_ops = 0;
+    l->ops_len = 0;
+    return rc;
+}
+
+/* An item of the settle order: a vocab entry (key < 2^32: its index) or a
+ * pair (key >= 2^32: the pair's key), with its count. */
+typedef struct ph_item {
+    uint64_t key;
+    int64_t count;
+} ph_item;
+
+#define PH_SETTLE_AHEAD 16
+
+/* Every entry of l (next_ord of them) in order of first occurrence: the
+ * settled prefix, then the new unigrams and the pairs by ordinal (scattered
+ * here so that readers go through it sequentially).  NULL: out of memory. */
+static ph_item *ph_order(const ph_learner *l) {
+    const vt_table *v = l->vocab;
+    const size_t n = (size_t)l->next_ord;
+    ph_item *order = (ph_item *)malloc((n ? n : 1) * sizeof(ph_item));
+    if (!order) return NULL;
+    for (size_t k = 0; k < v->size; k++) {
+        const size_t x = k < l->settled ? k : l->vord[k - l->settled];
+        order[x].key = k;
+        order[x].count = v->entries[k].count;
+    }
+    for (uint64_t s = 0; l->pairs.slots && s <= l->pairs.mask; s++) {
+        const ph_pair_slot *ps = &l->pairs.slots[s];
+        if (ps->key) {
+            order[l->pairs.ord[s]].key = ps->key;
+            order[l->pairs.ord[s]].count = ps->count;
+        }
+    }
+    return order;
+}
+
+int ph_learner_settle(ph_learner *l) {
+    vt_table *v = l->vocab;
+    if (l->pairs.size == 0) {
+        l->settled = v->size;
+        l->next_ord = v->size;
+        return VT_OK;
+    }
+    enum { CHUNK = 512 };
+    size_t offs[CHUNK], lens[CHUNK];
+    int64_t counts[CHUNK];
+    char *buf = NULL;
+    size_t buf_len = 0, buf_cap = 0, m = 0;
+    const size_t n = (size_t)l->next_ord;
+    int rc = VT_ENOMEM;
+    ph_item *order = ph_order(l);
+    vt_table *t = vt_table_new(0);
+    if (!order || !t) goto done;
+    if ((rc = vt_reserve(t, n)) != VT_OK) goto done;
+    for (size_t x = 0; x < n; x++) {
+        if (x + PH_SETTLE_AHEAD < n && order[x + PH_SETTLE_AHEAD].key >> 32) {
+            const uint64_t key = order[x + PH_SETTLE_AHEAD].key;
+            __builtin_prefetch(&v->entries[(key >> 32) - 1]);
+            __builtin_prefetch(&v->entries[(key & 0xFFFFFFFFu) - 1]);
+        }
+        const uint64_t key = order[x].key;
+        offs[m] = buf_len;
+        if (key >> 32) {
+            const vt_entry *a = &v->entries[(key >> 32) - 1];
+            const vt_entry *b = &v->entries[(key & 0xFFFFFFFFu) - 1];
+            if ((rc = ph_append(&buf, &buf_len, &buf_cap, v->arena + a->offset, a->len)) ||
+                (rc = ph_append(&buf, &buf_len, &buf_cap, l->delim, l->delim_len)) ||
+                (rc = ph_append(&buf, &buf_len, &buf_cap, v->arena + b->offset, b->len)))
+                goto done;
+        } else {
+            const vt_entry *e = &v->entries[key];
+            if ((rc = ph_append(&buf, &buf_len, &buf_cap, v->arena + e->offset, e->len)))
+                goto done;
+        }
+        counts[m] = order[x].count;
+        lens[m] = buf_len - offs[m];
+        if (++m == CHUNK || x + 1 == n) {
+            if ((rc = vt_add_many(t, buf, offs, lens, counts, m, NULL)) != VT_OK) goto done;
+            m = 0;
+            buf_len = 0;
+        }
+    }
+    if (l->have_prev) { /* mid-sentence: the next pair starts at the same word */
+        const vt_entry *e = &v->entries[l->prev_id];
+        l->prev_id = (size_t)vt_find(t, v->arena + e->offset, e->len);
+    }
+    /* the new table takes the old one's place (and address) and pruning record */
+    t->max_size = v->max_size;
+    t->min_reduce = v->min_reduce;
+    t->pruned_words = v->pruned_words;
+    t->pruned_count = v->pruned_count;
+    if (v->peak_size > t->peak_size) t->peak_size = v->peak_size;
+    {
+        const vt_table swap = *v;
+        *v = *t;
+        *t = swap;
+    }
+    pp_clear(&l->pairs);
+    l->pure = 0;
+    l->settled = v->size;
+    l->next_ord = v->size;
+    rc = VT_OK;
+done:
+    vt_table_free(t);
+    free(order);
+    free(buf);
     return rc;
 }
 
@@ -189,6 +426,12 @@ static int ln_queue(ph_learner *l, const char *a, size_t alen, const char *b, si
         o = (size_t *)realloc(l->op_lens, cap * sizeof(size_t));
         if (!o) return VT_ENOMEM;
         l->op_lens = o;
+        o = (size_t *)realloc(l->op_ids, cap * sizeof(size_t));
+        if (!o) return VT_ENOMEM;
+        l->op_ids = o;
+        uint64_t *k = (uint64_t *)realloc(l->op_keys, cap * sizeof(uint64_t));
+        if (!k) return VT_ENOMEM;
+        l->op_keys = k;
         l->op_cap = cap;
     }
     l->op_offs[l->n_ops] = l->ops_len;
@@ -212,6 +455,7 @@ static int ln_token(ph_learner *l, const char *w, size_t len) {
         return ph_append(&l->pending, &l->pending_len, &l->pending_cap, w, len);
     }
     if ((rc = ln_queue(l, w, len, "", 0)) != VT_OK) return rc;
+    if (l->use_pairs) return VT_OK; /* the pair is counted at the flush */
     if (l->have_start) {
         if ((rc = ph_append(&l->pending, &l->pending_len, &l->pending_cap, l->delim,
                             l->delim_len)) != VT_OK ||
@@ -230,7 +474,108 @@ static int ln_end_sentence(ph_learner *l) {
     l->pending_len = 0;
     l->sentences += 1;
     if ((rc = ln_flush(l)) != VT_OK) return rc;
-    return ph_prune(l->vocab, l->max_vocab_size, &l->min_reduce);
+    l->have_prev = 0;
+    return ph_learner_prune(l);
+}
+
+int ph_learner_prune(ph_learner *l) {
+    int rc;
+    if (l->max_vocab_size <= 0 || (int64_t)(l->vocab->size + l->pairs.size) <= l->max_vocab_size)
+        return VT_OK;
+    /* unless pure, the held size may count a pair and an equal string twice:
+     * settle, then decide */
+    if ((rc = ph_learner_settle(l)) != VT_OK ||
+        (rc = ph_prune(l->vocab, l->max_vocab_size, &l->min_reduce)) != VT_OK)
+        return rc;
+    return ph_learner_settle(l); /* pruning moved entries: restart the ordinals */
+}
+
+int ph_learner_merge(ph_learner *dst, const ph_learner *src_) {
+    ph_learner *src = (ph_learner *)src_; /* settled in place when not pure */
+    int rc;
+    if (!dst->pure || !src->pure) {
+        if ((rc = ph_learner_settle(dst)) != VT_OK || (rc = ph_learner_settle(src)) != VT_OK ||
+            (rc = vt_merge(dst->vocab, src->vocab)) != VT_OK)
+            return rc;
+        dst->pure = 0;
+        return ph_learner_settle(dst); /* restart the ordinals after the new entries */
+    }
+    /* both pure: src's unigrams into dst's vocab (remap: src index -> dst index),
+     * then every src entry in src's order of first occurrence, new ones taking
+     * dst's next ordinals, pairs re-keyed by the remap */
+    enum { CHUNK = 512 };
+    size_t offs[CHUNK], lens[CHUNK];
+    int64_t counts[CHUNK];
+    const vt_table *sv = src->vocab;
+    const size_t before = dst->vocab->size, n = (size_t)src->next_ord;
+    size_t *remap = (size_t *)malloc((sv->size ? sv->size : 1) * sizeof(size_t));
+    ph_item *order = ph_order(src);
+    rc = VT_ENOMEM;
+    if (!remap || !order) goto done;
+    for (size_t k = 0; k < sv->size; k += CHUNK) {
+        const size_t m = sv->size - k < CHUNK ? sv->size - k : CHUNK;
+        for (size_t j = 0; j < m; j++) {
+            offs[j] = sv->entries[k + j].offset;
+            lens[j] = sv->entries[k + j].len;
+            counts[j] = sv->entries[k + j].count;
+        }
+        if ((rc = vt_add_many(dst->vocab, sv->arena, offs, lens, counts, m, remap + k)) != VT_OK)
+            goto done;
+    }
+    vt_merge_record(dst->vocab, sv);
+    if ((rc = ln_reserve_vord(dst)) != VT_OK) goto done;
+    size_t next_new = before;
+    for (size_t x = 0; x < n; x++) {
+        /* room as needed (src's pairs are mostly dst's too), a chunk at a time */
+        if (x % CHUNK == 0 && (rc = pp_reserve(&dst->pairs, CHUNK + PH_SETTLE_AHEAD)) != VT_OK)
+            goto done;
+        if (x + PH_SETTLE_AHEAD < n && order[x + PH_SETTLE_AHEAD].key >> 32) {
+            const uint64_t key = order[x + PH_SETTLE_AHEAD].key;
+            const uint64_t k2 = pp_key(remap[(key >> 32) - 1], remap[(key & 0xFFFFFFFFu) - 1]);
+            __builtin_prefetch(&dst->pairs.slots[pp_hash(k2) & dst->pairs.mask]);
+        }
+        const uint64_t key = order[x].key;
+        if (key >> 32) {
+            pp_add(&dst->pairs,
+                   pp_key(remap[(key >> 32) - 1], remap[(key & 0xFFFFFFFFu) - 1]),
+                   order[x].count, &dst->next_ord);
+        } else if (remap[key] == next_new) {
+            dst->vord[next_new - dst->settled] = dst->next_ord++;
+            next_new += 1;
+        }
+    }
+    rc = VT_OK;
+done:
+    free(remap);
+    free(order);
+    return rc;
+}
+
+size_t ph_pair_candidates(const ph_learner *l, int64_t skip_le, int64_t *out_index,
+                          int64_t *out_a, int64_t *out_b, int64_t *out_ab, int64_t *out_ord) {
+    size_t n = 0;
+    const vt_entry *e = l->vocab->entries;
+    for (uint64_t s = 0; l->pairs.slots && s <= l->pairs.mask; s++) {
+        const ph_pair_slot *ps = &l->pairs.slots[s];
+        if (!ps->key || ps->count <= skip_le) continue;
+        out_index[n] = (int64_t)(l->vocab->size + s);
+        out_a[n] = e[(ps->key >> 32) - 1].count;
+        out_b[n] = e[(ps->key & 0xFFFFFFFFu) - 1].count;
+        out_ab[n] = ps->count;
+        out_ord[n] = (int64_t)l->pairs.ord[s];
+        n++;
+    }
+    return n;
+}
+
+int ph_pair_words(const ph_learner *l, size_t pair_slot, const char **a, size_t *alen,
+                  const char **b, size_t *blen) {
+    if (!l->pairs.slots || pair_slot > l->pairs.mask || !l->pairs.slots[pair_slot].key)
+        return 0;
+    const uint64_t key = l->pairs.slots[pair_slot].key;
+    *a = ph_entry(l->vocab, (key >> 32) - 1, alen);
+    *b = ph_entry(l->vocab, (key & 0xFFFFFFFFu) - 1, blen);
+    return 1;
 }
 
 int ph_learn_block(ph_learner *l, const char *buf, size_t n, int final) {

@@ -51,8 +51,23 @@ typedef struct ph_tokens {
     size_t partial_len, partial_cap;
 } ph_tokens;
 
+/* Pair counts keyed by the two tokens' entry indices in the learner's vocab:
+ * one probe of a small slot per pair instead of hashing and comparing the
+ * joined string.  Open addressing, load <= 0.7. */
+typedef struct ph_pair_slot {
+    uint64_t key;                 /* (a + 1) << 32 | (b + 1); 0: empty */
+    int64_t count;
+} ph_pair_slot;
+
+typedef struct ph_pairs {
+    ph_pair_slot *slots;          /* NULL until the first pair */
+    uint64_t *ord;                /* per slot: first-occurrence ordinal (ph_learner.next_ord) */
+    uint64_t mask;
+    size_t size;
+} ph_pairs;
+
 typedef struct ph_learner {
-    vt_table *vocab;              /* owned; unigrams and joined phrases */
+    vt_table *vocab;              /* owned; unigrams and joined phrases (settled: see below) */
     const vt_table *connectors;   /* borrowed; NULL or empty: none */
     const char *delim;
     size_t delim_len;
@@ -69,6 +84,26 @@ typedef struct ph_learner {
     size_t *op_offs, *op_lens;
     size_t n_ops, op_cap;
     ph_tokens tok;
+    /* Without connector words, a pair of adjacent tokens is counted in
+     * `pairs` under the indices of its two unigrams, and vocab holds only
+     * what it held at the last settle plus new unigrams.  ph_learner_settle
+     * writes the pairs into vocab as joined strings, every entry in order of
+     * first occurrence (the ordinals), which gives the table the string
+     * counting would have built.  vocab is exact only after a settle. */
+    int use_pairs;
+    /* 1 while vocab holds only unigrams free of the delimiter and every pair
+     * is in `pairs`: no two of them then join to the same string, so sizes,
+     * candidates and merges are read off the pairs without settling */
+    int pure;
+    ph_pairs pairs;
+    size_t settled;               /* vocab entries [0, settled) have ordinal = index */
+    uint64_t *vord;               /* ordinal of vocab entry settled + k */
+    size_t vord_cap;
+    uint64_t next_ord;
+    size_t *op_ids;               /* vocab index of each queued op */
+    uint64_t *op_keys;            /* pair key ending at each queued op (0: none) */
+    int have_prev;                /* the last op of the sentence so far is prev_id */
+    size_t prev_id;
 } ph_learner;
 
 /* Returns NULL when out of memory.  The delimiter and connectors must outlive it. */
@@ -78,6 +113,22 @@ void ph_learner_free(ph_learner *l);
 /* Count tokens of a byte block (file input; \n and \r end lines).  With
  * final != 0 the block ends the input.  Returns VT_OK or an error code. */
 int ph_learn_block(ph_learner *l, const char *buf, size_t n, int final);
+/* Make l->vocab exact (see use_pairs); the table keeps its address.  Call it
+ * before reading or changing l->vocab.  VT_OK or an error code. */
+int ph_learner_settle(ph_learner *l);
+/* Gensim's pruning rule once, by l->max_vocab_size (settles first if it prunes). */
+int ph_learner_prune(ph_learner *l);
+/* Add src's counts to dst (gensim's add_vocab without the pruning); src is
+ * settled when either is not pure. */
+int ph_learner_merge(ph_learner *dst, const ph_learner *src);
+/* Pure learner: the pairs counted more than skip_le times, as ph_candidates
+ * gives them, plus each one's count (out_ab) and ordinal (out_ord); a pair's
+ * index is vocab->size + its slot (see ph_pair_words).  Capacity: pairs.size. */
+size_t ph_pair_candidates(const ph_learner *l, int64_t skip_le, int64_t *out_index,
+                          int64_t *out_a, int64_t *out_b, int64_t *out_ab, int64_t *out_ord);
+/* The two words of pair slot s (0 when s holds no pair). */
+int ph_pair_words(const ph_learner *l, size_t s, const char **a, size_t *alen,
+                  const char **b, size_t *blen);
 /* Count n_sent whole sentences given as tokens: token i has the bytes
  * blob[off_i : off_i + lens[i]], sentence j has sent_lens[j] tokens. */
 int ph_learn_tokens(ph_learner *l, const char *blob, const int64_t *lens,

@@ -235,12 +235,30 @@ static int vt_grow_arena(vt_table *t, size_t need) {
     return VT_OK;
 }
 
+int vt_reserve(vt_table *t, size_t n) {
+    uint64_t nslots = t->mask + 1;
+    while (n * 10 > nslots * 7) nslots *= 2;
+    if (nslots != t->mask + 1) {
+        const int rc = vt_rehash(t, nslots);
+        if (rc != VT_OK) return rc;
+    }
+    if (n > t->entries_cap) {
+        vt_entry *e = (vt_entry *)realloc(t->entries, n * sizeof(vt_entry));
+        if (!e) return VT_ENOMEM;
+        t->entries = e;
+        t->entries_cap = n;
+    }
+    return VT_OK;
+}
+
+/* Add count occurrences of word; its entry index goes to *index. */
 static inline int vt_add_hashed(vt_table *t, const char *word, size_t len, uint64_t h,
-                                uint64_t key, int64_t count) {
+                                uint64_t key, int64_t count, size_t *index) {
     int found;
     uint64_t i = vt_probe(t, word, len, h, key, &found);
     if (found) {
-        t->entries[(uint32_t)t->slots[i] - 1].count += count;
+        *index = (uint32_t)t->slots[i] - 1;
+        t->entries[*index].count += count;
         return VT_OK;
     }
     if (len > 0xFFFFFFFFu || t->size >= VT_MAX_ENTRIES) return VT_ETOOBIG;
@@ -264,6 +282,7 @@ static inline int vt_add_hashed(vt_table *t, const char *word, size_t len, uint6
     e->len = (uint32_t)len;
     e->_pad = 0;
     t->arena_len += len;
+    *index = t->size;
     t->size += 1;
     t->slots[i] = ((h >> 32) << 32) | (uint64_t)t->size;
     if (t->size > t->peak_size) t->peak_size = t->size;
@@ -272,8 +291,9 @@ static inline int vt_add_hashed(vt_table *t, const char *word, size_t len, uint6
 
 int vt_add(vt_table *t, const char *word, size_t len, int64_t count) {
     uint64_t key;
+    size_t index;
     const uint64_t h = vt_hash_key(word, len, &key);
-    return vt_add_hashed(t, word, len, h, key, count);
+    return vt_add_hashed(t, word, len, h, key, count, &index);
 }
 
 /* Prefetch distance of vt_add_many (a power of two): the slot of word i + VT_AHEAD,
@@ -289,8 +309,9 @@ static inline void vt_prefetch_entry(const vt_table *t, uint64_t h, int bytes) {
 }
 
 int vt_add_many(vt_table *t, const char *buf, const size_t *offs, const size_t *lens,
-                const int64_t *counts, size_t n) {
+                const int64_t *counts, size_t n, size_t *out_index) {
     uint64_t hs[VT_AHEAD], ks[VT_AHEAD];
+    size_t index;
     for (size_t i = 0; i < n && i < VT_AHEAD; i++) {
         hs[i] = vt_hash_key(buf + offs[i], lens[i], &ks[i]);
         __builtin_prefetch(&t->slots[hs[i] & t->mask]);
@@ -299,8 +320,10 @@ int vt_add_many(vt_table *t, const char *buf, const size_t *offs, const size_t *
         const size_t r = i & (VT_AHEAD - 1);
         if (i + VT_AHEAD / 2 < n) vt_prefetch_entry(t, hs[(i + VT_AHEAD / 2) & (VT_AHEAD - 1)], 0);
         if (i + VT_AHEAD / 4 < n) vt_prefetch_entry(t, hs[(i + VT_AHEAD / 4) & (VT_AHEAD - 1)], 1);
-        const int rc = vt_add_hashed(t, buf + offs[i], lens[i], hs[r], ks[r], counts ? counts[i] : 1);
+        const int rc = vt_add_hashed(t, buf + offs[i], lens[i], hs[r], ks[r],
+                                     counts ? counts[i] : 1, &index);
         if (rc != VT_OK) return rc;
+        if (out_index) out_index[i] = index;
         if (i + VT_AHEAD < n) {
             hs[r] = vt_hash_key(buf + offs[i + VT_AHEAD], lens[i + VT_AHEAD], &ks[r]);
             __builtin_prefetch(&t->slots[hs[r] & t->mask]);
@@ -321,14 +344,18 @@ int vt_merge(vt_table *dst, const vt_table *src) {
             lens[j] = e->len;
             counts[j] = e->count;
         }
-        const int rc = vt_add_many(dst, src->arena, offs, lens, counts, m);
+        const int rc = vt_add_many(dst, src->arena, offs, lens, counts, m, NULL);
         if (rc != VT_OK) return rc;
     }
+    vt_merge_record(dst, src);
+    return VT_OK;
+}
+
+void vt_merge_record(vt_table *dst, const vt_table *src) {
     dst->pruned_words += src->pruned_words;
     dst->pruned_count += src->pruned_count;
     if (src->min_reduce > dst->min_reduce) dst->min_reduce = src->min_reduce;
     if (src->peak_size > dst->peak_size) dst->peak_size = src->peak_size;
-    return VT_OK;
 }
 
 void vt_export_counts(const vt_table *t, int64_t *out) {
@@ -416,7 +443,8 @@ static inline int vt_on_token(const int mode, vt_scanner *s, vt_sink *k, const c
     s->raw_tokens += 1;
     if (mode == VT_MODE_COUNT) {
         s->line_tokens += 1;
-        return vt_add_hashed(k->table, w, len, h, key, 1);
+        size_t index;
+        return vt_add_hashed(k->table, w, len, h, key, 1, &index);
     }
     const int64_t id = vt_find_hashed(k->vocab, w, len, h, key);
     if (id >= 0) {

@@ -91,16 +91,21 @@ int64_t vt_find(const vt_table *t, const char *word, size_t len);
  * full).  Returns VT_OK or an error code. */
 int vt_add(vt_table *t, const char *word, size_t len, int64_t count);
 /* Add counts[i] (1 when counts is NULL) occurrences of each of n words, in
- * order; word i is buf[offs[i] : offs[i] + lens[i]].  Same result as n vt_add
- * calls, faster on a large table: slots, entries and bytes of the words a
- * few places ahead are prefetched while the current one is added. */
+ * order; word i is buf[offs[i] : offs[i] + lens[i]], and its entry index goes
+ * to out_index[i] unless out_index is NULL.  Same result as n vt_add calls,
+ * faster on a large table: slots, entries and bytes of the words a few places
+ * ahead are prefetched while the current one is added. */
 int vt_add_many(vt_table *t, const char *buf, const size_t *offs, const size_t *lens,
-                const int64_t *counts, size_t n);
+                const int64_t *counts, size_t n, size_t *out_index);
+/* Make room for n distinct words without growing (slots and entries); VT_OK or VT_ENOMEM. */
+int vt_reserve(vt_table *t, size_t n);
 /* Remove every word with count <= threshold; returns VT_OK or VT_ENOMEM. */
 int vt_prune(vt_table *t, int64_t threshold);
 /* Add every word of src (in src's order) to dst; src's pruning record and
  * peak are folded into dst's. */
 int vt_merge(vt_table *dst, const vt_table *src);
+/* Only the pruning record and peak part of vt_merge. */
+void vt_merge_record(vt_table *dst, const vt_table *src);
 /* Copy counts (int64[size]), word lengths (int64[size]) or all word bytes
  * (arena order == entry order, total vt_total_bytes) out of the table. */
 void vt_export_counts(const vt_table *t, int64_t *out);

@@ -113,6 +113,77 @@ def test_tokens_holding_the_delimiter_and_trigrams(austen):
     assert_same_model(GP(odd, min_count=1, threshold=0.01), Phrases(odd, min_count=1, threshold=0.01))
 
 
+def test_workers_and_add_vocab_without_connectors(austen_lines, austen, tmp_path):
+    # without connector words a pair is counted under its two words' indices and
+    # turned into its joined string only when something reads the table: the
+    # thread tables merge on indices, and add_vocab keeps gensim's order
+    path = tmp_path / "c.txt"
+    path.write_text("".join(austen_lines))
+    kw = dict(min_count=2, threshold=2.0)
+    g = GP(LineSentence(str(path)), **kw)
+    for workers in (2, 3):
+        for w in (Phrases(corpus_file=str(path), workers=workers, **kw),
+                  Phrases(austen, workers=workers, **kw)):
+            assert len(w._learner) == len(g.vocab)
+            assert w.export_phrases() == g.export_phrases()
+            assert w.vocab == g.vocab                  # order may differ across threads
+    g, w = GP(austen[:300], **kw), Phrases(austen[:300], **kw)
+    for part in (austen[300:600], [], austen[600:]):
+        g.add_vocab(part)
+        w.add_vocab(part)
+        assert len(w._learner) == len(g.vocab)
+        assert list(w.export_phrases().items()) == list(g.export_phrases().items())
+    assert_same_model(g, w)
+
+
+@pytest.mark.parametrize("max_vocab_size", [40000000, 3000])
+def test_tokens_holding_the_delimiter_with_workers(austen, max_vocab_size):
+    # tokens that are also joined pairs ("of_the" and "of" "the"; "a_b" "c" and
+    # "a" "b_c") count as one entry, as in gensim, whatever thread saw them
+    odd = [s[:1] + ["_".join(s[1:3])] + s[3:] if k % 3 == 0 else s
+           for k, s in enumerate(austen)]
+    odd += [["new_york", "city"], ["new", "york_city"], ["new", "york", "city"]] * 4
+    kw = dict(min_count=2, threshold=1.0, max_vocab_size=max_vocab_size)
+    g = GP(odd, **kw)
+    assert_same_model(g, Phrases(odd, **kw))
+    g2, w2 = GP(odd[:200], **kw), Phrases(odd[:200], **kw)
+    g2.add_vocab(odd[200:])
+    w2.add_vocab(odd[200:])                # merges a table holding joined strings
+    assert_same_model(g2, w2)
+    if max_vocab_size < 10 * len(g.vocab):
+        return   # threads prune their own tables by max_vocab_size // workers (documented)
+    for workers in (2, 3):
+        w = Phrases(odd, workers=workers, **kw)
+        assert w.vocab == g.vocab
+        assert w.export_phrases() == g.export_phrases()
+
+
+def test_reading_the_table_mid_sentence_changes_nothing():
+    # a sentence longer than one queue of words (4096) cut between two blocks,
+    # with the table read (pairs joined into strings) at the cut
+    from w2v import _phrases
+    words = [b"a", b"b", b"c", b"a_b", b"d"]
+    # the word before the cut ("b") has another index once pairs are strings
+    line = b"d " + b" ".join(words[(k * k) % 5] for k in range(6000)) + b"\n"
+    text = b"x_y a b\n" + line + line
+    cut = len(b"x_y a b\n") + len(line) + 9000
+
+    def learner():
+        return _phrases.Learner(_phrases.Table(), b"_", 0, 10000)
+
+    whole = learner()
+    whole.learn_block(text, -1, True)
+    parts = learner()
+    parts.learn_block(text[:cut])
+    assert len(parts.words()) == len(parts)
+    parts.learn_block(text[cut:], -1, True)
+    assert parts.words() == whole.words()
+    assert parts.counts().tolist() == whole.counts().tolist()
+    sents = [s.split() for s in text.decode().splitlines()]
+    g = GP(sents, min_count=1, threshold=1.0)
+    assert dict(zip([w.decode() for w in whole.words()], whole.counts().tolist())) == g.vocab
+
+
 def test_unicode_and_bytes_tokens():
     sents = [["naïve", "café", "au", "lait", "naïve", "café"]] * 6
     g, w = GP(sents, min_count=1, threshold=0.1), Phrases(sents, min_count=1, threshold=0.1)

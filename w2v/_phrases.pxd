@@ -16,8 +16,12 @@ cdef extern from "phrases.h" nogil:
     int64_t ph_count(const vt_table *t, const char *w, size_t len)
     const char *ph_entry(const vt_table *t, size_t k, size_t *len)
 
+    ctypedef struct ph_pairs:
+        size_t size
     ctypedef struct ph_learner:
         vt_table *vocab
+        int pure
+        ph_pairs pairs
         int64_t max_vocab_size
         int64_t min_reduce
         int64_t total_words
@@ -29,6 +33,13 @@ cdef extern from "phrases.h" nogil:
     int ph_learn_block(ph_learner *l, const char *buf, size_t n, int final)
     int ph_learn_tokens(ph_learner *l, const char *blob, const int64_t *lens,
                         const int64_t *sent_lens, int64_t n_sent)
+    int ph_learner_settle(ph_learner *l)
+    int ph_learner_prune(ph_learner *l)
+    int ph_learner_merge(ph_learner *dst, const ph_learner *src)
+    size_t ph_pair_candidates(const ph_learner *l, int64_t skip_le, int64_t *out_index,
+                              int64_t *out_a, int64_t *out_b, int64_t *out_ab, int64_t *out_ord)
+    int ph_pair_words(const ph_learner *l, size_t s, const char **a, size_t *alen,
+                      const char **b, size_t *blen)
     int ph_prune(vt_table *vocab, int64_t max_size, int64_t *min_reduce)
     size_t ph_candidates(const vt_table *vocab, const char *delim, size_t delim_len,
                          int64_t skip_le, int64_t *out_index, int64_t *out_a, int64_t *out_b)

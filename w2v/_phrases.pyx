@@ -10,7 +10,7 @@ import numpy as np
 from libc.stdint cimport int64_t
 from w2v._vocab_table cimport (
     VT_OK, vt_check, vt_table, vt_table_new, vt_table_free,
-    vt_find, vt_add, vt_merge, vt_export_counts, vt_export_lengths, vt_total_bytes,
+    vt_find, vt_add, vt_export_counts, vt_export_lengths, vt_total_bytes,
     vt_export_bytes,
 )
 
@@ -99,6 +99,21 @@ cdef class Learner:
     def __dealloc__(self):
         ph_learner_free(self.l)
 
+    def finish(self):
+        """End of a thread's counting: when readers would need the pairs as
+        joined strings (not pure), make them now, in this thread, rather than
+        in the first reader alone."""
+        if not self.l.pure:
+            self._settle()
+
+    cdef int _settle(self) except -1:
+        """Make ``l.vocab`` exact (pairs counted by index become joined
+        strings); every method that reads or changes it calls this first."""
+        cdef int rc
+        with nogil:
+            rc = ph_learner_settle(self.l)
+        return _check(rc)
+
     def learn_block(self, const unsigned char[::1] buf, Py_ssize_t n=-1, bint final=False):
         """Count the tokens of ``buf[:n]`` (file bytes; lines are sentences)."""
         cdef int rc
@@ -146,25 +161,37 @@ cdef class Learner:
                 raise ValueError(f"counts must be >= 1, entry {i} has {counts[i]}")
         if blob.shape[0]:
             p = <const char *>&blob[0]
+        self._settle()
         with nogil:
             for i in range(lens.shape[0]):
                 rc = vt_add(self.l.vocab, p + off, lens[i], counts[i])
                 if rc != VT_OK:
                     break
                 off += lens[i]
+        self.l.pure = 0   # the words may hold the delimiter
         _check(rc)
+        self._settle()
 
     def words_at(self, const int64_t[::1] index):
-        """Entries ``index`` as bytes."""
+        """Entries ``index`` (as ``candidates`` gives them) as bytes."""
         cdef Py_ssize_t i
-        cdef size_t n
+        cdef size_t n, n2, size
         cdef const char *p
+        cdef const char *p2
         cdef list out = []
+        if not self.l.pure:
+            self._settle()
+        size = self.l.vocab.size
         for i in range(index.shape[0]):
-            if index[i] < 0 or <size_t>index[i] >= self.l.vocab.size:
+            if index[i] < 0:
                 raise IndexError(index[i])
-            p = ph_entry(self.l.vocab, index[i], &n)
-            out.append(p[:n])
+            if <size_t>index[i] < size:
+                p = ph_entry(self.l.vocab, index[i], &n)
+                out.append(p[:n])
+            elif ph_pair_words(self.l, index[i] - size, &p, &n, &p2, &n2):
+                out.append(p[:n] + self.delim + p2[:n2])
+            else:
+                raise IndexError(index[i])
         return out
 
     def merge(self, Learner other):
@@ -175,37 +202,53 @@ cdef class Learner:
         if had and other.l.min_reduce > self.l.min_reduce:
             self.l.min_reduce = other.l.min_reduce
         with nogil:
-            rc = vt_merge(self.l.vocab, other.l.vocab)
+            rc = ph_learner_merge(self.l, other.l)
             if rc == VT_OK and had:
-                rc = ph_prune(self.l.vocab, self.l.max_vocab_size, &self.l.min_reduce)
+                rc = ph_learner_prune(self.l)
         _check(rc)
         self.l.total_words += other.l.total_words
         self.l.sentences += other.l.sentences
 
     def words(self):
         """Entries (unigrams and phrases) as bytes, in insertion order."""
+        self._settle()
         return _table_words(self.l.vocab)
 
     def counts(self):
+        self._settle()
         return _table_counts(self.l.vocab)
 
     def find(self, bytes w):
+        self._settle()
         return vt_find(self.l.vocab, w, len(w))
 
     def count(self, bytes w):
+        self._settle()
         return ph_count(self.l.vocab, w, len(w))
 
     def candidates(self, int64_t skip_le=0):
         """(index, count of first piece, count of last piece, count) of every
         entry counted more than ``skip_le`` times that holds the delimiter and
-        whose first and last pieces are entries."""
-        cdef size_t n = self.l.vocab.size, k
+        whose first and last pieces are entries, in order of first occurrence
+        (``words_at`` turns indices into words)."""
+        cdef size_t n, k
         cdef const char *d = self.delim
         cdef size_t dl = len(self.delim)
+        cdef int64_t[::1] vi, va, vb, vab, vo
+        if self.l.pure:
+            n = self.l.pairs.size
+            idx, a, b, ab, o = (np.empty(max(n, 1), dtype=np.int64) for _ in range(5))
+            vi, va, vb, vab, vo = idx, a, b, ab, o
+            with nogil:
+                k = ph_pair_candidates(self.l, skip_le, &vi[0], &va[0], &vb[0], &vab[0], &vo[0])
+            first = np.argsort(o[:k], kind="stable")
+            return idx[first], a[first], b[first], ab[first]
+        self._settle()
+        n = self.l.vocab.size
         idx = np.empty(n, dtype=np.int64)
         a = np.empty(n, dtype=np.int64)
         b = np.empty(n, dtype=np.int64)
-        cdef int64_t[::1] vi = idx, va = a, vb = b
+        vi, va, vb = idx, a, b
         if n == 0:
             return idx, a, b, np.empty(0, dtype=np.int64)
         with nogil:
@@ -214,7 +257,10 @@ cdef class Learner:
         return idx, a[:k], b[:k], self.counts()[idx]
 
     def __len__(self):
-        return self.l.vocab.size
+        """Entries: unigrams and phrases."""
+        if not self.l.pure:
+            self._settle()
+        return self.l.vocab.size + self.l.pairs.size
 
     @property
     def total_words(self):
@@ -318,6 +364,7 @@ cdef class Model:
                 raise MemoryError("phrase filter")
         elif live is not None:
             self.live = live
+            live._settle()
             self.m.vocab = live.l.vocab
             self.m.scoring.kind = kind
             self.m.scoring.min_count = min_count

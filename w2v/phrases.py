@@ -454,6 +454,7 @@ class Phrases(_PhrasesTransformation):
                                self.max_sentence_length):
             learner.learn_block(buf, n)
         learner.learn_block(b"", 0, True)
+        learner.finish()
         return learner
 
     def _learn_sentences(self, sentences, workers):
@@ -480,6 +481,8 @@ class Phrases(_PhrasesTransformation):
             for f in futures:
                 if f is not None:
                     f.result()
+            for f in [pool.submit(learner.finish) for learner in learners]:
+                f.result()
         return self._merge_parts(learners)
 
     def _progress(self, done, next_log):
