@@ -177,6 +177,7 @@ int ph_prune(vt_table *vocab, int64_t max_size, int64_t *min_reduce) {
 /* ---- pair counts (ph_pairs) ---- */
 
 #define PH_PAIRS_MIN 4096
+#define PH_MAX_ORD 0xFFFFFFFEu /* a vt_table's most entries */
 #define PH_PAIRS_AHEAD 16 /* pairs prefetched ahead of the one being added */
 
 static inline uint64_t pp_hash(uint64_t key) {
@@ -196,7 +197,7 @@ static int pp_reserve(ph_pairs *p, size_t more) {
     while ((p->size + more) * 10 > nslots * 7) nslots *= 2;
     if (p->slots && nslots == p->mask + 1) return VT_OK;
     ph_pair_slot *slots = (ph_pair_slot *)calloc(nslots, sizeof(ph_pair_slot));
-    uint64_t *ord = (uint64_t *)malloc(nslots * sizeof(uint64_t));
+    uint32_t *ord = (uint32_t *)malloc(nslots * sizeof(uint32_t));
     if (!slots || !ord) {
         free(slots);
         free(ord);
@@ -230,7 +231,7 @@ static inline void pp_add(ph_pairs *p, uint64_t key, int64_t count, uint64_t *ne
         if (!s->key) {
             s->key = key;
             s->count = count;
-            p->ord[i] = (*next_ord)++;
+            p->ord[i] = (uint32_t)(*next_ord)++;
             p->size += 1;
             return;
         }
@@ -254,7 +255,7 @@ static int ln_reserve_vord(ph_learner *l) {
     if (need <= l->vord_cap) return VT_OK;
     size_t cap = l->vord_cap ? l->vord_cap : 1024;
     while (cap < need) cap *= 2;
-    uint64_t *v = (uint64_t *)realloc(l->vord, cap * sizeof(uint64_t));
+    uint32_t *v = (uint32_t *)realloc(l->vord, cap * sizeof(uint32_t));
     if (!v) return VT_ENOMEM;
     l->vord = v;
     l->vord_cap = cap;
@@ -276,6 +277,9 @@ static int ln_flush_pairs(ph_learner *l) {
     l->n_ops = 0;
     l->ops_len = 0;
     int rc = vt_add_many(l->vocab, l->ops, l->op_offs, l->op_lens, NULL, n, l->op_ids);
+    /* each op adds at most two entries, and an ordinal is an index of the
+     * settled table, which holds at most VT_MAX_ENTRIES */
+    if (rc == VT_OK && l->next_ord + 2 * n > PH_MAX_ORD) rc = VT_ETOOBIG;
     if (rc != VT_OK || (rc = ln_reserve_vord(l)) != VT_OK ||
         (rc = pp_reserve(&l->pairs, n)) != VT_OK)
         return rc;
@@ -294,7 +298,7 @@ static int ln_flush_pairs(ph_learner *l) {
         if (i + PH_PAIRS_AHEAD < n)
             __builtin_prefetch(&l->pairs.slots[pp_hash(keys[i + PH_PAIRS_AHEAD]) & l->pairs.mask]);
         if (ids[i] == next_new) {
-            l->vord[next_new - l->settled] = l->next_ord++;
+            l->vord[next_new - l->settled] = (uint32_t)l->next_ord++;
             next_new += 1;
         }
         if (keys[i]) pp_add(&l->pairs, keys[i], 1, &l->next_ord);
@@ -509,6 +513,7 @@ int ph_learner_merge(ph_learner *dst, const ph_learner *src_) {
     const vt_table *sv = src->vocab;
     const size_t before = dst->vocab->size, n = (size_t)src->next_ord;
     size_t *remap = (size_t *)malloc((sv->size ? sv->size : 1) * sizeof(size_t));
+    if (dst->next_ord + src->next_ord > PH_MAX_ORD) return VT_ETOOBIG;
     ph_item *order = ph_order(src);
     rc = VT_ENOMEM;
     if (!remap || !order) goto done;
@@ -540,7 +545,7 @@ int ph_learner_merge(ph_learner *dst, const ph_learner *src_) {
                    pp_key(remap[(key >> 32) - 1], remap[(key & 0xFFFFFFFFu) - 1]),
                    order[x].count, &dst->next_ord);
         } else if (remap[key] == next_new) {
-            dst->vord[next_new - dst->settled] = dst->next_ord++;
+            dst->vord[next_new - dst->settled] = (uint32_t)dst->next_ord++;
             next_new += 1;
         }
     }

@@ -61,7 +61,7 @@ typedef struct ph_pair_slot {
 
 typedef struct ph_pairs {
     ph_pair_slot *slots;          /* NULL until the first pair */
-    uint64_t *ord;                /* per slot: first-occurrence ordinal (ph_learner.next_ord) */
+    uint32_t *ord;                /* per slot: first-occurrence ordinal (ph_learner.next_ord) */
     uint64_t mask;
     size_t size;
 } ph_pairs;
@@ -97,7 +97,7 @@ typedef struct ph_learner {
     int pure;
     ph_pairs pairs;
     size_t settled;               /* vocab entries [0, settled) have ordinal = index */
-    uint64_t *vord;               /* ordinal of vocab entry settled + k */
+    uint32_t *vord;               /* ordinal of vocab entry settled + k */
     size_t vord_cap;
     uint64_t next_ord;
     size_t *op_ids;               /* vocab index of each queued op */
