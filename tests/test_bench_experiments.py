@@ -83,3 +83,26 @@ def test_missing_evaluation_files_stop_before_training(tiny, tmp_path):
     args = tiny[:2] + ["--eval-dir", str(tmp_path / "none")]
     with pytest.raises(SystemExit, match="--no-eval"):
         train_eval.main(args)
+
+
+def test_trace_samples_phase_words_and_memory(tiny, capsys, tmp_path):
+    trace = tmp_path / "trace.jsonl"
+    assert train_eval.main(tiny + ["--no-eval", "--epochs", "50", "--trace", str(trace),
+                                   "--trace-every", "0.002"]) == 0
+    row = _lines(capsys)[0]
+    lines = [json.loads(line) for line in trace.read_text().splitlines()]
+    assert lines, "the sampler wrote nothing"
+    phases = [r["phase"] for r in lines]
+    assert phases == sorted(phases, key=["vocab", "train"].index)     # vocab, then train
+    assert all(a["words"] <= b["words"] and a["s"] <= b["s"] for a, b in zip(lines, lines[1:]))
+    assert all(r["rss_mib"] > 10 and r["words_per_s"] >= 0 for r in lines)
+    if sum(p == "train" for p in phases) >= 2:
+        assert row["trace"] == str(trace)
+        assert row["train_words_per_s_min"] <= row["train_words_per_s_median"] <= row["train_words_per_s_max"]
+
+
+def test_trace_is_for_one_plain_w2v_run(tiny, capsys):
+    with pytest.raises(SystemExit):
+        train_eval.main(tiny + ["--tool", "gensim-file", "--trace", "t.jsonl"])
+    with pytest.raises(SystemExit):
+        train_eval.main(tiny + ["--schedule", "gensim-file", "--trace", "t.jsonl"])

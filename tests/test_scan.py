@@ -168,6 +168,31 @@ def test_merge_keeps_first_occurrence_order_and_sums():
     assert a.counts().tolist() == [2, 3, 2, 2]
 
 
+def test_take_is_merge_without_a_second_copy():
+    def filled(words, bound=0):
+        t = _scan.VocabTable(bound)
+        for w in words:
+            t.add(w)
+        return t
+
+    def state(t):
+        return (t.word_bytes(), t.counts().tolist(), t.min_reduce, t.pruned_words, t.pruned_count)
+
+    part = [b"z", b"y", b"w", b"y", b"v"]
+    for first, bound in ([], 0), ([], 10), ([b"x", b"y"], 0), ([], 3):   # 3: merging prunes
+        expected, got = filled(first, bound), filled(first, bound)
+        expected.merge(filled(part))
+        other = filled(part)
+        got.take(other)
+        assert state(got) == state(expected)
+        if not first and bound != 3:
+            assert len(other) == 0 and other.find(b"z") == -1    # taken, not copied
+        for w in [b"n%d" % i for i in range(8)]:    # the bound stays this table's: 10
+            got.add(w)                                 # prunes here as in the merged one
+            expected.add(w)
+        assert state(got) == state(expected)
+
+
 def test_growth_and_lookup_many_words():
     words = [b"w%d" % i for i in range(50000)]
     table = _scan.VocabTable()

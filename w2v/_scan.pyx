@@ -81,6 +81,21 @@ cdef class VocabTable:
             rc = vt_merge(self.t, other.t)
         _check(rc)
 
+    def take(self, VocabTable other):
+        """``merge`` for a table that is dropped afterwards: when this table holds
+        nothing yet and its bound does not prune ``other``'s words, it takes
+        other's entries instead of copying them (one table in memory, not two),
+        and ``other`` is left empty."""
+        cdef vt_table *mine = self.t
+        if (mine.size or mine.pruned_words or
+                (mine.max_size and other.t.size > mine.max_size)):
+            self.merge(other)
+            return
+        self.t, other.t = other.t, mine
+        self.t.max_size, mine.max_size = mine.max_size, self.t.max_size
+        if mine.min_reduce > self.t.min_reduce:
+            self.t.min_reduce = mine.min_reduce
+
     def counts(self):
         cdef int64_t[::1] out = np.empty(self.t.size, dtype=np.int64)
         if self.t.size:

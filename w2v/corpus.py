@@ -477,9 +477,10 @@ def count_words(corpus, workers=1, max_vocab_size=None):
                 # one stream counts straight into the corpus table, so one worker
                 # prunes exactly as a single word2vec.c table would
                 parts = [(_count_stream(path, corpus, table, overlap=workers > 1), None)]
-            for scanner, part in parts:
+            for i, (scanner, part) in enumerate(parts):
                 if part is not None:
-                    table.merge(part)
+                    table.take(part)
+                    parts[i] = (scanner, None)      # each range's table goes once merged
                 total += scanner.raw_tokens
             sentences += _file_sentences([scanner for scanner, _ in parts], msl)
     finally:

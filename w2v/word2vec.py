@@ -28,7 +28,7 @@ import time
 import warnings
 import weakref
 from collections import namedtuple
-from dataclasses import dataclass
+from dataclasses import dataclass, replace as _dc_replace
 
 import numpy as np
 
@@ -428,7 +428,9 @@ class Word2Vec:
             scan = count_words(corpus, workers=workers or self.workers,
                                max_vocab_size=self.max_vocab_size)
         self.raw_vocab = dict(zip(scan.words, scan.counts.tolist()))
-        self._raw_scan = scan
+        # prepare_vocab reads the words from raw_vocab: keep only the totals here, so
+        # the words go with raw_vocab once the vocabulary is built
+        self._raw_scan = _dc_replace(scan, words=[], counts=np.empty(0, np.int64))
         if fingerprint is not None:
             fingerprint["words"] = scan.total_words
         self._raw_fingerprint = fingerprint

@@ -19,6 +19,8 @@ peak memory on the full corpus.  Examples (the commands behind RESULTS.md's note
     python bench/experiments/train_eval.py --config sg-ns --epochs 3 --workers 1 --dask 2
     # peak memory on the full corpus, no evaluation ("Memory on the full corpus")
     python bench/experiments/train_eval.py --tool gensim-file --corpus full --config cbow-ns --no-eval
+    # a multi-GB file: words/s and resident memory every 10 s ("A multi-GB corpus")
+    python bench/experiments/train_eval.py --corpus big.txt --shared-negatives --trace trace.jsonl
 
 Every tool trains through its own Python API in this process; `wall_s` times the
 whole training call (vocabulary scan included) and, for the first seed, the import
@@ -86,6 +88,11 @@ def parse_args(argv=None):
     w2v_only.add_argument("--dask", type=int, metavar="N",
                           help="train on a local Dask cluster of N processes of --workers threads "
                                "(its start is not timed)")
+    w2v_only.add_argument("--trace", metavar="FILE",
+                          help="one JSON line every --trace-every seconds: seconds since the "
+                               "start, phase (vocab, train), words trained, words/s since the "
+                               "last line, resident MiB; the row gets their summary")
+    w2v_only.add_argument("--trace-every", type=float, default=10.0, metavar="SECONDS")
     w2v_only.add_argument("--sync", default="",
                           help="with --dask: DistributedOptions fields, e.g. "
                                "round_words=65536,cold_every=4,merge=average")
@@ -95,8 +102,11 @@ def parse_args(argv=None):
     if args.alpha is None:
         args.alpha = 0.025 if CONFIGS[args.config]["sg"] else 0.05
     if args.tool != "w2v" and (args.shared_negatives or args.schedule != "configured"
-                               or args.private_rows is not None or args.dask):
-        ap.error("--shared-negatives, --schedule, --private-rows and --dask are w2v options")
+                               or args.private_rows is not None or args.dask or args.trace):
+        ap.error("--shared-negatives, --schedule, --private-rows, --dask and --trace are "
+                 "w2v options")
+    if args.trace and (args.dask or args.schedule != "configured"):
+        ap.error("--trace traces one configured-schedule run in this process")
     args.sync = {k: (v if k == "merge" else int(v))
                  for k, v in (item.split("=") for item in args.sync.split(",") if item)}
     if args.shared_negatives and args.config != "sg-ns":
@@ -112,7 +122,78 @@ def word2vec_kwargs(args, seed):
                 workers=args.workers, epochs=args.epochs, seed=seed)
 
 
-def train_w2v(args, corpus, seed):
+def resident_mib():
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+class Tracer:
+    """Samples phase, words trained and resident memory every ``every`` seconds on a
+    thread of its own; the training progress hook keeps the word count current."""
+
+    def __init__(self, path, every):
+        import threading
+        self.path, self.every = path, every
+        self.phase, self.words = "vocab", 0
+        self.rows = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def on_progress(self, info):
+        self.words = info.words_done
+
+    def _sample(self, t0, last):
+        t, words = time.perf_counter() - t0, self.words
+        wps = (words - last[1]) / (t - last[0]) if t > last[0] else 0.0
+        row = dict(s=round(t, 1), phase=self.phase, words=words, words_per_s=round(wps),
+                   rss_mib=round(resident_mib(), 1))
+        self.rows.append(row)
+        with open(self.path, "a", encoding="utf8") as f:
+            f.write(json.dumps(row) + "\n")
+        return t, words
+
+    def _run(self):
+        t0 = time.perf_counter()
+        last = (0.0, 0)
+        while not self._stop.wait(self.every):
+            last = self._sample(t0, last)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+    def summary(self):
+        """words/s and resident MiB over the training samples (the first excepted: it
+        straddles the vocabulary scan)."""
+        train = [r for r in self.rows if r["phase"] == "train"][1:]
+        if not train:
+            return {}
+        wps = sorted(r["words_per_s"] for r in train)
+        rss = [r["rss_mib"] for r in train]
+        return dict(trace=self.path, trace_samples=len(train), train_words_per_s_min=wps[0],
+                    train_words_per_s_median=wps[len(wps) // 2], train_words_per_s_max=wps[-1],
+                    train_rss_mib_first=rss[0], train_rss_mib_max=max(rss),
+                    vocab_rss_mib_max=max((r["rss_mib"] for r in self.rows
+                                           if r["phase"] == "vocab"), default=None))
+
+
+def train_traced(kw, corpus, tracer):
+    from w2v import Word2Vec
+    epochs = kw.pop("epochs")
+    with tracer:
+        model = Word2Vec(epochs=epochs, **kw)
+        model.build_vocab(corpus_file=corpus)
+        tracer.phase = "train"
+        model.train(corpus_file=corpus, total_words=model.corpus_total_words, epochs=epochs,
+                    progress=tracer.on_progress)
+    return model
+
+
+def train_w2v(args, corpus, seed, tracer=None):
     import w2v.word2vec
     from w2v import Word2Vec
     kw = word2vec_kwargs(args, seed)
@@ -124,6 +205,8 @@ def train_w2v(args, corpus, seed):
         w2v.word2vec.Worker = lambda *a, **k: worker(*a, **{**k, "private_rows": rows,
                                                             "private_nodes": nodes})
     try:
+        if tracer is not None:
+            return train_traced(kw, corpus, tracer)
         if args.schedule == "configured":
             return Word2Vec(corpus_file=corpus, **kw)
         model = Word2Vec(**kw)
@@ -163,8 +246,11 @@ def train_gensim(args, corpus, seed):
 
 def run(args, corpus, questions, wordsim, seed, workdir, client=None):
     t = time.perf_counter()
+    tracer = Tracer(args.trace, args.trace_every) if args.trace else None
     if client is not None:
         model = train_on_cluster(args, corpus, seed, client)
+    elif tracer is not None:
+        model = train_w2v(args, corpus, seed, tracer)
     else:
         model = (train_w2v if args.tool == "w2v" else train_gensim)(args, corpus, seed)
     wall = time.perf_counter() - t
@@ -176,6 +262,8 @@ def run(args, corpus, questions, wordsim, seed, workdir, client=None):
                vocab=len(model.wv.index_to_key))
     if client is not None:
         row.update(dask_processes=args.dask, sync=args.sync, **model.last_sync_stats)
+    if tracer is not None:
+        row.update(tracer.summary())
     if not args.no_eval:
         path = os.path.join(workdir, "vectors.bin")
         model.wv.save_word2vec_format(path, binary=True)
