@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 
 gensim_phrases = pytest.importorskip("gensim.models.phrases")
 from gensim.models.word2vec import LineSentence  # noqa: E402
@@ -467,3 +468,35 @@ def test_cli_train_with_phrases(city, tmp_path):
                                             workers=1))
     res = w2v("train", str(path), "-o", str(tmp_path / "x.bin"), "--phrases", "-1", cwd=tmp_path)
     assert res.rc == 2 and "--phrases" in res.err
+
+
+_TOKENS = ["a", "b", "c", "d", "e", "a_b", "b_c", "_", "a__b", "c_", "_d", "x"]
+
+
+@settings(max_examples=int(os.environ.get("W2V_FUZZ_EXAMPLES", "150")), deadline=None)
+@given(sentences=st.lists(st.lists(st.sampled_from(_TOKENS), max_size=12), min_size=1,
+                          max_size=40),
+       cut=st.integers(0, 40), max_vocab_size=st.sampled_from([40000000, 60, 25, 8]),
+       min_count=st.integers(1, 3), plain=st.booleans())
+def test_counting_by_index_is_counting_strings(sentences, cut, max_vocab_size, min_count, plain):
+    # pairs counted by index, turned into strings later, merged on indices or as
+    # strings: always gensim's vocabulary (order included), pruning and phrases;
+    # plain: no token holds the delimiter (the tables stay pure)
+    if plain:
+        sentences = [[t for t in s if "_" not in t] for s in sentences]
+    kw = dict(min_count=min_count, threshold=0.001, max_vocab_size=max_vocab_size)
+    g, w = GP(sentences[:cut], **kw), Phrases(sentences[:cut], **kw)
+    g.add_vocab(sentences[cut:])
+    w.add_vocab(sentences[cut:])
+    assert list(w.vocab.items()) == list(g.vocab.items())
+    assert (w.min_reduce, w.corpus_word_count) == (g.min_reduce, g.corpus_word_count)
+    assert list(w.export_phrases().items()) == list(g.export_phrases().items())
+    w2 = Phrases(sentences[:cut], **kw)              # the same, read before the merge
+    len(w2.vocab)
+    w2.add_vocab(sentences[cut:])
+    assert list(w2.export_phrases().items()) == list(g.export_phrases().items())
+    if max_vocab_size > 1000:                        # threads do not prune
+        w3 = Phrases(sentences, workers=3, **kw)
+        g3 = GP(sentences, **kw)
+        assert w3.vocab == g3.vocab
+        assert w3.export_phrases() == g3.export_phrases()
