@@ -494,8 +494,7 @@ int ph_learner_prune(ph_learner *l) {
     return ph_learner_settle(l); /* pruning moved entries: restart the ordinals */
 }
 
-int ph_learner_merge(ph_learner *dst, const ph_learner *src_) {
-    ph_learner *src = (ph_learner *)src_; /* settled in place when not pure */
+int ph_learner_merge(ph_learner *dst, ph_learner *src) {
     int rc;
     if (!dst->pure || !src->pure) {
         if ((rc = ph_learner_settle(dst)) != VT_OK || (rc = ph_learner_settle(src)) != VT_OK ||

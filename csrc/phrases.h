@@ -120,7 +120,7 @@ int ph_learner_settle(ph_learner *l);
 int ph_learner_prune(ph_learner *l);
 /* Add src's counts to dst (gensim's add_vocab without the pruning); src is
  * settled when either is not pure. */
-int ph_learner_merge(ph_learner *dst, const ph_learner *src);
+int ph_learner_merge(ph_learner *dst, ph_learner *src);
 /* Pure learner: the pairs counted more than skip_le times, as ph_candidates
  * gives them, plus each one's count (out_ab) and ordinal (out_ord); a pair's
  * index is vocab->size + its slot (see ph_pair_words).  Capacity: pairs.size. */

@@ -35,7 +35,7 @@ cdef extern from "phrases.h" nogil:
                         const int64_t *sent_lens, int64_t n_sent)
     int ph_learner_settle(ph_learner *l)
     int ph_learner_prune(ph_learner *l)
-    int ph_learner_merge(ph_learner *dst, const ph_learner *src)
+    int ph_learner_merge(ph_learner *dst, ph_learner *src)
     size_t ph_pair_candidates(const ph_learner *l, int64_t skip_le, int64_t *out_index,
                               int64_t *out_a, int64_t *out_b, int64_t *out_ab, int64_t *out_ord)
     int ph_pair_words(const ph_learner *l, size_t s, const char **a, size_t *alen,

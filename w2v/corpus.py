@@ -481,6 +481,7 @@ def count_words(corpus, workers=1, max_vocab_size=None):
                 if part is not None:
                     table.take(part)
                     parts[i] = (scanner, None)      # each range's table goes once merged
+                    del part
                 total += scanner.raw_tokens
             sentences += _file_sentences([scanner for scanner, _ in parts], msl)
     finally:
