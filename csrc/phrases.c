@@ -511,8 +511,8 @@ int ph_learner_merge(ph_learner *dst, ph_learner *src) {
     int64_t counts[CHUNK];
     const vt_table *sv = src->vocab;
     const size_t before = dst->vocab->size, n = (size_t)src->next_ord;
-    size_t *remap = (size_t *)malloc((sv->size ? sv->size : 1) * sizeof(size_t));
     if (dst->next_ord + src->next_ord > PH_MAX_ORD) return VT_ETOOBIG;
+    size_t *remap = (size_t *)malloc((sv->size ? sv->size : 1) * sizeof(size_t));
     ph_item *order = ph_order(src);
     rc = VT_ENOMEM;
     if (!remap || !order) goto done;
