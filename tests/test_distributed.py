@@ -123,6 +123,30 @@ def test_vocabulary_identical_to_one_machine(client, tmp_path, small_ranges):
     assert many.vocab.raw_words == one.vocab.raw_words
 
 
+def test_corpus_by_url_through_fsspec(client, tmp_path, small_ranges):
+    # URLs (here file://, the same code path as s3:// or hdfs://) are opened by every
+    # worker through fsspec: same ranges, vocabulary and training as local paths
+    paths = _tricky_files(str(tmp_path))
+    urls = ["file://" + p for p in paths]
+    local = distributed.split_corpus(Corpus(paths, max_sentence_length=50), 16)
+    remote = distributed.split_corpus(Corpus(urls, max_sentence_length=50), 16)
+    assert [(r.start, r.end, r.compressed) for r in remote] == \
+        [(r.start, r.end, r.compressed) for r in local]
+    assert all(r.path.startswith("file://") for r in remote)
+    one = Word2Vec(min_count=2, max_sentence_length=50)
+    one.build_vocab(corpus_file=paths)
+    many = Word2Vec(min_count=2, max_sentence_length=50, vector_size=16, epochs=1, workers=1)
+    many.build_vocab(corpus_file=urls, client=client)
+    assert many.wv.index_to_key == one.wv.index_to_key
+    np.testing.assert_array_equal(many.vocab.counts, one.vocab.counts)
+    many.train(corpus_file=urls, total_words=many.corpus_total_words, epochs=1, client=client)
+    assert np.isfinite(many.wv.vectors).all() and many.words_done > 0
+    folder = count_words(Corpus("file://" + str(tmp_path)), workers=2)    # a folder URL
+    assert folder.words == count_words(Corpus(str(tmp_path)), workers=2).words
+    with pytest.raises(FileNotFoundError, match="corpus file not found"):
+        Corpus("file://" + str(tmp_path / "nope.txt"))
+
+
 def _plan(model, epochs):
     return TrainingPlan.fresh(model.vocab, epochs=epochs, start_alpha=model.alpha,
                               end_alpha=model.min_alpha, total_words=model.corpus_total_words)

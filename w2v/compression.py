@@ -21,6 +21,7 @@ import re
 import zlib
 
 from w2v._io import atomic_write
+from w2v.remote import is_url, open_source
 
 __all__ = ["CorruptFileError", "compression_for_name", "detect_compression", "open_append",
            "open_binary", "open_write", "plain_size", "strip_compression_suffix"]
@@ -57,8 +58,9 @@ def _fspath(path):
 
 
 def detect_compression(path):
-    """'gzip', 'bz2', 'xz' or None (plain), from the file's first bytes."""
-    with open(_fspath(path), "rb") as f:
+    """'gzip', 'bz2', 'xz' or None (plain), from the file's first bytes (a path or
+    a URL, see w2v.remote)."""
+    with open_source(_fspath(path)) as f:
         head = f.read(_MAGIC_LEN)
     for magic, name, _ in _MAGIC:
         if magic.match(head):
@@ -102,6 +104,11 @@ def open_binary(path):
     (a ValueError) naming the file and the decompressed bytes read before.
     """
     path = _fspath(path)
+    if is_url(path):
+        kind = detect_compression(path)
+        raw = open_source(path)
+        return raw if kind is None else _DecompressedFile(_OPENERS[kind](raw, "rb"), path, kind,
+                                                          raw)
     check_file(path)
     kind = detect_compression(path)
     if kind is None:
@@ -123,9 +130,10 @@ class _DecompressedFile(io.BufferedIOBase):
     # errors the decompressors raise on bad input (gzip.BadGzipFile is an OSError)
     _BAD_DATA = (EOFError, OSError, zlib.error, lzma.LZMAError)
 
-    def __init__(self, f, path, kind):
+    def __init__(self, f, path, kind, raw=None):
         super().__init__()
         self._f = f
+        self._raw = raw         # the compressed stream when f was opened on a file object
         self.name = path
         self.kind = kind
         self.bytes_read = 0
@@ -156,6 +164,8 @@ class _DecompressedFile(io.BufferedIOBase):
     def close(self):
         if not self.closed:
             self._f.close()
+            if self._raw is not None:
+                self._raw.close()
         super().close()
 
 

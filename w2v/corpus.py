@@ -34,6 +34,7 @@ import numpy as np
 from w2v import _scan
 # re-exported: the corpus readers were their first users
 from w2v.compression import CorruptFileError, check_file, detect_compression, open_binary
+from w2v.remote import expand_url, is_url, open_source, source_size
 
 logger = logging.getLogger(__name__)
 
@@ -84,8 +85,11 @@ def _fspath(path):
 # ---------------------------------------------------------------- sources
 
 def _expand_path(path):
-    """Files named by one path: the file itself, or a folder's regular files."""
+    """Files named by one path: the file itself, or a folder's regular files; a
+    URL is listed through fsspec (w2v.remote)."""
     path = _fspath(path)
+    if is_url(path):
+        return expand_url(path)
     if os.path.isdir(path):
         # Not recursive; hidden files (".name") skipped; sorted by name so the
         # order (and hence first-occurrence order of words) is reproducible.
@@ -310,8 +314,8 @@ def corpus_fingerprint(corpus, words=None):
         return None
     files = []
     for path in corpus.paths:
-        with open(path, "rb") as f:
-            size = os.fstat(f.fileno()).st_size
+        size = source_size(path)
+        with open_source(path) as f:
             digest = hashlib.blake2b(f.read(_HASHED_BYTES), digest_size=16)
             if size > _HASHED_BYTES:
                 f.seek(max(_HASHED_BYTES, size - _HASHED_BYTES))
@@ -552,10 +556,10 @@ def _count_plain_parallel(path, corpus, workers, max_vocab_size, pool):
 def _split_points(path, parts, pattern):
     """Offsets [0, b1, ..., size] cutting ``path`` into <= ``parts`` ranges, each
     cut at the first byte matching ``pattern`` at or after an even split."""
-    size = os.path.getsize(path)
+    size = source_size(path)
     parts = max(1, min(parts, size // _MIN_RANGE_BYTES))
     bounds = [0]
-    with open(path, "rb") as f:
+    with open_source(path) as f:
         for i in range(1, parts):
             pos = max(size * i // parts, bounds[-1])
             f.seek(pos)
@@ -579,7 +583,7 @@ def _read_range(path, start, end, block_size):
     """Yield (buffer, n) blocks of path[start:end], reusing one buffer."""
     buf = bytearray(block_size)
     view = memoryview(buf)
-    with open(path, "rb", buffering=0) as f:
+    with open_source(path) as f:
         f.seek(start)
         left = end - start
         while left > 0:

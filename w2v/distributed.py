@@ -49,6 +49,7 @@ import numpy as np
 from w2v import _scan
 from w2v.corpus import (_EOL_BYTE, _RangeEncoder, WordCounts, _blocks, _file_sentences,
                         _read_range, _split_points, corpus_name, detect_compression)
+from w2v.remote import is_url, source_size
 
 logger = logging.getLogger(__name__)
 
@@ -124,8 +125,9 @@ def split_corpus(corpus, parts):
     the range where it starts, whole; compressed files are one range each.
     Ranges are listed in corpus order; they depend only on the files and
     ``parts``, so every epoch (and every restart) sees the same ones."""
-    paths = [os.path.abspath(p) for p in corpus.paths]     # workers may run elsewhere
-    sizes = [os.path.getsize(p) for p in paths]
+    # workers may run elsewhere: absolute paths, or URLs (w2v.remote)
+    paths = [p if is_url(p) else os.path.abspath(p) for p in corpus.paths]
+    sizes = [source_size(p) for p in paths]
     target = max(1, sum(sizes) // max(1, int(parts)))
     ranges = []
     for path, size in zip(paths, sizes):

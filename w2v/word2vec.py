@@ -43,6 +43,7 @@ from w2v.formats import read_word2vec_header
 from w2v.huffman import HuffmanTree
 from w2v.keyedvectors import KeyedVectors
 from w2v.phrases import FrozenPhrases
+from w2v.remote import source_stamp
 from w2v.sampling import SamplingTables
 from w2v.training import TrainingPlan, thread_seed
 from w2v.vocab import Vocab
@@ -1056,7 +1057,7 @@ class Word2Vec:
     # --- input path (a): encoded cache, chunks claimed by the workers themselves
     def _encoded(self, corpus):
         key = (tuple(corpus.paths), corpus.max_sentence_length, corpus.phrases,
-               tuple((os.path.getsize(p), os.path.getmtime(p)) for p in corpus.paths))
+               tuple(source_stamp(p) for p in corpus.paths))
         if self._cache is not None and self._cache[0] == key:
             return self._cache[1]
         parent = self.cache_dir if self.cache_dir is not None else os.environ.get("W2V_CACHE_DIR")
