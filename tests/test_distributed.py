@@ -175,6 +175,39 @@ def test_replicas_identical_after_each_epoch(client, tmp_path, small_ranges):
         cluster.close()
 
 
+def test_checkpoint_of_a_cluster_run_resumes(client, tmp_path):
+    # the driver saves the model at an epoch's end (the replicas equal it there);
+    # resume=True continues at the next epoch, on the cluster or on one machine
+    paths, _ = _planted_corpus(str(tmp_path), n_sentences=1500)
+    ckpt = tmp_path / "ckpt"
+    model = Word2Vec(vector_size=16, min_count=1, sg=1, negative=3, workers=1, epochs=3)
+    model.build_vocab(corpus_file=paths, client=client)
+    epochs_seen = []
+
+    class Stop(Exception):
+        pass
+
+    class StopAfterTwo:
+        def on_epoch_end(self, m):
+            epochs_seen.append(len(m.epoch_losses))
+            if len(epochs_seen) == 2:
+                raise Stop        # the driver dies after epoch 2's checkpoint was due
+
+    with pytest.raises(Stop):
+        model.train(corpus_file=paths, total_words=model.corpus_total_words, epochs=3,
+                    client=client, checkpoint=str(ckpt), callbacks=[StopAfterTwo()])
+    saved = Word2Vec.load(str(ckpt))
+    assert saved.training_state.epoch == 1           # written after epoch 1, not yet after 2
+    assert saved.training_state.words_done == model.corpus_total_words
+    for resume_on in (client, None):
+        again = Word2Vec.load(str(ckpt))
+        again.train(corpus_file=paths, resume=True, client=resume_on)
+        assert again.training_state is None
+        assert again.words_done == 3 * model.corpus_total_words
+        assert np.isfinite(again.wv.vectors).all()
+        assert not np.array_equal(again.wv.vectors, saved.wv.vectors)
+
+
 def test_quality_and_progress_close_to_one_process(client, tmp_path):
     paths, group = _planted_corpus(str(tmp_path), n_sentences=4000)
     params = dict(vector_size=24, window=4, min_count=1, sg=1, negative=5, sample=0, epochs=3)

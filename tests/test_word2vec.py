@@ -296,6 +296,7 @@ def test_checkpoint_and_resume_continue_exactly(tmp_path):
     assert first_alpha < alpha_at_checkpoint + 1e-3
     assert resumed.training_state is None
     assert np.array_equal(resumed.wv.vectors, full.wv.vectors)
+    assert resumed.words_done == full.words_done == 4 * full.corpus_total_words   # epoch 1 counted
 
 
 def test_resume_without_checkpoint_state_is_an_error():

@@ -543,12 +543,16 @@ class _Cluster:
         return False
 
 
-def train(model, client, plan, corpus, *, compute_loss, callbacks, on_progress, options=None):
+def train(model, client, plan, corpus, *, compute_loss, callbacks, on_progress, options=None,
+          checkpoint=None, checkpoint_every=1):
     """Train ``model`` (vocabulary built) on the cluster behind ``client``; returns
     (effective words, raw words) as :meth:`Word2Vec.train`.  The weights end in
     the driver's ``model``, identical to every replica after the last sync;
     ``model.last_sync_stats`` says how many syncs there were and how many bytes
-    of deltas went up (shards to driver) and down (driver to shards)."""
+    of deltas went up (shards to driver) and down (driver to shards).
+    ``checkpoint``: the driver saves the model there after every
+    ``checkpoint_every`` epochs (the replicas equal its weights at an epoch's end),
+    for ``train(..., resume=True)`` on this cluster, another one or one machine."""
     distributed = _require_dask()
     from w2v.word2vec import TrainingProgress, _call
     _check_file_corpus(corpus)
@@ -570,6 +574,7 @@ def train(model, client, plan, corpus, *, compute_loss, callbacks, on_progress, 
                                              loss_before + loss if compute_loss else None))
         return report
 
+    checkpointed = 0
     for cb in callbacks:
         _call(cb, "on_train_begin", model)
     try:
@@ -609,6 +614,12 @@ def train(model, client, plan, corpus, *, compute_loss, callbacks, on_progress, 
                         f", loss {loss:.6g}" if compute_loss else "")
             for cb in callbacks:
                 _call(cb, "on_epoch_end", model)
+            if checkpoint is not None and (epoch + 1) % int(checkpoint_every) == 0 \
+                    and epoch + 1 < plan.epochs:
+                state = plan.at_epoch(epoch + 1, words_done, [])
+                if model._write_checkpoint(state, epoch + 1, checkpoint, checkpointed,
+                                           plan.words_done):
+                    checkpointed = epoch + 1
     finally:
         cluster.close()
         model.words_done += words_done - plan.words_done

@@ -704,14 +704,13 @@ class Word2Vec:
         corpus = self._corpus(corpus_iterable, corpus_file, self.max_sentence_length, self.phrases)
         self._check_corpus(corpus)
         if client is not None:      # data-parallel on a Dask cluster (w2v.distributed)
-            if checkpoint is not None:
-                raise NotImplementedError("checkpoints are not written when training on a cluster")
             from w2v import distributed
             self.train_count += 1
             return distributed.train(self, client, plan, corpus,
                                      compute_loss=bool(compute_loss or self.compute_loss),
                                      callbacks=tuple(callbacks) or self.callbacks,
-                                     on_progress=progress)
+                                     on_progress=progress, checkpoint=checkpoint,
+                                     checkpoint_every=checkpoint_every)
         run = self._start_run(plan, corpus, compute_loss=bool(compute_loss or self.compute_loss),
                               callbacks=tuple(callbacks) or self.callbacks,
                               queue_factor=queue_factor, on_progress=progress)
@@ -834,21 +833,34 @@ class Word2Vec:
 
     def _save_checkpoint(self, run, next_epoch, path):
         """Save the model with the position reached: resume=True starts at ``next_epoch``."""
-        self.training_state = run.plan.at_epoch(next_epoch, run.progress.words_done,
-                                                [w.rng_state for w in run.workers])
+        state = run.plan.at_epoch(next_epoch, run.progress.words_done,
+                                  [w.rng_state for w in run.workers])
+        if self._write_checkpoint(state, next_epoch, path, run.checkpointed, run.plan.words_done):
+            run.checkpointed = next_epoch
+
+    def _write_checkpoint(self, state, next_epoch, path, last_written, run_start):
+        """Save the model with ``training_state`` = ``state`` and ``words_done``
+        counting this run's words so far (``run_start``: the schedule's word count
+        when this train() began); False (and a warning) when the save fails.
+        ``last_written``: the epoch of the run's last checkpoint, or 0."""
+        words_done = self.words_done
+        self.training_state = state
+        self.words_done += state.words_done - run_start
         try:
             self.save(path)
         except OSError as e:
             # A long run is worth more than one checkpoint: go on, say so (README,
             # "What happens when things go wrong").
-            kept = (f"it still holds the checkpoint after epoch {run.checkpointed}"
-                    if run.checkpointed else "it holds no checkpoint of this run")
+            kept = (f"it still holds the checkpoint after epoch {last_written}"
+                    if last_written else "it holds no checkpoint of this run")
             warnings.warn(f"the checkpoint after epoch {next_epoch} could not be written to "
                           f"{os.fspath(path)} ({_os_error_text(e)}); training continues and "
-                          f"{kept}", RuntimeWarning, stacklevel=4)
-            return
-        run.checkpointed = next_epoch
+                          f"{kept}", RuntimeWarning, stacklevel=5)
+            return False
+        finally:
+            self.words_done = words_done      # train() adds the run's words at its end
         logger.info("checkpoint after epoch %d written to %s", next_epoch, path)
+        return True
 
     def _writable_weights(self):
         """Weights loaded with mmap='r' are read-only: train on an in-memory copy."""
