@@ -498,7 +498,7 @@ int ph_learner_merge(ph_learner *dst, ph_learner *src) {
     int rc;
     if (!dst->pure || !src->pure) {
         if ((rc = ph_learner_settle(dst)) != VT_OK || (rc = ph_learner_settle(src)) != VT_OK ||
-            (rc = vt_merge(dst->vocab, src->vocab)) != VT_OK)
+            (rc = vt_merge(dst->vocab, src->vocab, NULL)) != VT_OK)
             return rc;
         dst->pure = 0;
         return ph_learner_settle(dst); /* restart the ordinals after the new entries */
@@ -507,8 +507,6 @@ int ph_learner_merge(ph_learner *dst, ph_learner *src) {
      * then every src entry in src's order of first occurrence, new ones taking
      * dst's next ordinals, pairs re-keyed by the remap */
     enum { CHUNK = 512 };
-    size_t offs[CHUNK], lens[CHUNK];
-    int64_t counts[CHUNK];
     const vt_table *sv = src->vocab;
     const size_t before = dst->vocab->size, n = (size_t)src->next_ord;
     if (dst->next_ord + src->next_ord > PH_MAX_ORD) return VT_ETOOBIG;
@@ -516,18 +514,8 @@ int ph_learner_merge(ph_learner *dst, ph_learner *src) {
     ph_item *order = ph_order(src);
     rc = VT_ENOMEM;
     if (!remap || !order) goto done;
-    for (size_t k = 0; k < sv->size; k += CHUNK) {
-        const size_t m = sv->size - k < CHUNK ? sv->size - k : CHUNK;
-        for (size_t j = 0; j < m; j++) {
-            offs[j] = sv->entries[k + j].offset;
-            lens[j] = sv->entries[k + j].len;
-            counts[j] = sv->entries[k + j].count;
-        }
-        if ((rc = vt_add_many(dst->vocab, sv->arena, offs, lens, counts, m, remap + k)) != VT_OK)
-            goto done;
-    }
-    vt_merge_record(dst->vocab, sv);
-    if ((rc = ln_reserve_vord(dst)) != VT_OK) goto done;
+    if ((rc = vt_merge(dst->vocab, sv, remap)) != VT_OK || (rc = ln_reserve_vord(dst)) != VT_OK)
+        goto done;
     size_t next_new = before;
     for (size_t x = 0; x < n; x++) {
         /* room as needed (src's pairs are mostly dst's too), a chunk at a time */

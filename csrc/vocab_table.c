@@ -332,7 +332,7 @@ int vt_add_many(vt_table *t, const char *buf, const size_t *offs, const size_t *
     return VT_OK;
 }
 
-int vt_merge(vt_table *dst, const vt_table *src) {
+int vt_merge(vt_table *dst, const vt_table *src, size_t *remap) {
     enum { CHUNK = 512 };
     size_t offs[CHUNK], lens[CHUNK];
     int64_t counts[CHUNK];
@@ -344,18 +344,14 @@ int vt_merge(vt_table *dst, const vt_table *src) {
             lens[j] = e->len;
             counts[j] = e->count;
         }
-        const int rc = vt_add_many(dst, src->arena, offs, lens, counts, m, NULL);
+        const int rc = vt_add_many(dst, src->arena, offs, lens, counts, m, remap ? remap + k : NULL);
         if (rc != VT_OK) return rc;
     }
-    vt_merge_record(dst, src);
-    return VT_OK;
-}
-
-void vt_merge_record(vt_table *dst, const vt_table *src) {
     dst->pruned_words += src->pruned_words;
     dst->pruned_count += src->pruned_count;
     if (src->min_reduce > dst->min_reduce) dst->min_reduce = src->min_reduce;
     if (src->peak_size > dst->peak_size) dst->peak_size = src->peak_size;
+    return VT_OK;
 }
 
 void vt_export_counts(const vt_table *t, int64_t *out) {

@@ -102,10 +102,9 @@ int vt_reserve(vt_table *t, size_t n);
 /* Remove every word with count <= threshold; returns VT_OK or VT_ENOMEM. */
 int vt_prune(vt_table *t, int64_t threshold);
 /* Add every word of src (in src's order) to dst; src's pruning record and
- * peak are folded into dst's. */
-int vt_merge(vt_table *dst, const vt_table *src);
-/* Only the pruning record and peak part of vt_merge. */
-void vt_merge_record(vt_table *dst, const vt_table *src);
+ * peak are folded into dst's.  Unless remap is NULL, remap[k] receives the
+ * dst index of src's entry k (src->size of them). */
+int vt_merge(vt_table *dst, const vt_table *src, size_t *remap);
 /* Copy counts (int64[size]), word lengths (int64[size]) or all word bytes
  * (arena order == entry order, total vt_total_bytes) out of the table. */
 void vt_export_counts(const vt_table *t, int64_t *out);

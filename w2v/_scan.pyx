@@ -78,7 +78,7 @@ cdef class VocabTable:
         """Add ``other``'s words in its order (pruning as this table's bound says)."""
         cdef int rc
         with nogil:
-            rc = vt_merge(self.t, other.t)
+            rc = vt_merge(self.t, other.t, NULL)
         _check(rc)
 
     def take(self, VocabTable other):

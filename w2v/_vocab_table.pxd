@@ -36,7 +36,7 @@ cdef extern from "vocab_table.h" nogil:
     int64_t vt_find(const vt_table *t, const char *word, size_t len)
     int vt_add(vt_table *t, const char *word, size_t len, int64_t count)
     int vt_prune(vt_table *t, int64_t threshold)
-    int vt_merge(vt_table *dst, const vt_table *src)
+    int vt_merge(vt_table *dst, const vt_table *src, size_t *remap)
     void vt_export_counts(const vt_table *t, int64_t *out)
     void vt_export_lengths(const vt_table *t, int64_t *out)
     size_t vt_total_bytes(const vt_table *t)
