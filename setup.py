@@ -92,6 +92,7 @@ if OPENMP:
 C_SOURCES = {
     "_phrases": ["csrc/phrases.c", "csrc/vocab_table.c"],
     "_scan": ["csrc/vocab_table.c"],
+    "_sync": ["csrc/sync.c"],
     # the kernels once per instruction-set path, each its own compile job
     "_train": ["csrc/train.c", "csrc/train_baseline.c", "csrc/train_avx2.c",
                "csrc/train_avx512.c", "csrc/epoch.c"],

@@ -41,12 +41,13 @@ import os
 import shutil
 import tempfile
 import time
+import uuid
 import weakref
 from types import SimpleNamespace
 
 import numpy as np
 
-from w2v import _scan
+from w2v import _scan, _sync
 from w2v.corpus import (_EOL_BYTE, _RangeEncoder, WordCounts, _blocks, _file_sentences,
                         _read_range, _split_points, corpus_name, detect_compression)
 from w2v.remote import is_url, source_size
@@ -326,13 +327,12 @@ def _row_order(counts, n_rows, node_rows):
 
 
 class _Shard:
-    """A Dask actor: one worker process's replica, id cache and training threads."""
+    """One worker process's replica, id cache and training threads.  It lives in
+    that process's ``_SHARDS`` and is reached by tasks pinned to the process."""
 
-    def __init__(self, index, ranges, words, weights, tables, params, threads, seeds,
+    def __init__(self, ranges, words, weights, tables, params, threads, seeds, hot,
                  max_sentence_length, block_size):
         from w2v._train import Model, Worker
-        self.index = index
-        self.address = _worker_name()
         self.cache_dir = tempfile.mkdtemp(prefix="w2v-shard-", dir=os.environ.get("W2V_CACHE_DIR"))
         self._cleanup = weakref.finalize(self, shutil.rmtree, self.cache_dir, True)
         self.msl = max_sentence_length
@@ -340,9 +340,10 @@ class _Shard:
         n_ids = encode_ranges(ranges, words, max_sentence_length, block_size, self.path)
         self.ids = np.memmap(self.path, dtype=np.int32, mode="r") if n_ids else \
             np.empty(0, dtype=np.int32)
-        # replica: what this process trains; base: the last synced values
+        # replica: what this process trains; base: the values of the last sync
         self.replica = {name: np.array(a) for name, a in weights.items()}
         self.base = {name: np.array(a) for name, a in weights.items()}
+        self.tiers = {"hot": hot, "all": {name: None for name in weights}}
         self.model = Model(syn0=self.replica["syn0"], syn1neg=self.replica.get("syn1neg"),
                            syn1=self.replica.get("syn1"), **tables, **params)
         private = threads > 1 and params["sg"]
@@ -351,9 +352,6 @@ class _Shard:
                                private_rows=(2 << 20) // (4 * dim) if private else 0,
                                private_nodes=1024 if private else 0) for s in seeds]
         self.rounds = None
-
-    def info(self):
-        return {"address": self.address, "pid": os.getpid(), "tokens": int(len(self.ids))}
 
     def set_rounds(self, rounds):
         """Cut this shard's id cache into ``rounds`` parts ending at sentence ends."""
@@ -364,13 +362,11 @@ class _Shard:
         cuts += [n] * (rounds + 1 - len(cuts))
         self.rounds = cuts[:rounds] + [n]
 
-    def train_round(self, rnd, total_words, words_done, start_alpha, end_alpha, due, summed):
-        """Apply the last sync (``summed``), train round ``rnd`` with the learning rate
-        at ``words_done`` of ``total_words`` (already scaled to this shard), and return
-        the deltas of the rows in ``due`` (matrix name -> row ids) and the counts."""
+    def train_round(self, rnd, total_words, words_done, start_alpha, end_alpha):
+        """Train round ``rnd`` with the learning rate at ``words_done`` of
+        ``total_words`` (already scaled to this shard); returns (raw, effective, loss)."""
         from w2v._train import Progress, train_epoch_file
         from w2v.word2vec import _chunk_bounds
-        self.apply(summed)
         a, b = self.rounds[rnd], self.rounds[rnd + 1]
         raw = eff = 0
         loss0 = sum(w.loss for w in self.workers)
@@ -382,54 +378,86 @@ class _Shard:
             with open(self.path, "rb", buffering=0) as f:
                 raw, eff, _ = train_epoch_file(self.workers, progress, f.fileno(), bounds,
                                                path=self.path)
-        loss = sum(w.loss for w in self.workers) - loss0
-        return self.deltas(due), raw, eff, loss
+        return raw, eff, sum(w.loss for w in self.workers) - loss0
 
-    def deltas(self, due):
-        """{name: (rows, replica[rows] - base[rows])} for the rows of ``due`` that changed."""
-        out = {}
-        for name, rows in due.items():
-            d = self.replica[name][rows] - self.base[name][rows]
-            changed = np.flatnonzero(d.any(axis=1))
-            out[name] = (rows[changed], d[changed])
-        return out
+    def changes(self, tier):
+        """{name: (rows, replica[rows] - base[rows])}: the rows of ``tier`` ("hot"
+        or "all") that changed since the last sync."""
+        return {name: _sync.changed_rows(self.replica[name], self.base[name], rows)
+                for name, rows in self.tiers[tier].items()}
 
-    def apply(self, summed):
-        """``base += summed; replica = base`` on the summed rows."""
-        for name, (rows, total) in (summed or {}).items():
-            base = self.base[name]
-            base[rows] += total
-            self.replica[name][rows] = base[rows]
-
-    def weights(self):
-        return self.replica
+    def apply(self, parts):
+        """Every shard's changes, in shard order: ``base += change; replica = base``
+        on their rows (the same additions in the same order in every process)."""
+        for part in parts:
+            for name, (rows, delta) in part.items():
+                _sync.add_rows(self.base[name], self.replica[name], rows, delta)
 
     def close(self):
         self.ids = None
         self._cleanup()
 
 
-def _sum_deltas(parts, merge):
-    """Sum (or average) the shards' sparse deltas, matrix by matrix."""
-    summed = {}
-    for name in parts[0]:
-        rows = [p[name][0] for p in parts]
-        union = np.unique(np.concatenate(rows))
-        total = np.zeros((len(union), parts[0][name][1].shape[1]), dtype=np.float32)
-        for r, (_, d) in zip(rows, (p[name] for p in parts)):
-            total[np.searchsorted(union, r)] += d
-        if merge == "average":
-            total /= np.float32(len(parts))
-        summed[name] = (union, total)
-    return summed
+# The shards of this worker process, by key (tasks below run here, pinned).
+_SHARDS = {}
 
 
-def _nbytes(deltas):
-    return sum(rows.nbytes + d.nbytes for rows, d in deltas.values())
+def _shard(key):
+    try:
+        return _SHARDS[key]
+    except KeyError:
+        raise _LostWorker(f"shard {key} is not on worker {_worker_name()} (a restarted worker?)") \
+            from None
+
+
+def _start_shard(key, *args):
+    """Task: build shard ``key`` on this worker; returns its number of ids."""
+    _SHARDS[key] = _Shard(*args)
+    return len(_SHARDS[key].ids)
+
+
+def _set_rounds(key, rounds):
+    _shard(key).set_rounds(rounds)
+
+
+def _round(key, rnd, schedule, tier, *previous):
+    """Task: apply the previous round's changes of every shard (``previous``: their
+    round results, in shard order; Dask brings the other shards' here), train round
+    ``rnd``, and return (this round's changes of ``tier``, (raw, effective, loss, bytes))."""
+    shard = _shard(key)
+    shard.apply([p[0] for p in previous])
+    stats = shard.train_round(rnd, *schedule)
+    changes = shard.changes(tier)
+    return changes, (*stats, sum(r.nbytes + d.nbytes for r, d in changes.values()))
+
+
+def _round_stats(result):
+    return result[1]
+
+
+def _end_epoch(key, *previous):
+    """Task: apply the last round's changes; every replica then equals the others."""
+    _shard(key).apply([p[0] for p in previous])
+
+
+def _replica(key):
+    return _shard(key).replica
+
+
+def _close_shard(key):
+    shard = _SHARDS.pop(key, None)
+    if shard is not None:
+        shard.close()
+
+
+class _LostWorker(RuntimeError):
+    """A worker process that held a shard left the cluster."""
 
 
 class _Cluster:
-    """The driver's side of one distributed train() call: shards, rounds and syncs."""
+    """The driver's side of one distributed train() call: shards, rounds and syncs.
+    The driver sends no weights during an epoch: each shard's changes go straight
+    to the other shards (Dask moves a task's result to the tasks that take it)."""
 
     def __init__(self, model, client, corpus, plan, options, compute_loss):
         self.model, self.client, self.corpus = model, client, corpus
@@ -444,20 +472,35 @@ class _Cluster:
         if model.hs:
             self.weights["syn1"] = model.syn1
         counts = model.vocab.counts
-        self.order = {name: _row_order(counts, len(a), name == "syn1")
-                      for name, a in self.weights.items()}
         n_hot = options.hot_rows
         if n_hot is None:
             n_hot = max(256, len(counts) // 100)
-        self.hot = {name: np.sort(o[:n_hot]) for name, o in self.order.items()}
-        self.cold = {name: np.sort(o[n_hot:]) for name, o in self.order.items()}
-        self.all_rows = {name: np.arange(len(a), dtype=np.int64) for name, a in self.weights.items()}
-        self.shards = []
-        self.bytes_up = self.bytes_down = 0
+        self.hot = {name: np.sort(_row_order(counts, len(a), name == "syn1")[:n_hot]).astype(np.int32)
+                    for name, a in self.weights.items()}
+        self.keys, self.addresses = [], []
+        self.bytes_sent = 0
         self.syncs = 0
 
+    def _submit(self, k, fn, *args):
+        return self.client.submit(fn, self.keys[k], *args, workers=[self.addresses[k]],
+                                  allow_other_workers=False, pure=False)
+
+    def _wait(self, futures):
+        """The futures' results; _LostWorker when a shard's worker has left (Dask
+        would wait for it forever: the tasks may run nowhere else)."""
+        from distributed import wait
+        while True:
+            try:
+                wait(futures, timeout=1.0)
+                return self.client.gather(futures)
+            except (TimeoutError, asyncio.TimeoutError):
+                pass
+            if self.lost_worker():
+                self.client.cancel(futures)
+                raise _LostWorker("a worker process that held a shard left the cluster")
+
     def start_shards(self):
-        """(Re)create one actor per shard from the driver's weights."""
+        """(Re)create one shard per worker process from the driver's weights."""
         self.close()
         m = self.model
         params = dict(sg=m.sg, hs=m.hs, negative=m.negative, window=m.window,
@@ -465,82 +508,86 @@ class _Cluster:
                       compute_loss=self.compute_loss, sigmoid=m.sigmoid,
                       shared_negatives=m.shared_negatives)
         from w2v.training import thread_seed
-        words = m.vocab.index_to_key
+        workers = sorted(self.client.scheduler_info()["workers"])
+        if len(workers) < len(self.ranges):
+            # fewer processes than shards (after a loss): some hold two
+            workers = [workers[k % len(workers)] for k in range(len(self.ranges))]
+        run = uuid.uuid4().hex
+        self.keys = [f"{run}-{k}" for k in range(len(self.ranges))]
+        self.addresses = workers[:len(self.ranges)]
+        weights = self.client.scatter(self.weights, broadcast=True, hash=False)
+        tables = self.client.scatter(m._tables.model_arrays(), broadcast=True, hash=False)
         futures = []
         for k, ranges in enumerate(self.ranges):
             seeds = [thread_seed(m.seed, m.train_count, k * m.workers + t) for t in range(m.workers)]
-            futures.append(self.client.submit(
-                _Shard, k, ranges, words, self.weights, m._tables.model_arrays(), params,
-                m.workers, seeds, self.corpus.max_sentence_length, self.corpus.block_size,
-                actor=True, pure=False))
-        self.shards = _results(self.client, futures)
-        infos = [s.info().result() for s in self.shards]
-        self.tokens = np.array([i["tokens"] for i in infos], dtype=np.float64)
+            futures.append(self._submit(k, _start_shard, ranges, m.vocab.index_to_key, weights,
+                                        tables, params, m.workers, seeds, self.hot,
+                                        self.corpus.max_sentence_length, self.corpus.block_size))
+        self.tokens = np.array(self._wait(futures), dtype=np.float64)
+        del weights, tables
         n_total = self.tokens.sum()
         self.rounds = max(self.options.min_rounds,
-                          int(np.ceil(n_total / len(self.shards) / self.options.round_words)))
-        for s in self.shards:
-            s.set_rounds(self.rounds).result()
+                          int(np.ceil(n_total / len(self.keys) / self.options.round_words)))
+        self._wait([self._submit(k, _set_rounds, self.rounds) for k in range(len(self.keys))])
         # each shard's counter, scaled by its share of the corpus, follows the cluster's
         self.share = np.where(self.tokens > 0, self.tokens / max(1.0, n_total), 1.0)
         logger.info("training on %d worker processes (%s), %d rounds per epoch",
-                    len(self.shards), ", ".join(i["address"] for i in infos), self.rounds)
+                    len(set(self.addresses)), ", ".join(sorted(set(self.addresses))), self.rounds)
 
     def close(self):
-        for s in self.shards:
+        if self.keys:
+            futures = [self._submit(k, _close_shard) for k in range(len(self.keys))]
             try:
-                s.close().result()
+                self._wait(futures)
             except Exception:       # a lost worker took its shard (and cache) with it
                 pass
-        self.shards = []
+        self.keys, self.addresses = [], []
 
     def due(self, rnd):
-        """Rows synced after round ``rnd``: all at the epoch end, the cold tier every
-        cold_every rounds, the hot tier always."""
-        if rnd + 1 == self.rounds:
-            return self.all_rows
-        if (rnd + 1) % self.options.cold_every == 0:
-            return self.all_rows
-        return self.hot
+        """The tier synced after round ``rnd``: every row ("all") every cold_every
+        rounds (and at the epoch end: the last round's changes are applied then),
+        else the hot rows."""
+        return "all" if (rnd + 1) % self.options.cold_every == 0 else "hot"
 
     def run_epoch(self, words_done, report):
         """One epoch of rounds; returns (raw, effective, loss) and leaves the
         driver's weights equal to every replica's."""
         plan, total = self.plan, self.plan.schedule_words(self.model.vocab)
-        summed = None
+        previous = []
         raw = eff = 0
         loss = 0.0
+        n = len(self.keys)
         for rnd in range(self.rounds):
-            due = self.due(rnd)
-            futures = [s.train_round(rnd, total * share, words_done * share, plan.start_alpha,
-                                     plan.end_alpha, due, summed)
-                       for s, share in zip(self.shards, self.share)]
-            results = [f.result() for f in futures]
-            parts = [r[0] for r in results]
-            summed = _sum_deltas(parts, self.options.merge)
-            for name, (rows, d) in summed.items():
-                self.weights[name][rows] += d
-            self.bytes_up += sum(_nbytes(p) for p in parts)
-            self.bytes_down += _nbytes(summed) * len(self.shards)
+            tier = "all" if rnd + 1 == self.rounds else self.due(rnd)
+            results = [self._submit(k, _round, rnd, (total * self.share[k],
+                                                     words_done * self.share[k],
+                                                     plan.start_alpha, plan.end_alpha),
+                                    tier, *previous)
+                       for k in range(n)]
+            stats = self._wait([self.client.submit(_round_stats, r, workers=[a], pure=False)
+                                for r, a in zip(results, self.addresses)])
+            previous = results
+            self.bytes_sent += sum(s[3] for s in stats) * (n - 1)
             self.syncs += 1
-            r_raw = sum(r[1] for r in results)
+            r_raw = sum(s[0] for s in stats)
             raw += r_raw
-            eff += sum(r[2] for r in results)
-            loss += sum(r[3] for r in results)
+            eff += sum(s[1] for s in stats)
+            loss += sum(s[2] for s in stats)
             words_done += r_raw
             report(words_done, loss)
-        for f in [s.apply(summed) for s in self.shards]:
-            f.result()
+        self._wait([self._submit(k, _end_epoch, *previous) for k in range(n)])
+        for name, a in self._wait([self._submit(0, _replica)])[0].items():
+            self.weights[name][...] = a
         return raw, eff, loss
+
+    def replicas(self):
+        """Every shard's weights (for tests)."""
+        return self._wait([self._submit(k, _replica) for k in range(len(self.keys))])
 
     def lost_worker(self):
         """True when a worker that held a shard is gone."""
         alive = set(self.client.scheduler_info()["workers"])
-        for s in self.shards:
-            address = getattr(s, "_address", None)
-            if address is not None and address not in alive:
-                return True
-        return False
+        return any(a not in alive for a in self.addresses)
 
 
 def train(model, client, plan, corpus, *, compute_loss, callbacks, on_progress, options=None,
@@ -549,7 +596,7 @@ def train(model, client, plan, corpus, *, compute_loss, callbacks, on_progress, 
     (effective words, raw words) as :meth:`Word2Vec.train`.  The weights end in
     the driver's ``model``, identical to every replica after the last sync;
     ``model.last_sync_stats`` says how many syncs there were and how many bytes
-    of deltas went up (shards to driver) and down (driver to shards).
+    of changes the shards sent each other.
     ``checkpoint``: the driver saves the model there after every
     ``checkpoint_every`` epochs (the replicas equal its weights at an epoch's end),
     for ``train(..., resume=True)`` on this cluster, another one or one machine."""
@@ -582,23 +629,21 @@ def train(model, client, plan, corpus, *, compute_loss, callbacks, on_progress, 
         for epoch in range(plan.epoch, plan.epochs):
             for cb in callbacks:
                 _call(cb, "on_epoch_begin", model)
-            snapshot = {name: a.copy() for name, a in cluster.weights.items()}
             t0 = time.perf_counter()
             for attempt in range(_MAX_RESTARTS + 1):
                 try:
                     raw, eff, loss = cluster.run_epoch(
                         words_done, reporter(epoch, model.running_training_loss))
                     break
-                except (OSError, RuntimeError, distributed.comm.CommClosedError) as exc:
-                    if not cluster.lost_worker() and "Worker holding Actor was lost" not in str(exc):
-                        raise
+                except (_LostWorker, distributed.comm.CommClosedError,
+                        distributed.KilledWorker) as exc:
                     if attempt == _MAX_RESTARTS:
                         raise RuntimeError(f"gave up on epoch {epoch + 1} after losing workers "
                                            f"{_MAX_RESTARTS + 1} times") from exc
+                    # the driver's weights are still the epoch's start (they change only
+                    # at its end)
                     logger.warning("lost a worker in epoch %d (%s): restarting the epoch from "
                                    "its start on the remaining workers", epoch + 1, exc)
-                    for name, a in cluster.weights.items():
-                        a[...] = snapshot[name]
                     client.wait_for_workers(1, timeout=60)
                     cluster.start_shards()
             secs = time.perf_counter() - t0
@@ -609,8 +654,8 @@ def train(model, client, plan, corpus, *, compute_loss, callbacks, on_progress, 
             model.running_training_loss += loss
             logger.info("EPOCH %d: %d raw words (%d effective) in %.2fs, %.0f effective words/s "
                         "on %d processes, %d syncs, %.1f MB exchanged%s", epoch + 1, raw, eff, secs,
-                        eff / max(secs, 1e-9), len(cluster.shards), cluster.syncs,
-                        (cluster.bytes_up + cluster.bytes_down) / 1e6,
+                        eff / max(secs, 1e-9), len(cluster.keys), cluster.syncs,
+                        cluster.bytes_sent / 1e6,
                         f", loss {loss:.6g}" if compute_loss else "")
             for cb in callbacks:
                 _call(cb, "on_epoch_end", model)
@@ -625,9 +670,8 @@ def train(model, client, plan, corpus, *, compute_loss, callbacks, on_progress, 
         model.words_done += words_done - plan.words_done
         model.wv.fill_norms(force=True)
     model.training_state = None
-    model.last_sync_stats = {"syncs": cluster.syncs, "bytes_up": cluster.bytes_up,
-                             "bytes_down": cluster.bytes_down, "rounds": cluster.rounds,
-                             "processes": len(cluster.ranges)}
+    model.last_sync_stats = {"syncs": cluster.syncs, "bytes_sent": cluster.bytes_sent,
+                             "rounds": cluster.rounds, "processes": len(cluster.ranges)}
     for cb in callbacks:
         _call(cb, "on_train_end", model)
     return eff_all, raw_all

@@ -1,0 +1,29 @@
+/* Syncing replicas of the weight matrices (w2v.distributed): the rows a replica
+ * changed since the last sync, and the in-order application of everybody's
+ * changes. Plain C, no Python.h; the Python entry points are w2v/_sync.pyx.
+ *
+ * A matrix is n_rows x dim row-major real_t. `base` holds the values of the last
+ * sync, identical in every replica; `replica` is what this process trains. */
+#ifndef W2V_SYNC_H
+#define W2V_SYNC_H
+
+#include <stdint.h>
+#include "w2v_types.h"
+
+/* For the rows `due` (n_due ids; rows 0..n_due-1 when due == NULL), write
+ * the id of each row whose replica - base is not all zeros to out_rows and
+ * that difference to out_delta (one dim-wide row each, in the same order).
+ * out_delta must have room for n_due rows; the ids in due must be < the
+ * matrices' rows. Returns the number of rows written. */
+int64_t sync_changed_rows(const real_t *replica, const real_t *base, int dim,
+                          const index_t *due, int64_t n_due,
+                          index_t *out_rows, real_t *out_delta);
+
+/* base[rows[i]] += delta[i], then replica[rows[i]] = base[rows[i]], for i < n.
+ * Every process applies the same changes in the same order, so the bases stay
+ * equal bit for bit. Returns -1 (and changes nothing) when a row id is out of
+ * [0, n_rows), else 0. */
+int sync_add_rows(real_t *base, real_t *replica, int64_t n_rows, int dim,
+                  const index_t *rows, int64_t n, const real_t *delta);
+
+#endif

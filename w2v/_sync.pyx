@@ -1,0 +1,62 @@
+# Entry points of csrc/sync.c: the rows a replica changed since the last sync, and
+# applying the changes of every replica (w2v.distributed). One call per matrix
+# and round; the GIL is released for the loop.
+from libc.stdint cimport int64_t
+
+import numpy as np
+
+from w2v._types cimport index_t, real_t
+
+
+cdef extern from "sync.h" nogil:
+    int64_t sync_changed_rows(const real_t *replica, const real_t *base, int dim,
+                              const index_t *due, int64_t n_due,
+                              index_t *out_rows, real_t *out_delta)
+    int sync_add_rows(real_t *base, real_t *replica, int64_t n_rows, int dim,
+                      const index_t *rows, int64_t n, const real_t *delta)
+
+
+def changed_rows(const real_t[:, ::1] replica, const real_t[:, ::1] base, due=None):
+    """(rows int32[n], replica[rows] - base[rows] float32[n, dim]) for the rows of
+    ``due`` (int32 ids; None: every row) whose difference is not all zeros."""
+    if replica.shape[0] != base.shape[0] or replica.shape[1] != base.shape[1]:
+        raise ValueError("replica and base differ in shape")
+    cdef const index_t[::1] due_ids
+    cdef const index_t *due_ptr = NULL
+    cdef int64_t n_due = replica.shape[0]
+    if due is not None:
+        due = np.ascontiguousarray(due, dtype=np.int32)
+        if len(due) and (due.min() < 0 or due.max() >= replica.shape[0]):
+            raise ValueError("a due row is outside the matrix")
+        due_ids = due
+        n_due = due_ids.shape[0]
+        if n_due:
+            due_ptr = &due_ids[0]
+    rows_np = np.empty(max(n_due, 1), dtype=np.int32)
+    # room for every due row; only the rows written are touched (and returned)
+    delta_np = np.empty((max(n_due, 1), replica.shape[1]), dtype=np.float32)
+    cdef index_t[::1] rows = rows_np
+    cdef real_t[:, ::1] delta = delta_np
+    cdef int64_t n = 0
+    if n_due and replica.shape[1]:
+        with nogil:
+            n = sync_changed_rows(&replica[0, 0], &base[0, 0], <int>replica.shape[1],
+                                  due_ptr, n_due, &rows[0], &delta[0, 0])
+    return rows_np[:n], delta_np[:n]
+
+
+def add_rows(real_t[:, ::1] base, real_t[:, ::1] replica, rows, delta):
+    """``base[rows] += delta; replica[rows] = base[rows]`` row by row, in order."""
+    if replica.shape[0] != base.shape[0] or replica.shape[1] != base.shape[1]:
+        raise ValueError("replica and base differ in shape")
+    cdef const index_t[::1] ids = np.ascontiguousarray(rows, dtype=np.int32)
+    cdef const real_t[:, ::1] d = np.ascontiguousarray(delta, dtype=np.float32)
+    if d.shape[0] != ids.shape[0] or (ids.shape[0] and d.shape[1] != base.shape[1]):
+        raise ValueError("rows and delta differ in length, or delta in width")
+    cdef int rc = 0
+    if ids.shape[0] and base.shape[1]:
+        with nogil:
+            rc = sync_add_rows(&base[0, 0], &replica[0, 0], base.shape[0], <int>base.shape[1],
+                               &ids[0], ids.shape[0], &d[0, 0])
+    if rc:
+        raise ValueError("a synced row is outside the matrix")
