@@ -24,7 +24,7 @@ int64_t sync_changed_rows(const real_t *replica, const real_t *base, int dim,
 }
 
 int sync_add_rows(real_t *base, real_t *replica, int64_t n_rows, int dim,
-                  const index_t *rows, int64_t n, const real_t *delta) {
+                  const index_t *rows, int64_t n, const real_t *delta, real_t scale) {
     for (int64_t i = 0; i < n; i++)
         if (rows[i] < 0 || rows[i] >= n_rows)
             return -1;
@@ -32,7 +32,7 @@ int sync_add_rows(real_t *base, real_t *replica, int64_t n_rows, int dim,
         real_t *b = base + (int64_t)rows[i] * dim;
         const real_t *d = delta + i * dim;
         for (int j = 0; j < dim; j++)
-            b[j] += d[j];
+            b[j] += scale * d[j];     /* exact when scale == 1 */
         memcpy(replica + (int64_t)rows[i] * dim, b, (size_t)dim * sizeof(real_t));
     }
     return 0;

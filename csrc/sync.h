@@ -19,11 +19,12 @@ int64_t sync_changed_rows(const real_t *replica, const real_t *base, int dim,
                           const index_t *due, int64_t n_due,
                           index_t *out_rows, real_t *out_delta);
 
-/* base[rows[i]] += delta[i], then replica[rows[i]] = base[rows[i]], for i < n.
+/* base[rows[i]] += scale * delta[i], then replica[rows[i]] = base[rows[i]], for i < n
+ * (scale 1: the sum of the replicas' changes; 1/K: their mean).
  * Every process applies the same changes in the same order, so the bases stay
  * equal bit for bit. Returns -1 (and changes nothing) when a row id is out of
  * [0, n_rows), else 0. */
 int sync_add_rows(real_t *base, real_t *replica, int64_t n_rows, int dim,
-                  const index_t *rows, int64_t n, const real_t *delta);
+                  const index_t *rows, int64_t n, const real_t *delta, real_t scale);
 
 #endif

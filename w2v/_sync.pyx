@@ -13,7 +13,7 @@ cdef extern from "sync.h" nogil:
                               const index_t *due, int64_t n_due,
                               index_t *out_rows, real_t *out_delta)
     int sync_add_rows(real_t *base, real_t *replica, int64_t n_rows, int dim,
-                      const index_t *rows, int64_t n, const real_t *delta)
+                      const index_t *rows, int64_t n, const real_t *delta, real_t scale)
 
 
 def changed_rows(const real_t[:, ::1] replica, const real_t[:, ::1] base, due=None):
@@ -45,8 +45,8 @@ def changed_rows(const real_t[:, ::1] replica, const real_t[:, ::1] base, due=No
     return rows_np[:n], delta_np[:n]
 
 
-def add_rows(real_t[:, ::1] base, real_t[:, ::1] replica, rows, delta):
-    """``base[rows] += delta; replica[rows] = base[rows]`` row by row, in order."""
+def add_rows(real_t[:, ::1] base, real_t[:, ::1] replica, rows, delta, real_t scale=1):
+    """``base[rows] += scale * delta; replica[rows] = base[rows]`` row by row, in order."""
     if replica.shape[0] != base.shape[0] or replica.shape[1] != base.shape[1]:
         raise ValueError("replica and base differ in shape")
     cdef const index_t[::1] ids = np.ascontiguousarray(rows, dtype=np.int32)
@@ -57,6 +57,6 @@ def add_rows(real_t[:, ::1] base, real_t[:, ::1] replica, rows, delta):
     if ids.shape[0] and base.shape[1]:
         with nogil:
             rc = sync_add_rows(&base[0, 0], &replica[0, 0], base.shape[0], <int>base.shape[1],
-                               &ids[0], ids.shape[0], &d[0, 0])
+                               &ids[0], ids.shape[0], &d[0, 0], scale)
     if rc:
         raise ValueError("a synced row is outside the matrix")

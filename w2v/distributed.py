@@ -17,19 +17,22 @@ order, so without ``max_vocab_size`` words, counts, their order, the word and th
 sentence totals are those of :func:`w2v.corpus.count_words`.
 
 **Training** (:func:`train`), data-parallel with periodic sparse syncs.  Each
-shard (a Dask actor, :class:`_Shard`) encodes its ranges once into a local id
-cache and trains its own replica of the weights with the single-machine OpenMP
-engine, in ``rounds`` per epoch.  After a round each shard sends ``replica - base``
-for the rows of the tiers due (rows whose delta is zero are not sent); the driver
-sums them and every replica applies the sum: ``base += sum; replica = base``
-(the engine's private-row rule ``shared += mine - base``, across processes).  Rows
-are ranked by frequency: the hot tier syncs every round, the rest every
-``cold_every`` rounds, and every row at each epoch end, so there all replicas
-and the driver's model are identical.  Each shard's learning rate follows the
-cluster's word count (its own count scaled by its share of the corpus).
+shard (:class:`_Shard`, one per worker process, reached by tasks pinned to that
+process) encodes its ranges once into a local id cache and trains its own
+replica of the weights with the single-machine OpenMP engine, in ``rounds`` per
+epoch.  A round's task first applies the previous round's changes of every
+shard, in shard order (``base += change; replica = base``: the engine's
+private-row rule ``shared += mine - base``, across processes), then trains, then
+returns its own changes: ``replica - base`` for the rows of the tier due, rows
+whose change is zero left out (csrc/sync.c).  Those results go from worker to
+worker as the next round's inputs; the driver only sees counts.  Rows are ranked
+by frequency: the hot tier syncs every round, the rest every ``cold_every``
+rounds, and every row at each epoch end, so there all replicas and the driver's
+model are identical.  Each shard's learning rate follows the cluster's word
+count (its own count scaled by its share of the corpus).
 
-**Faults.**  The driver keeps the weights of the last full sync (the epoch
-start).  When a worker process dies mid-epoch the epoch restarts from there on
+**Faults.**  The driver's weights change only at epoch ends: they are those of
+the last full sync.  When a worker process dies mid-epoch the epoch restarts from there on
 the workers that remain (or their replacements); a worker that cannot read a
 file raises an OSError naming the file and the worker.
 """
@@ -206,7 +209,9 @@ def _reading(r, action):
 
 def _count_range_task(r, max_sentence_length, block_size, max_size):
     """On a worker: count one range.  Returns its words (bytes, in order of first
-    occurrence), their counts, and the scanner's line facts for the sentence total."""
+    occurrence, joined by newlines: a token holds none, and Dask moves one bytes
+    object far faster than a list of a million), their counts, and the scanner's
+    line facts for the sentence total."""
     def count():
         scanner = _scan.Scanner(max_sentence_length)
         table = _scan.VocabTable(max_size)
@@ -218,7 +223,7 @@ def _count_range_task(r, max_sentence_length, block_size, max_size):
     facts = dict(seen_eol=scanner.seen_eol, head_tokens=scanner.head_tokens,
                  mid_sentences=scanner.mid_sentences, tail_tokens=scanner.tail_tokens,
                  raw_tokens=scanner.raw_tokens)
-    return table.word_bytes(), table.counts(), facts
+    return b"\n".join(table.word_bytes()), table.counts(), facts
 
 
 def count_ranges(client, corpus, max_vocab_size=None, parts=None):
@@ -237,7 +242,7 @@ def count_ranges(client, corpus, max_vocab_size=None, parts=None):
     file_facts = []
     for i, (r, (words, counts, facts)) in enumerate(zip(ranges, _results(client, futures))):
         part = _scan.VocabTable()
-        for word, count in zip(words, counts.tolist()):
+        for word, count in zip(words.split(b"\n") if len(counts) else [], counts.tolist()):
             part.add(word, count)
         table.merge(part)
         total += facts["raw_tokens"]
@@ -297,7 +302,7 @@ class DistributedOptions:
     default 1 syncs every changed row every round: on the 10M-word benchmark
     (1 epoch) cold_every=8 scored 4.2% on analogies against 7.5% (one process:
     8.6%) for a fifth of the bytes (bench/RESULTS.md).
-    ``merge``: "sum" applies the sum of the replicas' deltas (what one shared
+    ``merge``: "sum" applies the sum of the replicas' changes (what one shared
     model would have received), "average" their mean (Spark MLlib's choice).
     The default round of 65,536 words: on the 10M-word benchmark (skip-gram, 3
     epochs, 2 processes x 1 thread, 3 seeds) it matched one process with 2 threads
@@ -330,7 +335,7 @@ class _Shard:
     """One worker process's replica, id cache and training threads.  It lives in
     that process's ``_SHARDS`` and is reached by tasks pinned to the process."""
 
-    def __init__(self, ranges, words, weights, tables, params, threads, seeds, hot,
+    def __init__(self, ranges, words, weights, tables, params, threads, seeds, hot, merge,
                  max_sentence_length, block_size):
         from w2v._train import Model, Worker
         self.cache_dir = tempfile.mkdtemp(prefix="w2v-shard-", dir=os.environ.get("W2V_CACHE_DIR"))
@@ -344,6 +349,7 @@ class _Shard:
         self.replica = {name: np.array(a) for name, a in weights.items()}
         self.base = {name: np.array(a) for name, a in weights.items()}
         self.tiers = {"hot": hot, "all": {name: None for name in weights}}
+        self.merge = merge
         self.model = Model(syn0=self.replica["syn0"], syn1neg=self.replica.get("syn1neg"),
                            syn1=self.replica.get("syn1"), **tables, **params)
         private = threads > 1 and params["sg"]
@@ -388,10 +394,12 @@ class _Shard:
 
     def apply(self, parts):
         """Every shard's changes, in shard order: ``base += change; replica = base``
-        on their rows (the same additions in the same order in every process)."""
+        on their rows (the same additions in the same order in every process);
+        with merge="average", ``base += change / K``."""
+        scale = 1.0 / len(parts) if self.merge == "average" else 1.0
         for part in parts:
             for name, (rows, delta) in part.items():
-                _sync.add_rows(self.base[name], self.replica[name], rows, delta)
+                _sync.add_rows(self.base[name], self.replica[name], rows, delta, scale)
 
     def close(self):
         self.ids = None
@@ -522,6 +530,7 @@ class _Cluster:
             seeds = [thread_seed(m.seed, m.train_count, k * m.workers + t) for t in range(m.workers)]
             futures.append(self._submit(k, _start_shard, ranges, m.vocab.index_to_key, weights,
                                         tables, params, m.workers, seeds, self.hot,
+                                        self.options.merge,
                                         self.corpus.max_sentence_length, self.corpus.block_size))
         self.tokens = np.array(self._wait(futures), dtype=np.float64)
         del weights, tables
