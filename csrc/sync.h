@@ -3,7 +3,10 @@
  * changes. Plain C, no Python.h; the Python entry points are w2v/_sync.pyx.
  *
  * A matrix is n_rows x dim row-major real_t. `base` holds the values of the last
- * sync, identical in every replica; `replica` is what this process trains. */
+ * sync, identical in every replica; `replica` is what this process trains.
+ * Changes travel as float32 or as bfloat16 (the upper 16 bits of a float32,
+ * rounded to nearest even: the float32 range with 8 significant bits, half the
+ * bytes); both ends convert alike, so every base still gets the same values. */
 #ifndef W2V_SYNC_H
 #define W2V_SYNC_H
 
@@ -18,6 +21,9 @@
 int64_t sync_changed_rows(const real_t *replica, const real_t *base, int dim,
                           const index_t *due, int64_t n_due,
                           index_t *out_rows, real_t *out_delta);
+int64_t sync_changed_rows_bf16(const real_t *replica, const real_t *base, int dim,
+                               const index_t *due, int64_t n_due,
+                               index_t *out_rows, uint16_t *out_delta);
 
 /* base[rows[i]] += scale * delta[i], then replica[rows[i]] = base[rows[i]], for i < n
  * (scale 1: the sum of the replicas' changes; 1/K: their mean).
@@ -26,5 +32,7 @@ int64_t sync_changed_rows(const real_t *replica, const real_t *base, int dim,
  * [0, n_rows), else 0. */
 int sync_add_rows(real_t *base, real_t *replica, int64_t n_rows, int dim,
                   const index_t *rows, int64_t n, const real_t *delta, real_t scale);
+int sync_add_rows_bf16(real_t *base, real_t *replica, int64_t n_rows, int dim,
+                       const index_t *rows, int64_t n, const uint16_t *delta, real_t scale);
 
 #endif

@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 from helpers import group_precision, planted_groups
+from w2v import _sync, distributed
 from w2v import corpus as corpus_mod
-from w2v import distributed
 from w2v.corpus import Corpus, count_words, encode_file_corpus
 from w2v.training import TrainingPlan
 from w2v.word2vec import Word2Vec
@@ -76,6 +76,85 @@ def test_unreadable_file_names_the_file(tmp_path):
     with pytest.raises(FileNotFoundError, match="cannot read the corpus file") as info:
         distributed._count_range_task(r, 100, 1 << 10, 0)
     assert info.value.filename == r.path
+
+
+# ---------------------------------------------------------------- syncing rows (no cluster)
+
+def _bf16(x):
+    return (np.asarray(x, np.uint16).astype(np.uint32) << 16).view(np.float32)
+
+
+@pytest.mark.parametrize("bfloat16", [False, True])
+def test_changed_rows_are_the_rows_that_changed(bfloat16):
+    rng = np.random.default_rng(1)
+    base = rng.standard_normal((500, 12)).astype(np.float32)
+    replica = base.copy()
+    touched = np.sort(rng.choice(500, 120, replace=False))
+    replica[touched] += rng.standard_normal((120, 12)).astype(np.float32) * 1e-3
+    replica[touched[0], :] = base[touched[0]]             # touched, but back where it was
+    exact = replica - base
+    expect = np.flatnonzero(exact.any(axis=1))
+    rows, delta = _sync.changed_rows(replica, base, bfloat16=bfloat16)
+    np.testing.assert_array_equal(rows, expect)
+    if bfloat16:
+        assert delta.dtype == np.uint16
+        got = _bf16(delta)
+        np.testing.assert_allclose(got, exact[expect], rtol=2.0 ** -8, atol=0)
+    else:
+        np.testing.assert_array_equal(delta, exact[expect])
+    due = np.array([touched[5], 7, touched[2]], dtype=np.int32)       # in the order given
+    rows, _ = _sync.changed_rows(replica, base, due, bfloat16=bfloat16)
+    np.testing.assert_array_equal(rows, [r for r in due if exact[r].any()])
+    with pytest.raises(ValueError, match="outside the matrix"):
+        _sync.changed_rows(replica, base, np.array([500], np.int32))
+
+
+def test_bfloat16_rounds_to_nearest_even():
+    # 1 + 2**-8 lies halfway between two bfloat16 values: to the even one (1.0);
+    # 1 + 3 * 2**-8 halfway too: up to 1 + 2**-6; a NaN stays a NaN
+    values = np.array([[1 + 2.0 ** -8, 1 + 3 * 2.0 ** -8, 1 + 2.0 ** -9, np.nan, 3e-39]],
+                      dtype=np.float32)
+    rows, delta = _sync.changed_rows(values, np.zeros_like(values), bfloat16=True)
+    got = _bf16(delta[0])
+    assert got[0] == 1.0 and got[1] == 1 + 2.0 ** -6 and got[2] == 1.0
+    assert np.isnan(got[3]) and got[4] > 0
+
+
+@pytest.mark.parametrize("bfloat16", [False, True])
+def test_replicas_applying_the_same_changes_in_order_agree_bit_for_bit(bfloat16):
+    """The sync rule of w2v.distributed on two in-process replicas: each trains
+    (here: random edits), both apply both changes in shard order, and the bases
+    and replicas of the two are then identical."""
+    rng = np.random.default_rng(2)
+    start = rng.standard_normal((300, 8)).astype(np.float32)
+    bases = [start.copy(), start.copy()]
+    replicas = [start.copy(), start.copy()]
+    for _ in range(5):
+        for rep in replicas:
+            rows = rng.choice(300, 80, replace=False)
+            rep[rows] += rng.standard_normal((80, 8)).astype(np.float32) * 0.01
+        parts = [_sync.changed_rows(rep, b, bfloat16=bfloat16) for rep, b in zip(replicas, bases)]
+        for rep, b in zip(replicas, bases):
+            for rows, delta in parts:
+                _sync.add_rows(b, rep, rows, delta)
+        np.testing.assert_array_equal(bases[0], bases[1])
+        np.testing.assert_array_equal(replicas[0], replicas[1])
+        np.testing.assert_array_equal(replicas[0], bases[0])
+    assert not np.array_equal(bases[0], start)
+
+
+def test_add_rows_checks_rows_and_scales():
+    base = np.ones((4, 3), np.float32)
+    replica = np.zeros((4, 3), np.float32)
+    _sync.add_rows(base, replica, np.array([2, 0], np.int32), np.full((2, 3), 4, np.float32), 0.5)
+    np.testing.assert_array_equal(base[:, 0], [3, 1, 3, 1])
+    np.testing.assert_array_equal(replica[:, 0], [3, 0, 3, 0])
+    before = base.copy()
+    with pytest.raises(ValueError, match="outside the matrix"):
+        _sync.add_rows(base, replica, np.array([1, 4], np.int32), np.ones((2, 3), np.float32))
+    np.testing.assert_array_equal(base, before)       # nothing applied
+    with pytest.raises(ValueError, match="differ in length"):
+        _sync.add_rows(base, replica, np.array([1], np.int32), np.ones((2, 3), np.float32))
 
 
 # ---------------------------------------------------------------- on a LocalCluster
@@ -152,12 +231,14 @@ def _plan(model, epochs):
                               end_alpha=model.min_alpha, total_words=model.corpus_total_words)
 
 
-def test_replicas_identical_after_each_epoch(client, tmp_path, small_ranges):
+@pytest.mark.parametrize("wire", ["float32", "bfloat16"])
+def test_replicas_identical_after_each_epoch(client, tmp_path, small_ranges, wire):
     paths, _ = _planted_corpus(str(tmp_path), n_sentences=2000)
     model = Word2Vec(vector_size=16, min_count=1, sg=1, hs=1, negative=3, workers=1)
     model.build_vocab(corpus_file=paths, client=client)
     corpus = Corpus(paths)
-    options = distributed.DistributedOptions(round_words=2000, min_rounds=1, hot_rows=20, cold_every=3)
+    options = distributed.DistributedOptions(round_words=2000, min_rounds=1, hot_rows=20,
+                                             cold_every=3, wire=wire)
     cluster = distributed._Cluster(model, client, corpus, _plan(model, 1), options, False)
     try:
         cluster.start_shards()
@@ -231,6 +312,9 @@ def test_quality_and_progress_close_to_one_process(client, tmp_path):
     assert len(seen) >= 3 * 16 and done == sorted(done) and seen[-1].fraction == 1.0
     assert [p.epoch for p in seen][::16] == [1, 2, 3] and all(p.loss > 0 for p in seen)
     assert model.words_done == 3 * model.vocab.retained_words
+    stats = model.last_sync_stats
+    assert stats["processes"] == 2 and stats["syncs"] == 3 * stats["rounds"]
+    assert stats["bytes_sent"] > 0 and stats["worker_peak_rss"] > 10 << 20
     assert len(model.epoch_losses) == 3 and model.get_latest_training_loss() == pytest.approx(
         sum(model.epoch_losses))
 

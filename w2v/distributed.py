@@ -41,6 +41,7 @@ import contextlib
 import dataclasses
 import logging
 import os
+import resource
 import shutil
 import tempfile
 import time
@@ -296,6 +297,9 @@ class DistributedOptions:
 
     ``round_words``: words each process trains between two syncs, at most; an
     epoch has at least ``min_rounds`` rounds (small corpora sync often too).
+    A sync costs about the rows that changed (up to the whole model), whatever
+    the round's length, so longer rounds cost less time, and vectors: the
+    replicas drift apart for longer (numbers below).
     ``hot_rows``: the most frequent rows (per weight matrix) synced every round;
     None: 1% of the vocabulary, at least 256.  ``cold_every``: the other rows sync
     every this many rounds (all rows sync at each epoch end either way).  The
@@ -304,15 +308,23 @@ class DistributedOptions:
     8.6%) for a fifth of the bytes (bench/RESULTS.md).
     ``merge``: "sum" applies the sum of the replicas' changes (what one shared
     model would have received), "average" their mean (Spark MLlib's choice).
-    The default round of 65,536 words: on the 10M-word benchmark (skip-gram, 3
-    epochs, 2 processes x 1 thread, 3 seeds) it matched one process with 2 threads
+    ``wire``: the type the changes travel in, "bfloat16" (the default: half the
+    bytes, 8 significant bits; every process applies the same rounded values) or
+    "float32".  On the 10M-word benchmark (3 epochs) bfloat16 scored 22.76% and
+    0.544 against float32's 22.72% and 0.545, on the 109M-word corpus (rounds
+    of 231,103 words) 44.85% and 0.643 against 44.98% and 0.645, in 7% less time.
+    Rounds of 65,536 words on the 10M-word benchmark (56,949 words; skip-gram, 3
+    epochs, 2 processes x 1 thread, 3 seeds) matched one process with 2 threads
     (analogy 22.6% vs 22.5%, WS353 0.549 vs 0.550), where rounds of 262,144 words
-    fell 0.026 behind on WS353, for 3.4x the bytes (bench/RESULTS.md)."""
+    fell 0.026 behind on WS353; on the 109M-word corpus (231,103 words, 1 epoch)
+    rounds of 262,144 words scored 45.8% and 0.642 against one process's 46.6% and
+    0.640, rounds of 2Mi words 40.9% and 0.606 (bench/RESULTS.md)."""
     round_words: int = 1 << 16
     min_rounds: int = 16
     hot_rows: int = None
     cold_every: int = 1
     merge: str = "sum"
+    wire: str = "bfloat16"
 
     def __post_init__(self):
         if self.round_words < 1 or self.min_rounds < 1 or self.cold_every < 1:
@@ -321,6 +333,8 @@ class DistributedOptions:
             raise ValueError("hot_rows must be >= 0 or None")
         if self.merge not in ("sum", "average"):
             raise ValueError(f"merge must be 'sum' or 'average', got {self.merge!r}")
+        if self.wire not in ("float32", "bfloat16"):
+            raise ValueError(f"wire must be 'float32' or 'bfloat16', got {self.wire!r}")
 
 
 def _row_order(counts, n_rows, node_rows):
@@ -335,7 +349,7 @@ class _Shard:
     """One worker process's replica, id cache and training threads.  It lives in
     that process's ``_SHARDS`` and is reached by tasks pinned to the process."""
 
-    def __init__(self, ranges, words, weights, tables, params, threads, seeds, hot, merge,
+    def __init__(self, ranges, words, weights, tables, params, threads, seeds, hot, options,
                  max_sentence_length, block_size):
         from w2v._train import Model, Worker
         self.cache_dir = tempfile.mkdtemp(prefix="w2v-shard-", dir=os.environ.get("W2V_CACHE_DIR"))
@@ -349,7 +363,7 @@ class _Shard:
         self.replica = {name: np.array(a) for name, a in weights.items()}
         self.base = {name: np.array(a) for name, a in weights.items()}
         self.tiers = {"hot": hot, "all": {name: None for name in weights}}
-        self.merge = merge
+        self.merge, self.bfloat16 = options.merge, options.wire == "bfloat16"
         self.model = Model(syn0=self.replica["syn0"], syn1neg=self.replica.get("syn1neg"),
                            syn1=self.replica.get("syn1"), **tables, **params)
         private = threads > 1 and params["sg"]
@@ -389,7 +403,8 @@ class _Shard:
     def changes(self, tier):
         """{name: (rows, replica[rows] - base[rows])}: the rows of ``tier`` ("hot"
         or "all") that changed since the last sync."""
-        return {name: _sync.changed_rows(self.replica[name], self.base[name], rows)
+        return {name: _sync.changed_rows(self.replica[name], self.base[name], rows,
+                                         self.bfloat16)
                 for name, rows in self.tiers[tier].items()}
 
     def apply(self, parts):
@@ -431,12 +446,14 @@ def _set_rounds(key, rounds):
 def _round(key, rnd, schedule, tier, *previous):
     """Task: apply the previous round's changes of every shard (``previous``: their
     round results, in shard order; Dask brings the other shards' here), train round
-    ``rnd``, and return (this round's changes of ``tier``, (raw, effective, loss, bytes))."""
+    ``rnd``, and return (this round's changes of ``tier``, (raw, effective, loss, bytes of
+    the changes, this process's peak resident memory in bytes))."""
     shard = _shard(key)
     shard.apply([p[0] for p in previous])
     stats = shard.train_round(rnd, *schedule)
     changes = shard.changes(tier)
-    return changes, (*stats, sum(r.nbytes + d.nbytes for r, d in changes.values()))
+    return changes, (*stats, sum(r.nbytes + d.nbytes for r, d in changes.values()),
+                     resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
 
 
 def _round_stats(result):
@@ -487,6 +504,7 @@ class _Cluster:
                     for name, a in self.weights.items()}
         self.keys, self.addresses = [], []
         self.bytes_sent = 0
+        self.worker_peak_rss = 0
         self.syncs = 0
 
     def _submit(self, k, fn, *args):
@@ -530,7 +548,7 @@ class _Cluster:
             seeds = [thread_seed(m.seed, m.train_count, k * m.workers + t) for t in range(m.workers)]
             futures.append(self._submit(k, _start_shard, ranges, m.vocab.index_to_key, weights,
                                         tables, params, m.workers, seeds, self.hot,
-                                        self.options.merge,
+                                        self.options,
                                         self.corpus.max_sentence_length, self.corpus.block_size))
         self.tokens = np.array(self._wait(futures), dtype=np.float64)
         del weights, tables
@@ -577,6 +595,7 @@ class _Cluster:
                                 for r, a in zip(results, self.addresses)])
             previous = results
             self.bytes_sent += sum(s[3] for s in stats) * (n - 1)
+            self.worker_peak_rss = max(self.worker_peak_rss, *(s[4] for s in stats))
             self.syncs += 1
             r_raw = sum(s[0] for s in stats)
             raw += r_raw
@@ -604,8 +623,9 @@ def train(model, client, plan, corpus, *, compute_loss, callbacks, on_progress, 
     """Train ``model`` (vocabulary built) on the cluster behind ``client``; returns
     (effective words, raw words) as :meth:`Word2Vec.train`.  The weights end in
     the driver's ``model``, identical to every replica after the last sync;
-    ``model.last_sync_stats`` says how many syncs there were and how many bytes
-    of changes the shards sent each other.
+    ``model.last_sync_stats`` says how many syncs there were, how many bytes
+    of changes the shards sent each other, and the largest peak resident memory
+    of a worker process.
     ``checkpoint``: the driver saves the model there after every
     ``checkpoint_every`` epochs (the replicas equal its weights at an epoch's end),
     for ``train(..., resume=True)`` on this cluster, another one or one machine."""
@@ -680,6 +700,7 @@ def train(model, client, plan, corpus, *, compute_loss, callbacks, on_progress, 
         model.wv.fill_norms(force=True)
     model.training_state = None
     model.last_sync_stats = {"syncs": cluster.syncs, "bytes_sent": cluster.bytes_sent,
+                             "worker_peak_rss": cluster.worker_peak_rss,
                              "rounds": cluster.rounds, "processes": len(cluster.ranges)}
     for cb in callbacks:
         _call(cb, "on_train_end", model)

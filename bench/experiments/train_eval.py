@@ -95,7 +95,7 @@ def parse_args(argv=None):
     w2v_only.add_argument("--trace-every", type=float, default=10.0, metavar="SECONDS")
     w2v_only.add_argument("--sync", default="",
                           help="with --dask: DistributedOptions fields, e.g. "
-                               "round_words=65536,cold_every=4,merge=average")
+                               "round_words=65536,cold_every=4,merge=average,wire=bfloat16")
     ap.add_argument("--out", help="also append the JSON lines to this file")
     args = ap.parse_args(argv)
     args.seeds = [int(s) for s in args.seeds.split(",")]
@@ -107,7 +107,7 @@ def parse_args(argv=None):
                  "w2v options")
     if args.trace and (args.dask or args.schedule != "configured"):
         ap.error("--trace traces one configured-schedule run in this process")
-    args.sync = {k: (v if k == "merge" else int(v))
+    args.sync = {k: (v if k in ("merge", "wire") else int(v))
                  for k, v in (item.split("=") for item in args.sync.split(",") if item)}
     if args.shared_negatives and args.config != "sg-ns":
         ap.error("--shared-negatives needs --config sg-ns")
