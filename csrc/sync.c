@@ -63,20 +63,21 @@ int64_t sync_changed_rows_bf16(const real_t *replica, const real_t *base, int di
 
 static inline int add_rows(real_t *base, real_t *replica, int64_t n_rows, int dim,
                            const index_t *rows, int64_t n, const real_t *d_f32,
-                           const uint16_t *d_bf16, real_t scale) {
+                           const uint16_t *d_bf16, real_t scale, const real_t *row_scale) {
     for (int64_t i = 0; i < n; i++)
         if (rows[i] < 0 || rows[i] >= n_rows)
             return -1;
     for (int64_t i = 0; i < n; i++) {
         real_t *b = base + (int64_t)rows[i] * dim;
+        real_t f = row_scale ? row_scale[rows[i]] : scale;
         if (d_f32) {
             const real_t *d = d_f32 + i * dim;
             for (int j = 0; j < dim; j++)
-                b[j] += scale * d[j];     /* exact when scale == 1 */
+                b[j] += f * d[j];         /* exact when f == 1 */
         } else {
             const uint16_t *d = d_bf16 + i * dim;
             for (int j = 0; j < dim; j++)
-                b[j] += scale * from_bf16(d[j]);
+                b[j] += f * from_bf16(d[j]);
         }
         memcpy(replica + (int64_t)rows[i] * dim, b, (size_t)dim * sizeof(real_t));
     }
@@ -84,11 +85,13 @@ static inline int add_rows(real_t *base, real_t *replica, int64_t n_rows, int di
 }
 
 int sync_add_rows(real_t *base, real_t *replica, int64_t n_rows, int dim,
-                  const index_t *rows, int64_t n, const real_t *delta, real_t scale) {
-    return add_rows(base, replica, n_rows, dim, rows, n, delta, NULL, scale);
+                  const index_t *rows, int64_t n, const real_t *delta, real_t scale,
+                  const real_t *row_scale) {
+    return add_rows(base, replica, n_rows, dim, rows, n, delta, NULL, scale, row_scale);
 }
 
 int sync_add_rows_bf16(real_t *base, real_t *replica, int64_t n_rows, int dim,
-                       const index_t *rows, int64_t n, const uint16_t *delta, real_t scale) {
-    return add_rows(base, replica, n_rows, dim, rows, n, NULL, delta, scale);
+                       const index_t *rows, int64_t n, const uint16_t *delta, real_t scale,
+                       const real_t *row_scale) {
+    return add_rows(base, replica, n_rows, dim, rows, n, NULL, delta, scale, row_scale);
 }

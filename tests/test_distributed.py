@@ -143,6 +143,31 @@ def test_replicas_applying_the_same_changes_in_order_agree_bit_for_bit(bfloat16)
     assert not np.array_equal(bases[0], start)
 
 
+def test_add_rows_takes_a_factor_per_row():
+    base = np.ones((4, 2), np.float32)
+    replica = base.copy()
+    factors = np.array([1, 0.5, 1, 0.25], np.float32)
+    _sync.add_rows(base, replica, np.array([1, 3, 0], np.int32), np.full((3, 2), 8, np.float32),
+                   row_scale=factors)
+    np.testing.assert_array_equal(base[:, 0], [9, 5, 1, 3])
+    np.testing.assert_array_equal(replica, base)
+    with pytest.raises(ValueError, match="one factor per row"):
+        _sync.add_rows(base, replica, np.array([1], np.int32), np.ones((1, 2), np.float32),
+                       row_scale=factors[:3])
+
+
+@pytest.mark.parametrize("merge, k, hot, cold", [("bounded", 2, 1, 1), ("bounded", 4, 0.5, 1),
+                                                 ("sum", 4, 1, 1), ("average", 4, 0.25, 0.25)])
+def test_merge_rules(merge, k, hot, cold):
+    # the factor each shard's change of a row gets when K shards' changes are applied
+    from types import SimpleNamespace
+    shard = SimpleNamespace(merge=merge, _row_scale={}, base={"syn0": np.zeros((6, 2), np.float32)},
+                            tiers={"hot": {"syn0": np.array([0, 2], np.int32)}})
+    scale, row_scale = distributed._Shard._factors(shard, "syn0", k)
+    factors = np.full(6, scale, np.float32) if row_scale is None else row_scale * scale
+    np.testing.assert_allclose(factors, [hot, cold, hot, cold, cold, cold])
+
+
 def test_add_rows_checks_rows_and_scales():
     base = np.ones((4, 3), np.float32)
     replica = np.zeros((4, 3), np.float32)
@@ -379,9 +404,13 @@ def test_command_line_trains_on_a_local_cluster(tmp_path):
     paths, group = _planted_corpus(str(tmp_path), n_sentences=1000)
     res = w2v("train", *paths, "-o", "vectors.txt", "--format", "text", "--sg", "--size", "16",
               "--min-count", "1", "--epochs", "1", "--threads", "1", "--dask", "local:2",
-              cwd=tmp_path)
+              "--sync-words", "500", cwd=tmp_path)
     assert res.rc == 0, res.err
     with open(tmp_path / "vectors.txt") as f:
         assert f.readline().split() == [str(len(group)), "16"]
     bad = w2v("train", *paths, "-o", "v.txt", "--dask", "local:0", cwd=tmp_path)
     assert "local:N needs a number of processes" in one_line_error(bad)
+    bad = w2v("train", *paths, "-o", "v.txt", "--sync-words", "500", cwd=tmp_path)
+    assert bad.rc == 2 and "error: --sync-words needs --dask" in bad.err     # usage errors
+    bad = w2v("train", "--dask", "local:2", cwd=tmp_path)       # the demo has no CORPUS
+    assert bad.rc == 2 and "error: --dask needs a CORPUS" in bad.err

@@ -172,6 +172,9 @@ def build_parser():
                    help="train on a Dask cluster (pip install 'w2v[dask]'): a scheduler address, "
                         "or local:N for a local cluster of N processes of --threads threads "
                         "each; every worker must read CORPUS at the same path")
+    p.add_argument("--sync-words", type=_positive_int, metavar="N",
+                   help="with --dask: words each process trains between two merges of the "
+                        "replicas (65536; longer: faster, worse vectors)")
     p.add_argument("--resume", metavar="DIR",
                    help="continue the run whose checkpoint is DIR (same CORPUS; the training "
                         "options are those saved in the checkpoint: one given with another "
@@ -513,6 +516,10 @@ def cmd_train(args):
         args.parser.error("--read-vocab needs a CORPUS")
     if demo and args.update:
         args.parser.error("--update needs a CORPUS")
+    if demo and args.dask:
+        args.parser.error("--dask needs a CORPUS (files every worker can read)")
+    if args.sync_words and not args.dask:
+        args.parser.error("--sync-words needs --dask (it sets how a cluster merges replicas)")
     if args.freeze and not args.init:
         args.parser.error("--freeze needs --init VECTORS")
     if args.update and (args.resume or args.read_vocab):
@@ -555,6 +562,13 @@ def cmd_train(args):
         else:
             client = None
         return _train(args, model, corpus, args.output, demo=False, client=client)
+
+
+def _sync_options(args):
+    if not getattr(args, "sync_words", None):
+        return None
+    from w2v.distributed import DistributedOptions
+    return DistributedOptions(round_words=args.sync_words)
 
 
 def _train(args, model, corpus, output, demo, client=None):
@@ -639,7 +653,7 @@ def _train(args, model, corpus, output, demo, client=None):
                         epochs=epochs, compute_loss=args.loss, progress=reporter,
                         resume=bool(args.resume), checkpoint=args.checkpoint or args.resume,
                         checkpoint_every=args.checkpoint_every,
-                        client=client)
+                        client=client, sync=_sync_options(args))
         finally:
             if reporter is not None:
                 reporter.close()

@@ -307,7 +307,14 @@ class DistributedOptions:
     (1 epoch) cold_every=8 scored 4.2% on analogies against 7.5% (one process:
     8.6%) for a fifth of the bytes (bench/RESULTS.md).
     ``merge``: "sum" applies the sum of the replicas' changes (what one shared
-    model would have received), "average" their mean (Spark MLlib's choice).
+    model would have received), "average" their mean (Spark MLlib's choice),
+    "bounded" (the default) the sum, except on the hot rows with more than 2
+    processes: 2/K of their sum.  A hot row (a frequent word's) moves most of
+    the way to where the round's data pull it in every replica, so the sum of K
+    replicas' changes moves it about K times that far: past its target and back,
+    further each round, once K > 2 (with 4 processes "sum" diverged to NaN on the
+    10M-word benchmark); 2/K keeps the 2-process sum, whose vectors match one
+    process, where the mean of the hot rows cost 2 analogy points.
     ``wire``: the type the changes travel in, "bfloat16" (the default: half the
     bytes, 8 significant bits; every process applies the same rounded values) or
     "float32".  On the 10M-word benchmark (3 epochs) bfloat16 scored 22.76% and
@@ -317,13 +324,14 @@ class DistributedOptions:
     epochs, 2 processes x 1 thread, 3 seeds) matched one process with 2 threads
     (analogy 22.6% vs 22.5%, WS353 0.549 vs 0.550), where rounds of 262,144 words
     fell 0.026 behind on WS353; on the 109M-word corpus (231,103 words, 1 epoch)
-    rounds of 262,144 words scored 45.8% and 0.642 against one process's 46.6% and
-    0.640, rounds of 2Mi words 40.9% and 0.606 (bench/RESULTS.md)."""
+    the default scored 47.1% and 0.648 against one process's 47.0% and 0.644 in
+    2.3x its time, rounds of 262,144 words 45.8% and 0.642 in 1.85x, rounds of 2Mi
+    words 40.9% and 0.606 in 1.36x (bench/RESULTS.md)."""
     round_words: int = 1 << 16
     min_rounds: int = 16
     hot_rows: int = None
     cold_every: int = 1
-    merge: str = "sum"
+    merge: str = "bounded"
     wire: str = "bfloat16"
 
     def __post_init__(self):
@@ -331,8 +339,8 @@ class DistributedOptions:
             raise ValueError("round_words, min_rounds and cold_every must be >= 1")
         if self.hot_rows is not None and self.hot_rows < 0:
             raise ValueError("hot_rows must be >= 0 or None")
-        if self.merge not in ("sum", "average"):
-            raise ValueError(f"merge must be 'sum' or 'average', got {self.merge!r}")
+        if self.merge not in ("bounded", "sum", "average"):
+            raise ValueError(f"merge must be 'bounded', 'sum' or 'average', got {self.merge!r}")
         if self.wire not in ("float32", "bfloat16"):
             raise ValueError(f"wire must be 'float32' or 'bfloat16', got {self.wire!r}")
 
@@ -364,6 +372,7 @@ class _Shard:
         self.base = {name: np.array(a) for name, a in weights.items()}
         self.tiers = {"hot": hot, "all": {name: None for name in weights}}
         self.merge, self.bfloat16 = options.merge, options.wire == "bfloat16"
+        self._row_scale = {}
         self.model = Model(syn0=self.replica["syn0"], syn1neg=self.replica.get("syn1neg"),
                            syn1=self.replica.get("syn1"), **tables, **params)
         private = threads > 1 and params["sg"]
@@ -410,11 +419,24 @@ class _Shard:
     def apply(self, parts):
         """Every shard's changes, in shard order: ``base += change; replica = base``
         on their rows (the same additions in the same order in every process);
-        with merge="average", ``base += change / K``."""
-        scale = 1.0 / len(parts) if self.merge == "average" else 1.0
+        ``change / K`` on every row with merge="average", ``change * 2 / K`` on
+        the hot rows with "bounded" when K > 2."""
         for part in parts:
             for name, (rows, delta) in part.items():
-                _sync.add_rows(self.base[name], self.replica[name], rows, delta, scale)
+                _sync.add_rows(self.base[name], self.replica[name], rows, delta,
+                               *self._factors(name, len(parts)))
+
+    def _factors(self, name, k):
+        """(scale, row_scale) for add_rows."""
+        if self.merge == "sum" or k == 1 or (self.merge == "bounded" and k <= 2):
+            return 1.0, None
+        if self.merge == "average":
+            return 1.0 / k, None
+        if (name, k) not in self._row_scale:
+            f = np.ones(len(self.base[name]), dtype=np.float32)
+            f[self.tiers["hot"][name]] = 2.0 / k
+            self._row_scale[(name, k)] = f
+        return 1.0, self._row_scale[(name, k)]
 
     def close(self):
         self.ids = None
@@ -535,6 +557,8 @@ class _Cluster:
                       shared_negatives=m.shared_negatives)
         from w2v.training import thread_seed
         workers = sorted(self.client.scheduler_info()["workers"])
+        if not workers:
+            raise RuntimeError("the Dask cluster has no worker to train on")
         if len(workers) < len(self.ranges):
             # fewer processes than shards (after a loss): some hold two
             workers = [workers[k % len(workers)] for k in range(len(self.ranges))]

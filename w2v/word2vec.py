@@ -641,7 +641,8 @@ class Word2Vec:
     def train(self, corpus_iterable=None, corpus_file=None, total_examples=None, total_words=None,
               epochs=None, start_alpha=None, end_alpha=None, word_count=0, queue_factor=2,
               report_delay=1.0, compute_loss=False, callbacks=(), progress=None,
-              checkpoint=None, checkpoint_every=1, resume=False, phrases=None, client=None):
+              checkpoint=None, checkpoint_every=1, resume=False, phrases=None, client=None,
+              sync=None):
         """Train on a corpus; the learning rate decays linearly over all its epochs.
 
         As in gensim, the size of the corpus must be given (``total_examples``
@@ -673,6 +674,12 @@ class Word2Vec:
         that differ (size, first or last 64 KiB, word count) raise ValueError
         naming both.  An iterable corpus cannot be checked; as gensim, w2v warns
         when an epoch reads another number of words than the schedule expects.
+
+        ``client``: a ``dask.distributed.Client``: train data-parallel on its
+        worker processes (``corpus_file`` only; ``workers`` threads in each), see
+        :mod:`w2v.distributed`.  ``sync``: how their replicas are merged there, a
+        :class:`w2v.distributed.DistributedOptions` (round length, tiers, merge
+        rule, wire type); None: its defaults.
         """
         if self.vocab is None:
             raise NoVocabularyError("you must first build the vocabulary (build_vocab) "
@@ -710,7 +717,7 @@ class Word2Vec:
                                      compute_loss=bool(compute_loss or self.compute_loss),
                                      callbacks=tuple(callbacks) or self.callbacks,
                                      on_progress=progress, checkpoint=checkpoint,
-                                     checkpoint_every=checkpoint_every)
+                                     checkpoint_every=checkpoint_every, options=sync)
         run = self._start_run(plan, corpus, compute_loss=bool(compute_loss or self.compute_loss),
                               callbacks=tuple(callbacks) or self.callbacks,
                               queue_factor=queue_factor, on_progress=progress)
