@@ -22,18 +22,20 @@ process) encodes its ranges once into a local id cache and trains its own
 replica of the weights with the single-machine OpenMP engine, in ``rounds`` per
 epoch.  A round's task first applies the previous round's changes of every
 shard, in shard order (``base += change; replica = base``: the engine's
-private-row rule ``shared += mine - base``, across processes), then trains, then
-returns its own changes: ``replica - base`` for the rows of the tier due, rows
-whose change is zero left out (csrc/sync.c).  Those results go from worker to
-worker as the next round's inputs; the driver only sees counts.  Rows are ranked
+private-row rule ``shared += mine - base``, across processes; with more than 2
+processes the hot rows take 2/K of each change, see :class:`DistributedOptions`),
+then trains, then returns its own changes: ``replica - base`` for the rows of the
+tier due, rows whose change is zero left out (csrc/sync.c), in bfloat16.  Those
+results go from worker to worker as the next round's inputs; the driver only
+sees counts.  Rows are ranked
 by frequency: the hot tier syncs every round, the rest every ``cold_every``
 rounds, and every row at each epoch end, so there all replicas and the driver's
 model are identical.  Each shard's learning rate follows the cluster's word
 count (its own count scaled by its share of the corpus).
 
 **Faults.**  The driver's weights change only at epoch ends: they are those of
-the last full sync.  When a worker process dies mid-epoch the epoch restarts from there on
-the workers that remain (or their replacements); a worker that cannot read a
+the last full sync.  When a worker process dies mid-epoch the epoch restarts
+from there on the workers that remain (or their replacements); a worker that cannot read a
 file raises an OSError naming the file and the worker.
 """
 import asyncio
