@@ -371,6 +371,19 @@ def test_killed_worker_is_survived(client, tmp_path, caplog, small_ranges):
     client.wait_for_workers(2, timeout=60)      # the nanny replaces it for the next tests
 
 
+def test_sync_options_need_a_cluster(tmp_path):
+    paths, _ = _planted_corpus(str(tmp_path), n_sentences=50)
+    model = Word2Vec(vector_size=8, min_count=1, workers=1)
+    model.build_vocab(corpus_file=paths)
+    with pytest.raises(ValueError, match="needs client="):
+        model.train(corpus_file=paths, total_words=model.corpus_total_words, epochs=1,
+                    sync=distributed.DistributedOptions(round_words=1000))
+    with pytest.raises(ValueError, match="merge must be"):
+        distributed.DistributedOptions(merge="median")
+    with pytest.raises(ValueError, match="wire must be"):
+        distributed.DistributedOptions(wire="float16")
+
+
 def test_unreadable_file_on_a_worker(client, tmp_path):
     path = tmp_path / "corpus.txt"
     path.write_text("a b c\n" * 10)

@@ -689,6 +689,8 @@ class Word2Vec:
                              "epochs=model.epochs.")
         if int(checkpoint_every) <= 0:
             raise ValueError(f"checkpoint_every must be > 0, got {checkpoint_every}")
+        if sync is not None and client is None:
+            raise ValueError("sync= sets how a cluster merges its replicas: it needs client=")
         if resume:
             plan = self.training_state
             if plan is None:
