@@ -63,13 +63,13 @@ int64_t sync_changed_rows_bf16(const real_t *replica, const real_t *base, int di
 
 static inline int add_rows(real_t *base, real_t *replica, int64_t n_rows, int dim,
                            const index_t *rows, int64_t n, const real_t *d_f32,
-                           const uint16_t *d_bf16, real_t scale, const real_t *row_scale) {
+                           const uint16_t *d_bf16, const real_t *row_scale) {
     for (int64_t i = 0; i < n; i++)
         if (rows[i] < 0 || rows[i] >= n_rows)
             return -1;
     for (int64_t i = 0; i < n; i++) {
         real_t *b = base + (int64_t)rows[i] * dim;
-        real_t f = row_scale ? row_scale[rows[i]] : scale;
+        real_t f = row_scale ? row_scale[rows[i]] : 1;
         if (d_f32) {
             const real_t *d = d_f32 + i * dim;
             for (int j = 0; j < dim; j++)
@@ -85,13 +85,13 @@ static inline int add_rows(real_t *base, real_t *replica, int64_t n_rows, int di
 }
 
 int sync_add_rows(real_t *base, real_t *replica, int64_t n_rows, int dim,
-                  const index_t *rows, int64_t n, const real_t *delta, real_t scale,
+                  const index_t *rows, int64_t n, const real_t *delta,
                   const real_t *row_scale) {
-    return add_rows(base, replica, n_rows, dim, rows, n, delta, NULL, scale, row_scale);
+    return add_rows(base, replica, n_rows, dim, rows, n, delta, NULL, row_scale);
 }
 
 int sync_add_rows_bf16(real_t *base, real_t *replica, int64_t n_rows, int dim,
-                       const index_t *rows, int64_t n, const uint16_t *delta, real_t scale,
+                       const index_t *rows, int64_t n, const uint16_t *delta,
                        const real_t *row_scale) {
-    return add_rows(base, replica, n_rows, dim, rows, n, NULL, delta, scale, row_scale);
+    return add_rows(base, replica, n_rows, dim, rows, n, NULL, delta, row_scale);
 }

@@ -26,16 +26,16 @@ int64_t sync_changed_rows_bf16(const real_t *replica, const real_t *base, int di
                                index_t *out_rows, uint16_t *out_delta);
 
 /* base[rows[i]] += f * delta[i], then replica[rows[i]] = base[rows[i]], for i < n,
- * where f = row_scale[rows[i]] (one factor per row of the matrix), or `scale`
- * when row_scale is NULL (1: the sum of the replicas' changes; 1/K: their mean).
+ * where f = row_scale[rows[i]] (one factor per row of the matrix: how the
+ * replicas' changes merge), or 1 when row_scale is NULL (their sum).
  * Every process applies the same changes in the same order, so the bases stay
  * equal bit for bit. Returns -1 (and changes nothing) when a row id is out of
  * [0, n_rows), else 0. */
 int sync_add_rows(real_t *base, real_t *replica, int64_t n_rows, int dim,
-                  const index_t *rows, int64_t n, const real_t *delta, real_t scale,
+                  const index_t *rows, int64_t n, const real_t *delta,
                   const real_t *row_scale);
 int sync_add_rows_bf16(real_t *base, real_t *replica, int64_t n_rows, int dim,
-                       const index_t *rows, int64_t n, const uint16_t *delta, real_t scale,
+                       const index_t *rows, int64_t n, const uint16_t *delta,
                        const real_t *row_scale);
 
 #endif

@@ -163,15 +163,16 @@ def test_merge_rules(merge, k, hot, cold):
     from types import SimpleNamespace
     shard = SimpleNamespace(merge=merge, _row_scale={}, base={"syn0": np.zeros((6, 2), np.float32)},
                             tiers={"hot": {"syn0": np.array([0, 2], np.int32)}})
-    scale, row_scale = distributed._Shard._factors(shard, "syn0", k)
-    factors = np.full(6, scale, np.float32) if row_scale is None else row_scale * scale
+    row_scale = distributed._Shard._row_factors(shard, "syn0", k)
+    factors = np.ones(6, np.float32) if row_scale is None else row_scale
     np.testing.assert_allclose(factors, [hot, cold, hot, cold, cold, cold])
 
 
 def test_add_rows_checks_rows_and_scales():
     base = np.ones((4, 3), np.float32)
     replica = np.zeros((4, 3), np.float32)
-    _sync.add_rows(base, replica, np.array([2, 0], np.int32), np.full((2, 3), 4, np.float32), 0.5)
+    _sync.add_rows(base, replica, np.array([2, 0], np.int32), np.full((2, 3), 4, np.float32),
+                   np.full(4, 0.5, np.float32))
     np.testing.assert_array_equal(base[:, 0], [3, 1, 3, 1])
     np.testing.assert_array_equal(replica[:, 0], [3, 0, 3, 0])
     before = base.copy()

@@ -17,10 +17,10 @@ cdef extern from "sync.h" nogil:
                                    const index_t *due, int64_t n_due,
                                    index_t *out_rows, uint16_t *out_delta)
     int sync_add_rows(real_t *base, real_t *replica, int64_t n_rows, int dim,
-                      const index_t *rows, int64_t n, const real_t *delta, real_t scale,
+                      const index_t *rows, int64_t n, const real_t *delta,
                       const real_t *row_scale)
     int sync_add_rows_bf16(real_t *base, real_t *replica, int64_t n_rows, int dim,
-                           const index_t *rows, int64_t n, const uint16_t *delta, real_t scale,
+                           const index_t *rows, int64_t n, const uint16_t *delta,
                            const real_t *row_scale)
 
 
@@ -69,11 +69,11 @@ def changed_rows(const real_t[:, ::1] replica, const real_t[:, ::1] base, due=No
     return rows_np[:n], delta_np[:n]
 
 
-def add_rows(real_t[:, ::1] base, real_t[:, ::1] replica, rows, delta, real_t scale=1,
+def add_rows(real_t[:, ::1] base, real_t[:, ::1] replica, rows, delta,
              const real_t[::1] row_scale=None):
     """``base[rows] += f * delta; replica[rows] = base[rows]`` row by row, in
     order; ``delta`` float32, or uint16 holding bfloat16 (as changed_rows gives);
-    ``f`` is ``row_scale[row]`` (float32, one per row of the matrix) or ``scale``."""
+    ``f`` is ``row_scale[row]`` (float32, one per row of the matrix), or 1."""
     _check_pair(base, replica)
     cdef const real_t *factors = NULL
     if row_scale is not None:
@@ -97,11 +97,11 @@ def add_rows(real_t[:, ::1] base, real_t[:, ::1] replica, rows, delta, real_t sc
             d16 = np.ascontiguousarray(delta)
             with nogil:
                 rc = sync_add_rows_bf16(&base[0, 0], &replica[0, 0], base.shape[0], dim,
-                                        &ids[0], ids.shape[0], &d16[0, 0], scale, factors)
+                                        &ids[0], ids.shape[0], &d16[0, 0], factors)
         else:
             d32 = delta
             with nogil:
                 rc = sync_add_rows(&base[0, 0], &replica[0, 0], base.shape[0], dim,
-                                   &ids[0], ids.shape[0], &d32[0, 0], scale, factors)
+                                   &ids[0], ids.shape[0], &d32[0, 0], factors)
     if rc:
         raise ValueError("a synced row is outside the matrix")

@@ -426,19 +426,21 @@ class _Shard:
         for part in parts:
             for name, (rows, delta) in part.items():
                 _sync.add_rows(self.base[name], self.replica[name], rows, delta,
-                               *self._factors(name, len(parts)))
+                               self._row_factors(name, len(parts)))
 
-    def _factors(self, name, k):
-        """(scale, row_scale) for add_rows."""
+    def _row_factors(self, name, k):
+        """The factor of each row's changes when K = ``k`` shards merge (add_rows'
+        row_scale); None: 1 on every row, the sum."""
         if self.merge == "sum" or k == 1 or (self.merge == "bounded" and k <= 2):
-            return 1.0, None
-        if self.merge == "average":
-            return 1.0 / k, None
+            return None
         if (name, k) not in self._row_scale:
-            f = np.ones(len(self.base[name]), dtype=np.float32)
-            f[self.tiers["hot"][name]] = 2.0 / k
+            if self.merge == "average":
+                f = np.full(len(self.base[name]), 1.0 / k, dtype=np.float32)
+            else:
+                f = np.ones(len(self.base[name]), dtype=np.float32)
+                f[self.tiers["hot"][name]] = 2.0 / k
             self._row_scale[(name, k)] = f
-        return 1.0, self._row_scale[(name, k)]
+        return self._row_scale[(name, k)]
 
     def close(self):
         self.ids = None
