@@ -173,13 +173,15 @@ def _worker_name():
         return f"process {os.getpid()}"
 
 
-def _results(client, futures):
+def _results(client, futures, lost=None):
     """client.gather(futures), except that a cluster left without any worker for
     _NO_WORKERS_PATIENCE_S raises (Dask itself would wait for one forever): the
     usual cause is worker processes that exit at once because they cannot import
-    w2v, or import another w2v than the driver's."""
+    w2v, or import another w2v than the driver's.  ``lost``: a check, polled each
+    second, that some worker the futures are pinned to has left (they could run
+    nowhere else); then _LostWorker."""
     from distributed import wait
-    poll = min(5.0, _NO_WORKERS_PATIENCE_S)
+    poll = 1.0 if lost is not None else min(5.0, _NO_WORKERS_PATIENCE_S)
     since = None
     while True:
         try:
@@ -187,6 +189,9 @@ def _results(client, futures):
             return client.gather(futures)
         except (TimeoutError, asyncio.TimeoutError):
             pass
+        if lost is not None and lost():
+            client.cancel(futures)
+            raise _LostWorker("a worker process that held a shard left the cluster")
         if client.scheduler_info()["workers"]:
             since = None
         elif since is None:
@@ -538,18 +543,8 @@ class _Cluster:
                                   allow_other_workers=False, pure=False)
 
     def _wait(self, futures):
-        """The futures' results; _LostWorker when a shard's worker has left (Dask
-        would wait for it forever: the tasks may run nowhere else)."""
-        from distributed import wait
-        while True:
-            try:
-                wait(futures, timeout=1.0)
-                return self.client.gather(futures)
-            except (TimeoutError, asyncio.TimeoutError):
-                pass
-            if self.lost_worker():
-                self.client.cancel(futures)
-                raise _LostWorker("a worker process that held a shard left the cluster")
+        """The futures' results; _LostWorker when a shard's worker has left."""
+        return _results(self.client, futures, self.lost_worker)
 
     def start_shards(self):
         """(Re)create one shard per worker process from the driver's weights."""
