@@ -1,5 +1,6 @@
-/* Syncing replicas: see sync.h. Each pair of entry points is one loop,
- * specialised by the compiler for the two wire types. */
+/* Syncing replicas: see sync.h. Each function is one loop, specialised by
+ * the compiler for the two wire types. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "sync.h"
@@ -61,37 +62,46 @@ int64_t sync_changed_rows_bf16(const real_t *replica, const real_t *base, int di
     return changed_rows(replica, base, dim, due, n_due, out_rows, NULL, out_delta);
 }
 
-static inline int add_rows(real_t *base, real_t *replica, int64_t n_rows, int dim,
-                           const index_t *rows, int64_t n, const real_t *d_f32,
-                           const uint16_t *d_bf16, const real_t *row_scale) {
-    for (int64_t i = 0; i < n; i++)
-        if (rows[i] < 0 || rows[i] >= n_rows)
-            return -1;
-    for (int64_t i = 0; i < n; i++) {
-        real_t *b = base + (int64_t)rows[i] * dim;
-        real_t f = row_scale ? row_scale[rows[i]] : 1;
-        if (d_f32) {
-            const real_t *d = d_f32 + i * dim;
-            for (int j = 0; j < dim; j++)
-                b[j] += f * d[j];         /* exact when f == 1 */
-        } else {
-            const uint16_t *d = d_bf16 + i * dim;
-            for (int j = 0; j < dim; j++)
-                b[j] += f * from_bf16(d[j]);
-        }
-        memcpy(replica + (int64_t)rows[i] * dim, b, (size_t)dim * sizeof(real_t));
+int sync_apply(real_t *base, real_t *replica, int64_t n_rows, int dim, int n_parts,
+               const index_t *const *rows, const int64_t *n,
+               const void *const *delta, int bf16, const real_t *row_scale) {
+    for (int k = 0; k < n_parts; k++)
+        for (int64_t i = 0; i < n[k]; i++)
+            if (rows[k][i] < 0 || rows[k][i] >= n_rows || (i && rows[k][i] <= rows[k][i - 1]))
+                return -1;
+    int64_t *at = calloc((size_t)n_parts, sizeof *at);     /* each part's next row */
+    real_t *sum = malloc((size_t)dim * sizeof *sum);
+    if (!at || !sum) {
+        free(at);
+        free(sum);
+        return -2;
     }
+    for (;;) {
+        index_t row = -1;                                   /* the smallest next row */
+        for (int k = 0; k < n_parts; k++)
+            if (at[k] < n[k] && (row < 0 || rows[k][at[k]] < row))
+                row = rows[k][at[k]];
+        if (row < 0)
+            break;
+        int first = 1;
+        for (int k = 0; k < n_parts; k++) {
+            if (at[k] >= n[k] || rows[k][at[k]] != row)
+                continue;
+            int64_t i = at[k]++;
+            for (int j = 0; j < dim; j++) {     /* (the compiler unswitches the tests) */
+                real_t v = bf16 ? from_bf16(((const uint16_t *)delta[k])[i * dim + j])
+                                : ((const real_t *)delta[k])[i * dim + j];
+                sum[j] = first ? v : sum[j] + v;
+            }
+            first = 0;
+        }
+        real_t *b = base + (int64_t)row * dim;
+        real_t f = row_scale ? row_scale[row] : 1;
+        for (int j = 0; j < dim; j++)
+            b[j] += f * sum[j];           /* exact when f == 1 */
+        memcpy(replica + (int64_t)row * dim, b, (size_t)dim * sizeof(real_t));
+    }
+    free(at);
+    free(sum);
     return 0;
-}
-
-int sync_add_rows(real_t *base, real_t *replica, int64_t n_rows, int dim,
-                  const index_t *rows, int64_t n, const real_t *delta,
-                  const real_t *row_scale) {
-    return add_rows(base, replica, n_rows, dim, rows, n, delta, NULL, row_scale);
-}
-
-int sync_add_rows_bf16(real_t *base, real_t *replica, int64_t n_rows, int dim,
-                       const index_t *rows, int64_t n, const uint16_t *delta,
-                       const real_t *row_scale) {
-    return add_rows(base, replica, n_rows, dim, rows, n, NULL, delta, row_scale);
 }

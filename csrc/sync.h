@@ -25,17 +25,19 @@ int64_t sync_changed_rows_bf16(const real_t *replica, const real_t *base, int di
                                const index_t *due, int64_t n_due,
                                index_t *out_rows, uint16_t *out_delta);
 
-/* base[rows[i]] += f * delta[i], then replica[rows[i]] = base[rows[i]], for i < n,
- * where f = row_scale[rows[i]] (one factor per row of the matrix: how the
- * replicas' changes merge), or 1 when row_scale is NULL (their sum).
- * Every process applies the same changes in the same order, so the bases stay
- * equal bit for bit. Returns -1 (and changes nothing) when a row id is out of
- * [0, n_rows), else 0. */
-int sync_add_rows(real_t *base, real_t *replica, int64_t n_rows, int dim,
-                  const index_t *rows, int64_t n, const real_t *delta,
-                  const real_t *row_scale);
-int sync_add_rows_bf16(real_t *base, real_t *replica, int64_t n_rows, int dim,
-                       const index_t *rows, int64_t n, const uint16_t *delta,
-                       const real_t *row_scale);
+/* One sync of one matrix: the changes of every replica, parts 0..n_parts-1 in
+ * shard order.  Part k is n[k] rows with strictly ascending ids rows[k] and their
+ * changes, one dim-wide row each: delta[k], float32, or bfloat16 (uint16) when
+ * bf16.  For each row that any part holds, in one pass over the rows:
+ *     base[row] += f * (d_a + d_b + ...)    (the parts holding it, in part order)
+ *     replica[row] = base[row]
+ * where f = row_scale[row] (one factor per row of the matrix: how the replicas'
+ * changes merge), or 1 when row_scale is NULL (their sum).  Every process
+ * applies the same parts in the same order, so the bases stay equal bit for bit.
+ * Returns -1 (and changes nothing) when a part's ids are outside [0, n_rows) or
+ * not ascending, -2 when out of memory, else 0. */
+int sync_apply(real_t *base, real_t *replica, int64_t n_rows, int dim, int n_parts,
+               const index_t *const *rows, const int64_t *n,
+               const void *const *delta, int bf16, const real_t *row_scale);
 
 #endif

@@ -135,25 +135,46 @@ def test_replicas_applying_the_same_changes_in_order_agree_bit_for_bit(bfloat16)
             rep[rows] += rng.standard_normal((80, 8)).astype(np.float32) * 0.01
         parts = [_sync.changed_rows(rep, b, bfloat16=bfloat16) for rep, b in zip(replicas, bases)]
         for rep, b in zip(replicas, bases):
-            for rows, delta in parts:
-                _sync.add_rows(b, rep, rows, delta)
+            _sync.apply_changes(b, rep, parts)
         np.testing.assert_array_equal(bases[0], bases[1])
         np.testing.assert_array_equal(replicas[0], replicas[1])
         np.testing.assert_array_equal(replicas[0], bases[0])
     assert not np.array_equal(bases[0], start)
 
 
-def test_add_rows_takes_a_factor_per_row():
+def test_apply_changes_sums_the_parts_with_a_factor_per_row():
     base = np.ones((4, 2), np.float32)
-    replica = base.copy()
+    replica = np.zeros((4, 2), np.float32)
     factors = np.array([1, 0.5, 1, 0.25], np.float32)
-    _sync.add_rows(base, replica, np.array([1, 3, 0], np.int32), np.full((3, 2), 8, np.float32),
-                   row_scale=factors)
-    np.testing.assert_array_equal(base[:, 0], [9, 5, 1, 3])
+    parts = [(np.array([0, 1, 3], np.int32), np.full((3, 2), 8, np.float32)),
+             (np.array([1, 2], np.int32), np.full((2, 2), 4, np.float32)),
+             (np.array([], np.int32), np.empty((0, 2), np.float32))]
+    _sync.apply_changes(base, replica, parts, row_scale=factors)
+    np.testing.assert_array_equal(base[:, 0], [9, 7, 5, 3])    # 1 + f * (sum of the parts)
     np.testing.assert_array_equal(replica, base)
     with pytest.raises(ValueError, match="one factor per row"):
-        _sync.add_rows(base, replica, np.array([1], np.int32), np.ones((1, 2), np.float32),
-                       row_scale=factors[:3])
+        _sync.apply_changes(base, replica, parts, row_scale=factors[:3])
+
+
+def test_apply_changes_adds_in_part_order():
+    # each row: base + (d_0 + d_1 + ...), the parts' changes summed in part order
+    # (float addition is not associative: this order is what keeps replicas equal)
+    rng = np.random.default_rng(3)
+    start = rng.standard_normal((50, 6)).astype(np.float32)
+    parts = [(np.sort(rng.choice(50, 30, replace=False)).astype(np.int32),
+              rng.standard_normal((30, 6)).astype(np.float32)) for _ in range(3)]
+    expect = start.copy()
+    for row in range(50):
+        held = [d[list(rows).index(row)] for rows, d in parts if row in rows]
+        if held:
+            total = held[0].copy()
+            for d in held[1:]:
+                total += d
+            expect[row] += total
+    base, replica = start.copy(), start.copy()
+    _sync.apply_changes(base, replica, parts)
+    np.testing.assert_array_equal(base, expect)
+    np.testing.assert_array_equal(replica, expect)
 
 
 @pytest.mark.parametrize("merge, k, hot, cold", [("bounded", 2, 1, 1), ("bounded", 4, 0.5, 1),
@@ -168,19 +189,23 @@ def test_merge_rules(merge, k, hot, cold):
     np.testing.assert_allclose(factors, [hot, cold, hot, cold, cold, cold])
 
 
-def test_add_rows_checks_rows_and_scales():
+def test_apply_changes_checks_its_parts():
     base = np.ones((4, 3), np.float32)
     replica = np.zeros((4, 3), np.float32)
-    _sync.add_rows(base, replica, np.array([2, 0], np.int32), np.full((2, 3), 4, np.float32),
-                   np.full(4, 0.5, np.float32))
+    _sync.apply_changes(base, replica, [(np.array([0, 2], np.int32), np.full((2, 3), 4, np.float32))],
+                        np.full(4, 0.5, np.float32))
     np.testing.assert_array_equal(base[:, 0], [3, 1, 3, 1])
     np.testing.assert_array_equal(replica[:, 0], [3, 0, 3, 0])
     before = base.copy()
-    with pytest.raises(ValueError, match="outside the matrix"):
-        _sync.add_rows(base, replica, np.array([1, 4], np.int32), np.ones((2, 3), np.float32))
-    np.testing.assert_array_equal(base, before)       # nothing applied
-    with pytest.raises(ValueError, match="differ in length"):
-        _sync.add_rows(base, replica, np.array([1], np.int32), np.ones((2, 3), np.float32))
+    good = (np.array([1], np.int32), np.ones((1, 3), np.float32))
+    for bad, message in [((np.array([1, 4], np.int32), np.ones((2, 3), np.float32)), "outside"),
+                         ((np.array([2, 1], np.int32), np.ones((2, 3), np.float32)), "ascending"),
+                         ((np.array([1, 1], np.int32), np.ones((2, 3), np.float32)), "ascending"),
+                         ((np.array([1], np.int32), np.ones((2, 3), np.float32)), "differ in length"),
+                         ((np.array([1], np.int32), np.ones((1, 3), np.uint16)), "wire type")]:
+        with pytest.raises(ValueError, match=message):
+            _sync.apply_changes(base, replica, [good, bad])
+        np.testing.assert_array_equal(base, before)       # nothing applied
 
 
 # ---------------------------------------------------------------- on a LocalCluster

@@ -2,6 +2,7 @@
 # applying the changes of every replica (w2v.distributed). One call per matrix
 # and round; the GIL is released for the loop. Changes are float32 arrays, or
 # bfloat16 ones held as uint16 (numpy has no bfloat16).
+from cpython.mem cimport PyMem_Free, PyMem_Malloc
 from libc.stdint cimport int64_t, uint16_t
 
 import numpy as np
@@ -16,13 +17,9 @@ cdef extern from "sync.h" nogil:
     int64_t sync_changed_rows_bf16(const real_t *replica, const real_t *base, int dim,
                                    const index_t *due, int64_t n_due,
                                    index_t *out_rows, uint16_t *out_delta)
-    int sync_add_rows(real_t *base, real_t *replica, int64_t n_rows, int dim,
-                      const index_t *rows, int64_t n, const real_t *delta,
-                      const real_t *row_scale)
-    int sync_add_rows_bf16(real_t *base, real_t *replica, int64_t n_rows, int dim,
-                           const index_t *rows, int64_t n, const uint16_t *delta,
-                           const real_t *row_scale)
-
+    int sync_apply(real_t *base, real_t *replica, int64_t n_rows, int dim, int n_parts,
+                   const index_t *const *rows, const int64_t *n,
+                   const void *const *delta, int bf16, const real_t *row_scale)
 
 cdef _check_pair(const real_t[:, ::1] base, const real_t[:, ::1] replica):
     if replica.shape[0] != base.shape[0] or replica.shape[1] != base.shape[1]:
@@ -69,11 +66,13 @@ def changed_rows(const real_t[:, ::1] replica, const real_t[:, ::1] base, due=No
     return rows_np[:n], delta_np[:n]
 
 
-def add_rows(real_t[:, ::1] base, real_t[:, ::1] replica, rows, delta,
-             const real_t[::1] row_scale=None):
-    """``base[rows] += f * delta; replica[rows] = base[rows]`` row by row, in
-    order; ``delta`` float32, or uint16 holding bfloat16 (as changed_rows gives);
-    ``f`` is ``row_scale[row]`` (float32, one per row of the matrix), or 1."""
+def apply_changes(real_t[:, ::1] base, real_t[:, ::1] replica, parts,
+                  const real_t[::1] row_scale=None):
+    """One sync of one matrix: ``parts`` is every replica's (rows, delta) as
+    changed_rows gives them (ascending rows; delta float32, or uint16 holding
+    bfloat16), in shard order.  For each row any part holds:
+    ``base[row] += f * (sum of its deltas, in part order); replica[row] = base[row]``,
+    ``f`` being ``row_scale[row]`` (float32, one per row of the matrix), or 1."""
     _check_pair(base, replica)
     cdef const real_t *factors = NULL
     if row_scale is not None:
@@ -81,27 +80,54 @@ def add_rows(real_t[:, ::1] base, real_t[:, ::1] replica, rows, delta,
             raise ValueError("row_scale needs one factor per row")
         if row_scale.shape[0]:
             factors = &row_scale[0]
-    cdef const index_t[::1] ids = np.ascontiguousarray(rows, dtype=np.int32)
-    delta = np.asarray(delta)
-    if delta.dtype != np.uint16:
-        delta = np.ascontiguousarray(delta, dtype=np.float32)
-    if delta.ndim != 2 or delta.shape[0] != ids.shape[0] or \
-            (ids.shape[0] and delta.shape[1] != base.shape[1]):
-        raise ValueError("rows and delta differ in length, or delta in width")
+    arrays = []                     # keeps the contiguous copies alive
+    bf16 = None
+    for rows, delta in parts:
+        rows = np.ascontiguousarray(rows, dtype=np.int32)
+        delta = np.asarray(delta)
+        if bf16 is None:
+            bf16 = delta.dtype == np.uint16
+        if bf16 != (delta.dtype == np.uint16):
+            raise ValueError("parts differ in wire type")
+        delta = np.ascontiguousarray(delta, dtype=np.uint16 if bf16 else np.float32)
+        if delta.ndim != 2 or delta.shape[0] != rows.shape[0] or \
+                (rows.shape[0] and delta.shape[1] != base.shape[1]):
+            raise ValueError("rows and delta differ in length, or delta in width")
+        if rows.shape[0]:
+            arrays.append((rows, delta))
+    cdef int n_parts = len(arrays)
+    cdef int dim = <int>base.shape[1]
+    if not n_parts or not dim:
+        return
+    cdef const index_t ** row_ptrs = <const index_t **>PyMem_Malloc(n_parts * sizeof(void *))
+    cdef const void ** delta_ptrs = <const void **>PyMem_Malloc(n_parts * sizeof(void *))
+    cdef int64_t *counts = <int64_t *>PyMem_Malloc(n_parts * sizeof(int64_t))
+    cdef const index_t[::1] ids
     cdef const real_t[:, ::1] d32
     cdef const uint16_t[:, ::1] d16
-    cdef int rc = 0
-    cdef int dim = <int>base.shape[1]
-    if ids.shape[0] and dim:
-        if delta.dtype == np.uint16:
-            d16 = np.ascontiguousarray(delta)
-            with nogil:
-                rc = sync_add_rows_bf16(&base[0, 0], &replica[0, 0], base.shape[0], dim,
-                                        &ids[0], ids.shape[0], &d16[0, 0], factors)
-        else:
-            d32 = delta
-            with nogil:
-                rc = sync_add_rows(&base[0, 0], &replica[0, 0], base.shape[0], dim,
-                                   &ids[0], ids.shape[0], &d32[0, 0], factors)
+    cdef int k, rc = 0, is_bf16 = bf16
+    try:
+        if not row_ptrs or not delta_ptrs or not counts:
+            raise MemoryError()
+        for k in range(n_parts):
+            ids = arrays[k][0]
+            row_ptrs[k] = &ids[0]
+            counts[k] = ids.shape[0]
+            if is_bf16:
+                d16 = arrays[k][1]
+                delta_ptrs[k] = &d16[0, 0]
+            else:
+                d32 = arrays[k][1]
+                delta_ptrs[k] = &d32[0, 0]
+        with nogil:
+            rc = sync_apply(&base[0, 0], &replica[0, 0], base.shape[0], dim, n_parts,
+                            row_ptrs, counts, delta_ptrs, is_bf16, factors)
+    finally:
+        PyMem_Free(row_ptrs)
+        PyMem_Free(delta_ptrs)
+        PyMem_Free(counts)
+    if rc == -2:
+        raise MemoryError()
     if rc:
-        raise ValueError("a synced row is outside the matrix")
+        raise ValueError("a synced row is outside the matrix, or a part's rows are not "
+                         "ascending")

@@ -21,7 +21,7 @@ shard (:class:`_Shard`, one per worker process, reached by tasks pinned to that
 process) encodes its ranges once into a local id cache and trains its own
 replica of the weights with the single-machine OpenMP engine, in ``rounds`` per
 epoch.  A round's task first applies the previous round's changes of every
-shard, in shard order (``base += change; replica = base``: the engine's
+shard, in shard order (``base += their sum; replica = base``: the engine's
 private-row rule ``shared += mine - base``, across processes; with more than 2
 processes the hot rows take 2/K of each change, see :class:`DistributedOptions`),
 then trains, then returns its own changes: ``replica - base`` for the rows of the
@@ -39,6 +39,7 @@ from there on the workers that remain (or their replacements); a worker that can
 file raises an OSError naming the file and the worker.
 """
 import asyncio
+import collections
 import contextlib
 import dataclasses
 import logging
@@ -66,6 +67,8 @@ __all__ = ["ByteRange", "DistributedOptions", "assign_ranges", "count_ranges", "
 # Ranges per worker process: several, so that dealing them by size balances the
 # shards even when the files differ in size.
 _RANGES_PER_PROCESS = 4
+# Rounds submitted beyond the one whose counts the driver waits for.
+_ROUNDS_AHEAD = 2
 # How many times an epoch is restarted after losing a worker before giving up.
 _MAX_RESTARTS = 3
 # A cluster with no worker for this long fails the call instead of waiting for one.
@@ -174,7 +177,7 @@ def _worker_name():
 
 
 def _results(client, futures, lost=None):
-    """client.gather(futures), except that a cluster left without any worker for
+    """The futures' results, except that a cluster left without any worker for
     _NO_WORKERS_PATIENCE_S raises (Dask itself would wait for one forever): the
     usual cause is worker processes that exit at once because they cannot import
     w2v, or import another w2v than the driver's.  ``lost``: a check, polled each
@@ -183,12 +186,20 @@ def _results(client, futures, lost=None):
     from distributed import wait
     poll = 1.0 if lost is not None else min(5.0, _NO_WORKERS_PATIENCE_S)
     since = None
+    fetch = poll
     while True:
         try:
             wait(futures, timeout=poll)
-            return client.gather(futures)
         except (TimeoutError, asyncio.TimeoutError):
             pass
+        else:
+            # A result can be lost after wait(), with its worker: gather() would wait
+            # for a recomputation that, pinned to that worker, never comes.  So the
+            # fetch has a time limit, doubled each time (large results take long).
+            try:
+                return [f.result(timeout=fetch) for f in futures]
+            except (TimeoutError, asyncio.TimeoutError):
+                fetch *= 2
         if lost is not None and lost():
             client.cancel(futures)
             raise _LostWorker("a worker process that held a shard left the cluster")
@@ -378,6 +389,10 @@ class _Shard:
         self.replica = {name: np.array(a) for name, a in weights.items()}
         self.base = {name: np.array(a) for name, a in weights.items()}
         self.tiers = {"hot": hot, "all": {name: None for name in weights}}
+        # syn0 rows change only where their word is trained: the words of the
+        # rounds since the last full sync (the full sync scans these, not all rows)
+        self.inputs_touched = np.zeros(len(self.replica["syn0"]), dtype=bool)
+        self.epoch_raw = 0
         self.merge, self.bfloat16 = options.merge, options.wire == "bfloat16"
         self._row_scale = {}
         self.model = Model(syn0=self.replica["syn0"], syn1neg=self.replica.get("syn1neg"),
@@ -398,43 +413,56 @@ class _Shard:
         cuts += [n] * (rounds + 1 - len(cuts))
         self.rounds = cuts[:rounds] + [n]
 
-    def train_round(self, rnd, total_words, words_done, start_alpha, end_alpha):
-        """Train round ``rnd`` with the learning rate at ``words_done`` of
-        ``total_words`` (already scaled to this shard); returns (raw, effective, loss)."""
+    def train_round(self, rnd, total_words, epoch_start, start_alpha, end_alpha):
+        """Train round ``rnd`` with the learning rate at ``epoch_start`` plus the
+        words this shard trained in the epoch so far, of ``total_words`` (both
+        already scaled to this shard's share); returns (raw, effective, loss)."""
         from w2v._train import Progress, train_epoch_file
         from w2v.word2vec import _chunk_bounds
         a, b = self.rounds[rnd], self.rounds[rnd + 1]
+        if rnd == 0:
+            self.epoch_raw = 0
         raw = eff = 0
         loss0 = sum(w.loss for w in self.workers)
         if b > a:
+            ids = np.asarray(self.ids[a:b])
+            self.inputs_touched[ids[ids >= 0]] = True
             progress = Progress(max(1, int(total_words)), start_alpha, end_alpha,
-                                words_done=int(words_done))
+                                words_done=int(epoch_start + self.epoch_raw))
             target = min(1 << 20, max(1 << 14, -(-(b - a) // (64 * len(self.workers)))))
             bounds = _chunk_bounds(self.ids[a:b], target, self.msl) + a
             with open(self.path, "rb", buffering=0) as f:
                 raw, eff, _ = train_epoch_file(self.workers, progress, f.fileno(), bounds,
                                                path=self.path)
+        self.epoch_raw += raw
         return raw, eff, sum(w.loss for w in self.workers) - loss0
 
     def changes(self, tier):
         """{name: (rows, replica[rows] - base[rows])}: the rows of ``tier`` ("hot"
         or "all") that changed since the last sync."""
+        due = dict(self.tiers[tier])
+        if tier == "all":
+            due["syn0"] = np.flatnonzero(self.inputs_touched).astype(np.int32)
+            self.inputs_touched[:] = False
         return {name: _sync.changed_rows(self.replica[name], self.base[name], rows,
                                          self.bfloat16)
-                for name, rows in self.tiers[tier].items()}
+                for name, rows in due.items()}
 
     def apply(self, parts):
-        """Every shard's changes, in shard order: ``base += change; replica = base``
-        on their rows (the same additions in the same order in every process);
+        """Every shard's changes, in shard order: ``base += sum of the changes;
+        replica = base`` on their rows (the same additions in the same order in
+        every process);
         ``change / K`` on every row with merge="average", ``change * 2 / K`` on
         the hot rows with "bounded" when K > 2."""
-        for part in parts:
-            for name, (rows, delta) in part.items():
-                _sync.add_rows(self.base[name], self.replica[name], rows, delta,
-                               self._row_factors(name, len(parts)))
+        if not parts:
+            return
+        for name in parts[0]:
+            _sync.apply_changes(self.base[name], self.replica[name],
+                                [part[name] for part in parts],
+                                self._row_factors(name, len(parts)))
 
     def _row_factors(self, name, k):
-        """The factor of each row's changes when K = ``k`` shards merge (add_rows'
+        """The factor of each row's changes when K = ``k`` shards merge (apply_changes'
         row_scale); None: 1 on every row, the sum."""
         if self.merge == "sum" or k == 1 or (self.merge == "bounded" and k <= 2):
             return None
@@ -601,35 +629,48 @@ class _Cluster:
 
     def run_epoch(self, words_done, report):
         """One epoch of rounds; returns (raw, effective, loss) and leaves the
-        driver's weights equal to every replica's."""
+        driver's weights equal to every replica's.  Rounds are submitted
+        _ROUNDS_AHEAD ahead of the one whose counts the driver is waiting for, so
+        that the shards never wait for the driver (a round's tasks start as soon
+        as the previous round's changes are there)."""
         plan, total = self.plan, self.plan.schedule_words(self.model.vocab)
-        previous = []
-        raw = eff = 0
-        loss = 0.0
+        previous, in_flight = [], collections.deque()
+        totals = {"raw": 0, "eff": 0, "loss": 0.0, "words": words_done}
         n = len(self.keys)
-        for rnd in range(self.rounds):
-            tier = "all" if rnd + 1 == self.rounds else self.due(rnd)
-            results = [self._submit(k, _round, rnd, (total * self.share[k],
-                                                     words_done * self.share[k],
-                                                     plan.start_alpha, plan.end_alpha),
-                                    tier, *previous)
-                       for k in range(n)]
-            stats = self._wait([self.client.submit(_round_stats, r, workers=[a], pure=False)
-                                for r, a in zip(results, self.addresses)])
-            previous = results
+
+        def collect(stats_futures):
+            stats = self._wait(stats_futures)
             self.bytes_sent += sum(s[3] for s in stats) * (n - 1)
             self.worker_peak_rss = max(self.worker_peak_rss, *(s[4] for s in stats))
             self.syncs += 1
             r_raw = sum(s[0] for s in stats)
-            raw += r_raw
-            eff += sum(s[1] for s in stats)
-            loss += sum(s[2] for s in stats)
-            words_done += r_raw
-            report(words_done, loss)
+            totals["raw"] += r_raw
+            totals["eff"] += sum(s[1] for s in stats)
+            totals["loss"] += sum(s[2] for s in stats)
+            totals["words"] += r_raw
+            report(totals["words"], totals["loss"])
+
+        try:
+            for rnd in range(self.rounds):
+                tier = "all" if rnd + 1 == self.rounds else self.due(rnd)
+                previous = [self._submit(k, _round, rnd, (total * self.share[k],
+                                                          words_done * self.share[k],
+                                                          plan.start_alpha, plan.end_alpha),
+                                         tier, *previous)
+                            for k in range(n)]
+                in_flight.append([self.client.submit(_round_stats, r, workers=[a], pure=False)
+                                  for r, a in zip(previous, self.addresses)])
+                if len(in_flight) > _ROUNDS_AHEAD:
+                    collect(in_flight.popleft())
+            while in_flight:
+                collect(in_flight.popleft())
+        except BaseException:
+            self.client.cancel(previous + [f for fs in in_flight for f in fs])
+            raise
         self._wait([self._submit(k, _end_epoch, *previous) for k in range(n)])
         for name, a in self._wait([self._submit(0, _replica)])[0].items():
             self.weights[name][...] = a
-        return raw, eff, loss
+        return totals["raw"], totals["eff"], totals["loss"]
 
     def replicas(self):
         """Every shard's weights (for tests)."""

@@ -257,8 +257,8 @@ def run(args, corpus, questions, wordsim, seed, workdir, client=None):
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024   # KiB on Linux
     row = dict(tool=args.tool, config=args.config, shared_negatives=args.shared_negatives,
                schedule=args.schedule, private_rows=args.private_rows, corpus=corpus,
-               epochs=args.epochs, workers=args.workers, size=args.size, seed=seed,
-               wall_s=round(wall, 4), peak_rss_mib=round(peak, 1),
+               epochs=args.epochs, alpha=args.alpha, workers=args.workers, size=args.size,
+               seed=seed, wall_s=round(wall, 4), peak_rss_mib=round(peak, 1),
                vocab=len(model.wv.index_to_key))
     if client is not None:
         row.update(dask_processes=args.dask, sync=args.sync, **model.last_sync_stats)
