@@ -1,5 +1,5 @@
-/* Syncing replicas: see sync.h. Each function is one loop, specialised by
- * the compiler for the two wire types. */
+/* Syncing replicas: see sync.h. One loop each for finding and for applying
+ * changes, specialised by the compiler for the two wire types. */
 #include <stdlib.h>
 #include <string.h>
 

@@ -21,6 +21,7 @@ cdef extern from "sync.h" nogil:
                    const index_t *const *rows, const int64_t *n,
                    const void *const *delta, int bf16, const real_t *row_scale)
 
+
 cdef _check_pair(const real_t[:, ::1] base, const real_t[:, ::1] replica):
     if replica.shape[0] != base.shape[0] or replica.shape[1] != base.shape[1]:
         raise ValueError("replica and base differ in shape")
