@@ -343,8 +343,8 @@ class DistributedOptions:
     (analogy 22.6% vs 22.5%, WS353 0.549 vs 0.550), where rounds of 262,144 words
     fell 0.026 behind on WS353; on the 109M-word corpus (231,103 words, 1 epoch)
     the default scored 47.1% and 0.648 against one process's 47.0% and 0.644 in
-    2.3x its time, rounds of 262,144 words 45.8% and 0.642 in 1.85x, rounds of 2Mi
-    words 40.9% and 0.606 in 1.36x (bench/RESULTS.md)."""
+    2.3x its time (2.1x since), rounds of 262,144 words 45.8% and 0.642 in 1.85x,
+    rounds of 2Mi words 40.9% and 0.606 in 1.36x (bench/RESULTS.md)."""
     round_words: int = 1 << 16
     min_rounds: int = 16
     hot_rows: int = None
