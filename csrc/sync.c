@@ -1,4 +1,4 @@
-/* Syncing replicas: see sync.h. One loop each for taking and for adding
+/* Syncing replicas: see sync.h. One loop each for finding and for applying
  * changes, specialised by the compiler for the two wire types. */
 #include <stdlib.h>
 #include <string.h>
@@ -21,37 +21,48 @@ static inline real_t from_bf16(uint16_t h) {
     return f;
 }
 
-int64_t sync_take_changes(real_t *replica, real_t *base, int dim,
-                          const index_t *due, int64_t n_due, const real_t *row_scale,
-                          index_t *out_rows, real_t *out_f32, uint16_t *out_bf16) {
+static inline int64_t changed_rows(const real_t *replica, const real_t *base, int dim,
+                                   const index_t *due, int64_t n_due, index_t *out_rows,
+                                   real_t *out_f32, uint16_t *out_bf16) {
     int64_t n_out = 0;
     for (int64_t i = 0; i < n_due; i++) {
         index_t row = due ? due[i] : (index_t)i;
-        real_t *r = replica + (int64_t)row * dim;
-        real_t *b = base + (int64_t)row * dim;
+        const real_t *r = replica + (int64_t)row * dim;
+        const real_t *b = base + (int64_t)row * dim;
         int changed = 0;
-        for (int j = 0; j < dim; j++)
-            changed |= r[j] != b[j];
-        if (!changed)
-            continue;
-        real_t f = row_scale ? row_scale[row] : 1;
-        for (int j = 0; j < dim; j++) {     /* (the compiler unswitches the test) */
-            real_t sent = r[j] - b[j];
-            if (out_f32) {
-                out_f32[n_out * dim + j] = sent;
-            } else {
-                out_bf16[n_out * dim + j] = to_bf16(sent);
-                sent = from_bf16(out_bf16[n_out * dim + j]);
+        if (out_f32) {
+            real_t *d = out_f32 + n_out * dim;
+            for (int j = 0; j < dim; j++) {
+                d[j] = r[j] - b[j];
+                changed |= d[j] != 0;
             }
-            b[j] += f * sent;
-            r[j] = b[j];
+        } else {
+            uint16_t *d = out_bf16 + n_out * dim;
+            for (int j = 0; j < dim; j++) {
+                real_t x = r[j] - b[j];
+                d[j] = to_bf16(x);
+                changed |= x != 0;
+            }
         }
-        out_rows[n_out++] = row;
+        if (changed)
+            out_rows[n_out++] = row;     /* else the next row overwrites this one */
     }
     return n_out;
 }
 
-int sync_add_changes(real_t *base, real_t *replica, int64_t n_rows, int dim, int n_parts,
+int64_t sync_changed_rows(const real_t *replica, const real_t *base, int dim,
+                          const index_t *due, int64_t n_due,
+                          index_t *out_rows, real_t *out_delta) {
+    return changed_rows(replica, base, dim, due, n_due, out_rows, out_delta, NULL);
+}
+
+int64_t sync_changed_rows_bf16(const real_t *replica, const real_t *base, int dim,
+                               const index_t *due, int64_t n_due,
+                               index_t *out_rows, uint16_t *out_delta) {
+    return changed_rows(replica, base, dim, due, n_due, out_rows, NULL, out_delta);
+}
+
+int sync_apply(real_t *base, real_t *replica, int64_t n_rows, int dim, int n_parts,
                const index_t *const *rows, const int64_t *n,
                const void *const *delta, int bf16, const real_t *row_scale) {
     for (int k = 0; k < n_parts; k++)
@@ -85,12 +96,10 @@ int sync_add_changes(real_t *base, real_t *replica, int64_t n_rows, int dim, int
             first = 0;
         }
         real_t *b = base + (int64_t)row * dim;
-        real_t *r = replica + (int64_t)row * dim;
         real_t f = row_scale ? row_scale[row] : 1;
-        for (int j = 0; j < dim; j++) {
-            b[j] += f * sum[j];
-            r[j] += f * sum[j];
-        }
+        for (int j = 0; j < dim; j++)
+            b[j] += f * sum[j];           /* exact when f == 1 */
+        memcpy(replica + (int64_t)row * dim, b, (size_t)dim * sizeof(real_t));
     }
     free(at);
     free(sum);

@@ -85,45 +85,28 @@ def _bf16(x):
 
 
 @pytest.mark.parametrize("bfloat16", [False, True])
-def test_take_changes_takes_the_rows_that_changed(bfloat16):
+def test_changed_rows_are_the_rows_that_changed(bfloat16):
     rng = np.random.default_rng(1)
-    start = rng.standard_normal((500, 12)).astype(np.float32)
-    base, replica = start.copy(), start.copy()
+    base = rng.standard_normal((500, 12)).astype(np.float32)
+    replica = base.copy()
     touched = np.sort(rng.choice(500, 120, replace=False))
     replica[touched] += rng.standard_normal((120, 12)).astype(np.float32) * 1e-3
     replica[touched[0], :] = base[touched[0]]             # touched, but back where it was
     exact = replica - base
     expect = np.flatnonzero(exact.any(axis=1))
-    rows, delta = _sync.take_changes(replica, base, bfloat16=bfloat16)
+    rows, delta = _sync.changed_rows(replica, base, bfloat16=bfloat16)
     np.testing.assert_array_equal(rows, expect)
-    sent = _bf16(delta) if bfloat16 else delta
     if bfloat16:
         assert delta.dtype == np.uint16
-        np.testing.assert_allclose(sent, exact[expect], rtol=2.0 ** -8, atol=0)
+        got = _bf16(delta)
+        np.testing.assert_allclose(got, exact[expect], rtol=2.0 ** -8, atol=0)
     else:
         np.testing.assert_array_equal(delta, exact[expect])
-    # taken: both copies of those rows moved to base + what was sent; the rest stayed
-    np.testing.assert_array_equal(base[expect], start[expect] + sent)
-    np.testing.assert_array_equal(replica, base)
-    assert len(_sync.take_changes(replica, base, bfloat16=bfloat16)[0]) == 0
-    # due rows, in the order given
-    replica[[touched[5], touched[2]]] += 1
-    due = np.array([touched[5], 7, touched[2]], dtype=np.int32)
-    rows, _ = _sync.take_changes(replica, base, due, bfloat16=bfloat16)
-    np.testing.assert_array_equal(rows, [touched[5], touched[2]])
+    due = np.array([touched[5], 7, touched[2]], dtype=np.int32)       # in the order given
+    rows, _ = _sync.changed_rows(replica, base, due, bfloat16=bfloat16)
+    np.testing.assert_array_equal(rows, [r for r in due if exact[r].any()])
     with pytest.raises(ValueError, match="outside the matrix"):
-        _sync.take_changes(replica, base, np.array([500], np.int32))
-
-
-def test_take_changes_with_a_merge_factor():
-    # a replica's own change counts f times, as the others' do (add_changes)
-    base = np.zeros((3, 2), np.float32)
-    replica = np.array([[4, 4], [0, 0], [8, 8]], np.float32)
-    rows, delta = _sync.take_changes(replica, base, row_scale=np.array([0.5, 1, 0.25], np.float32))
-    np.testing.assert_array_equal(rows, [0, 2])
-    np.testing.assert_array_equal(delta, [[4, 4], [8, 8]])
-    np.testing.assert_array_equal(base, [[2, 2], [0, 0], [2, 2]])
-    np.testing.assert_array_equal(replica, base)
+        _sync.changed_rows(replica, base, np.array([500], np.int32))
 
 
 def test_bfloat16_rounds_to_nearest_even():
@@ -131,62 +114,51 @@ def test_bfloat16_rounds_to_nearest_even():
     # 1 + 3 * 2**-8 halfway too: up to 1 + 2**-6; a NaN stays a NaN
     values = np.array([[1 + 2.0 ** -8, 1 + 3 * 2.0 ** -8, 1 + 2.0 ** -9, np.nan, 3e-39]],
                       dtype=np.float32)
-    rows, delta = _sync.take_changes(values, np.zeros_like(values), bfloat16=True)
+    rows, delta = _sync.changed_rows(values, np.zeros_like(values), bfloat16=True)
     got = _bf16(delta[0])
     assert got[0] == 1.0 and got[1] == 1 + 2.0 ** -6 and got[2] == 1.0
     assert np.isnan(got[3]) and got[4] > 0
 
 
 @pytest.mark.parametrize("bfloat16", [False, True])
-@pytest.mark.parametrize("lag", [0, 1])
-def test_replicas_exchanging_changes_lose_none(bfloat16, lag):
+def test_replicas_applying_the_same_changes_in_order_agree_bit_for_bit(bfloat16):
     """The sync rule of w2v.distributed on two in-process replicas: each trains
-    (here: random edits) and takes its changes, and adds the other's ``lag``
-    rounds late, while it goes on editing.  After the last exchange each replica
-    holds every edit of both, once (up to rounding, and to bfloat16's rounding of
-    what travelled)."""
+    (here: random edits), both apply both changes in shard order, and the bases
+    and replicas of the two are then identical."""
     rng = np.random.default_rng(2)
     start = rng.standard_normal((300, 8)).astype(np.float32)
     bases = [start.copy(), start.copy()]
     replicas = [start.copy(), start.copy()]
-    total = start.astype(np.float64)
-    sent = []
-    for rnd in range(6):
+    for _ in range(5):
         for rep in replicas:
             rows = rng.choice(300, 80, replace=False)
-            edit = rng.standard_normal((80, 8)).astype(np.float32) * 0.01
-            rep[rows] += edit
-            total[rows] += edit
-        if rnd >= 1 + lag:          # round r adds round r - 1 - lag, over edits not taken
-            for k in range(2):
-                _sync.add_changes(bases[k], replicas[k], [sent[rnd - 1 - lag][1 - k]])
-        sent.append([_sync.take_changes(rep, b, bfloat16=bfloat16)
-                     for rep, b in zip(replicas, bases)])
-    for late in sent[len(sent) - 1 - lag:]:
-        for k in range(2):
-            _sync.add_changes(bases[k], replicas[k], [late[1 - k]])
-    tol = 12 * 2.0 ** -8 * 0.05 if bfloat16 else 1e-5
-    for rep in replicas:
-        np.testing.assert_allclose(rep, total, rtol=0, atol=tol)
+            rep[rows] += rng.standard_normal((80, 8)).astype(np.float32) * 0.01
+        parts = [_sync.changed_rows(rep, b, bfloat16=bfloat16) for rep, b in zip(replicas, bases)]
+        for rep, b in zip(replicas, bases):
+            _sync.apply_changes(b, rep, parts)
+        np.testing.assert_array_equal(bases[0], bases[1])
+        np.testing.assert_array_equal(replicas[0], replicas[1])
+        np.testing.assert_array_equal(replicas[0], bases[0])
+    assert not np.array_equal(bases[0], start)
 
 
-def test_add_changes_sums_the_parts_with_a_factor_per_row():
+def test_apply_changes_sums_the_parts_with_a_factor_per_row():
     base = np.ones((4, 2), np.float32)
     replica = np.zeros((4, 2), np.float32)
     factors = np.array([1, 0.5, 1, 0.25], np.float32)
     parts = [(np.array([0, 1, 3], np.int32), np.full((3, 2), 8, np.float32)),
              (np.array([1, 2], np.int32), np.full((2, 2), 4, np.float32)),
              (np.array([], np.int32), np.empty((0, 2), np.float32))]
-    _sync.add_changes(base, replica, parts, row_scale=factors)
+    _sync.apply_changes(base, replica, parts, row_scale=factors)
     np.testing.assert_array_equal(base[:, 0], [9, 7, 5, 3])    # 1 + f * (sum of the parts)
-    np.testing.assert_array_equal(replica[:, 0], [8, 6, 4, 2])
+    np.testing.assert_array_equal(replica, base)
     with pytest.raises(ValueError, match="one factor per row"):
-        _sync.add_changes(base, replica, parts, row_scale=factors[:3])
+        _sync.apply_changes(base, replica, parts, row_scale=factors[:3])
 
 
-def test_add_changes_adds_in_part_order():
-    # each row: + (d_0 + d_1 + ...), the parts' changes summed in part order
-    # (float addition is not associative: every replica sums in this order)
+def test_apply_changes_adds_in_part_order():
+    # each row: base + (d_0 + d_1 + ...), the parts' changes summed in part order
+    # (float addition is not associative: this order is what keeps replicas equal)
     rng = np.random.default_rng(3)
     start = rng.standard_normal((50, 6)).astype(np.float32)
     parts = [(np.sort(rng.choice(50, 30, replace=False)).astype(np.int32),
@@ -200,7 +172,7 @@ def test_add_changes_adds_in_part_order():
                 total += d
             expect[row] += total
     base, replica = start.copy(), start.copy()
-    _sync.add_changes(base, replica, parts)
+    _sync.apply_changes(base, replica, parts)
     np.testing.assert_array_equal(base, expect)
     np.testing.assert_array_equal(replica, expect)
 
@@ -210,21 +182,20 @@ def test_add_changes_adds_in_part_order():
 def test_merge_rules(merge, k, hot, cold):
     # the factor each shard's change of a row gets when K shards' changes are applied
     from types import SimpleNamespace
-    shard = SimpleNamespace(merge=merge, n_shards=k, _row_scale={},
-                            base={"syn0": np.zeros((6, 2), np.float32)},
+    shard = SimpleNamespace(merge=merge, _row_scale={}, base={"syn0": np.zeros((6, 2), np.float32)},
                             tiers={"hot": {"syn0": np.array([0, 2], np.int32)}})
-    row_scale = distributed._Shard._row_factors(shard, "syn0")
+    row_scale = distributed._Shard._row_factors(shard, "syn0", k)
     factors = np.ones(6, np.float32) if row_scale is None else row_scale
     np.testing.assert_allclose(factors, [hot, cold, hot, cold, cold, cold])
 
 
-def test_add_changes_checks_its_parts():
+def test_apply_changes_checks_its_parts():
     base = np.ones((4, 3), np.float32)
     replica = np.zeros((4, 3), np.float32)
-    _sync.add_changes(base, replica, [(np.array([0, 2], np.int32), np.full((2, 3), 4, np.float32))],
-                      np.full(4, 0.5, np.float32))
+    _sync.apply_changes(base, replica, [(np.array([0, 2], np.int32), np.full((2, 3), 4, np.float32))],
+                        np.full(4, 0.5, np.float32))
     np.testing.assert_array_equal(base[:, 0], [3, 1, 3, 1])
-    np.testing.assert_array_equal(replica[:, 0], [2, 0, 2, 0])
+    np.testing.assert_array_equal(replica[:, 0], [3, 0, 3, 0])
     before = base.copy()
     good = (np.array([1], np.int32), np.ones((1, 3), np.float32))
     for bad, message in [((np.array([1, 4], np.int32), np.ones((2, 3), np.float32)), "outside"),
@@ -233,7 +204,7 @@ def test_add_changes_checks_its_parts():
                          ((np.array([1], np.int32), np.ones((2, 3), np.float32)), "differ in length"),
                          ((np.array([1], np.int32), np.ones((1, 3), np.uint16)), "wire type")]:
         with pytest.raises(ValueError, match=message):
-            _sync.add_changes(base, replica, [good, bad])
+            _sync.apply_changes(base, replica, [good, bad])
         np.testing.assert_array_equal(base, before)       # nothing applied
 
 

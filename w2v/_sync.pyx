@@ -1,6 +1,6 @@
-# Entry points of csrc/sync.c: taking the rows a replica changed since it last
-# took them, and adding the other replicas' changes (w2v.distributed). One call
-# per matrix and round; the GIL is released for the loop. Changes are float32 arrays, or
+# Entry points of csrc/sync.c: the rows a replica changed since the last sync, and
+# applying the changes of every replica (w2v.distributed). One call per matrix
+# and round; the GIL is released for the loop. Changes are float32 arrays, or
 # bfloat16 ones held as uint16 (numpy has no bfloat16).
 from cpython.mem cimport PyMem_Free, PyMem_Malloc
 from libc.stdint cimport int64_t, uint16_t
@@ -11,12 +11,15 @@ from w2v._types cimport index_t, real_t
 
 
 cdef extern from "sync.h" nogil:
-    int64_t sync_take_changes(real_t *replica, real_t *base, int dim,
-                              const index_t *due, int64_t n_due, const real_t *row_scale,
-                              index_t *out_rows, real_t *out_f32, uint16_t *out_bf16)
-    int sync_add_changes(real_t *base, real_t *replica, int64_t n_rows, int dim, int n_parts,
-                         const index_t *const *rows, const int64_t *n,
-                         const void *const *delta, int bf16, const real_t *row_scale)
+    int64_t sync_changed_rows(const real_t *replica, const real_t *base, int dim,
+                              const index_t *due, int64_t n_due,
+                              index_t *out_rows, real_t *out_delta)
+    int64_t sync_changed_rows_bf16(const real_t *replica, const real_t *base, int dim,
+                                   const index_t *due, int64_t n_due,
+                                   index_t *out_rows, uint16_t *out_delta)
+    int sync_apply(real_t *base, real_t *replica, int64_t n_rows, int dim, int n_parts,
+                   const index_t *const *rows, const int64_t *n,
+                   const void *const *delta, int bf16, const real_t *row_scale)
 
 
 cdef _check_pair(const real_t[:, ::1] base, const real_t[:, ::1] replica):
@@ -24,23 +27,12 @@ cdef _check_pair(const real_t[:, ::1] base, const real_t[:, ::1] replica):
         raise ValueError("replica and base differ in shape")
 
 
-cdef const real_t *_factors(const real_t[::1] row_scale, Py_ssize_t n_rows) except? NULL:
-    if row_scale is None:
-        return NULL
-    if row_scale.shape[0] != n_rows:
-        raise ValueError("row_scale needs one factor per row")
-    return &row_scale[0] if n_rows else NULL
-
-
-def take_changes(real_t[:, ::1] replica, real_t[:, ::1] base, due=None, bfloat16=False,
-                 const real_t[::1] row_scale=None):
-    """(rows int32[n], changes [n, dim]): the rows of ``due`` (int32 ids; None:
-    every row) whose replica - base is not all zeros, and that difference as it
-    travels: float32, or bfloat16 in uint16 when ``bfloat16``.  Taking them moves
-    those rows: ``base[row] += f * sent; replica[row] = base[row]``, ``f`` being
-    ``row_scale[row]`` (float32, one per row of the matrix), or 1."""
+def changed_rows(const real_t[:, ::1] replica, const real_t[:, ::1] base, due=None,
+                 bfloat16=False):
+    """(rows int32[n], replica[rows] - base[rows] [n, dim]) for the rows of ``due``
+    (int32 ids; None: every row) whose difference is not all zeros; the
+    differences as float32, or as bfloat16 in uint16 when ``bfloat16``."""
     _check_pair(base, replica)
-    cdef const real_t *factors = _factors(row_scale, base.shape[0])
     cdef const index_t[::1] due_ids
     cdef const index_t *due_ptr = NULL
     cdef int64_t n_due = replica.shape[0]
@@ -59,32 +51,36 @@ def take_changes(real_t[:, ::1] replica, real_t[:, ::1] base, due=None, bfloat16
     cdef index_t[::1] rows = rows_np
     cdef real_t[:, ::1] d32
     cdef uint16_t[:, ::1] d16
-    cdef real_t *out32 = NULL
-    cdef uint16_t *out16 = NULL
     cdef int64_t n = 0
     cdef int dim = <int>replica.shape[1]
     if n_due and dim:
         if bfloat16:
             d16 = delta_np
-            out16 = &d16[0, 0]
+            with nogil:
+                n = sync_changed_rows_bf16(&replica[0, 0], &base[0, 0], dim, due_ptr, n_due,
+                                           &rows[0], &d16[0, 0])
         else:
             d32 = delta_np
-            out32 = &d32[0, 0]
-        with nogil:
-            n = sync_take_changes(&replica[0, 0], &base[0, 0], dim, due_ptr, n_due, factors,
-                                  &rows[0], out32, out16)
+            with nogil:
+                n = sync_changed_rows(&replica[0, 0], &base[0, 0], dim, due_ptr, n_due,
+                                      &rows[0], &d32[0, 0])
     return rows_np[:n], delta_np[:n]
 
 
-def add_changes(real_t[:, ::1] base, real_t[:, ::1] replica, parts,
+def apply_changes(real_t[:, ::1] base, real_t[:, ::1] replica, parts,
                   const real_t[::1] row_scale=None):
-    """Add the other replicas' changes of one matrix: ``parts`` is their (rows,
-    changes) as take_changes gives them (ascending rows; float32, or uint16
-    holding bfloat16), in shard order.  For each row any part holds, with ``s``
-    the sum of its changes in part order: ``base[row] += f * s; replica[row] +=
-    f * s``, ``f`` being ``row_scale[row]`` (float32, one per row), or 1."""
+    """One sync of one matrix: ``parts`` is every replica's (rows, delta) as
+    changed_rows gives them (ascending rows; delta float32, or uint16 holding
+    bfloat16), in shard order.  For each row any part holds:
+    ``base[row] += f * (sum of its deltas, in part order); replica[row] = base[row]``,
+    ``f`` being ``row_scale[row]`` (float32, one per row of the matrix), or 1."""
     _check_pair(base, replica)
-    cdef const real_t *factors = _factors(row_scale, base.shape[0])
+    cdef const real_t *factors = NULL
+    if row_scale is not None:
+        if row_scale.shape[0] != base.shape[0]:
+            raise ValueError("row_scale needs one factor per row")
+        if row_scale.shape[0]:
+            factors = &row_scale[0]
     arrays = []                     # keeps the contiguous copies alive
     bf16 = None
     for rows, delta in parts:
@@ -125,8 +121,8 @@ def add_changes(real_t[:, ::1] base, real_t[:, ::1] replica, parts,
                 d32 = arrays[k][1]
                 delta_ptrs[k] = &d32[0, 0]
         with nogil:
-            rc = sync_add_changes(&base[0, 0], &replica[0, 0], base.shape[0], dim, n_parts,
-                                  row_ptrs, counts, delta_ptrs, is_bf16, factors)
+            rc = sync_apply(&base[0, 0], &replica[0, 0], base.shape[0], dim, n_parts,
+                            row_ptrs, counts, delta_ptrs, is_bf16, factors)
     finally:
         PyMem_Free(row_ptrs)
         PyMem_Free(delta_ptrs)

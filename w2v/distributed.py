@@ -351,13 +351,10 @@ class DistributedOptions:
     cold_every: int = 1
     merge: str = "bounded"
     wire: str = "bfloat16"
-    lag: int = 1
 
     def __post_init__(self):
         if self.round_words < 1 or self.min_rounds < 1 or self.cold_every < 1:
             raise ValueError("round_words, min_rounds and cold_every must be >= 1")
-        if self.lag not in (0, 1):
-            raise ValueError(f"lag must be 0 or 1, got {self.lag!r}")
         if self.hot_rows is not None and self.hot_rows < 0:
             raise ValueError("hot_rows must be >= 0 or None")
         if self.merge not in ("bounded", "sum", "average"):
@@ -379,7 +376,7 @@ class _Shard:
     that process's ``_SHARDS`` and is reached by tasks pinned to the process."""
 
     def __init__(self, ranges, words, weights, tables, params, threads, seeds, hot, options,
-                 n_shards, max_sentence_length, block_size):
+                 max_sentence_length, block_size):
         from w2v._train import Model, Worker
         self.cache_dir = tempfile.mkdtemp(prefix="w2v-shard-", dir=os.environ.get("W2V_CACHE_DIR"))
         self._cleanup = weakref.finalize(self, shutil.rmtree, self.cache_dir, True)
@@ -388,8 +385,7 @@ class _Shard:
         n_ids = encode_ranges(ranges, words, max_sentence_length, block_size, self.path)
         self.ids = np.memmap(self.path, dtype=np.int32, mode="r") if n_ids else \
             np.empty(0, dtype=np.int32)
-        # replica: what this process trains; base: the replica without its changes
-        # not taken yet (csrc/sync.h)
+        # replica: what this process trains; base: the values of the last sync
         self.replica = {name: np.array(a) for name, a in weights.items()}
         self.base = {name: np.array(a) for name, a in weights.items()}
         self.tiers = {"hot": hot, "all": {name: None for name in weights}}
@@ -398,7 +394,6 @@ class _Shard:
         self.inputs_touched = np.zeros(len(self.replica["syn0"]), dtype=bool)
         self.epoch_raw = 0
         self.merge, self.bfloat16 = options.merge, options.wire == "bfloat16"
-        self.n_shards = n_shards
         self._row_scale = {}
         self.model = Model(syn0=self.replica["syn0"], syn1neg=self.replica.get("syn1neg"),
                            syn1=self.replica.get("syn1"), **tables, **params)
@@ -442,48 +437,43 @@ class _Shard:
         self.epoch_raw += raw
         return raw, eff, sum(w.loss for w in self.workers) - loss0
 
-    def take(self, tier):
+    def changes(self, tier):
         """{name: (rows, replica[rows] - base[rows])}: the rows of ``tier`` ("hot"
-        or "all") that changed since they were last taken, as they travel; the
-        base and the replica move to base + f * change (:meth:`_row_factors`)."""
+        or "all") that changed since the last sync."""
         due = dict(self.tiers[tier])
         if tier == "all":
             due["syn0"] = np.flatnonzero(self.inputs_touched).astype(np.int32)
             self.inputs_touched[:] = False
-        return {name: _sync.take_changes(self.replica[name], self.base[name], rows,
-                                         self.bfloat16, self._row_factors(name))
+        return {name: _sync.changed_rows(self.replica[name], self.base[name], rows,
+                                         self.bfloat16)
                 for name, rows in due.items()}
 
-    def add(self, parts):
-        """The other shards' changes (``parts``, in shard order), summed and times
-        their rows' factors, to the base and the replica (the same additions in
-        every process)."""
-        for name in (parts[0] if parts else ()):
-            _sync.add_changes(self.base[name], self.replica[name],
-                              [part[name] for part in parts], self._row_factors(name))
+    def apply(self, parts):
+        """Every shard's changes, in shard order: ``base += sum of the changes;
+        replica = base`` on their rows (the same additions in the same order in
+        every process);
+        ``change / K`` on every row with merge="average", ``change * 2 / K`` on
+        the hot rows with "bounded" when K > 2."""
+        if not parts:
+            return
+        for name in parts[0]:
+            _sync.apply_changes(self.base[name], self.replica[name],
+                                [part[name] for part in parts],
+                                self._row_factors(name, len(parts)))
 
-    def take_weights(self, weights):
-        """replica = base = ``weights`` (at an epoch's end: shard 0's replica)."""
-        for name, a in weights.items():
-            self.replica[name][...] = a
-            self.base[name][...] = a
-
-    def _row_factors(self, name):
-        """The factor of each row's changes when the cluster's K shards merge
-        (take_changes' and add_changes' row_scale); None: 1 on every row, the
-        sum; ``1 / K`` on every row with merge="average", ``2 / K`` on the hot
-        rows with "bounded" when K > 2."""
-        k = self.n_shards
+    def _row_factors(self, name, k):
+        """The factor of each row's changes when K = ``k`` shards merge (apply_changes'
+        row_scale); None: 1 on every row, the sum."""
         if self.merge == "sum" or k == 1 or (self.merge == "bounded" and k <= 2):
             return None
-        if name not in self._row_scale:
+        if (name, k) not in self._row_scale:
             if self.merge == "average":
                 f = np.full(len(self.base[name]), 1.0 / k, dtype=np.float32)
             else:
                 f = np.ones(len(self.base[name]), dtype=np.float32)
                 f[self.tiers["hot"][name]] = 2.0 / k
-            self._row_scale[name] = f
-        return self._row_scale[name]
+            self._row_scale[(name, k)] = f
+        return self._row_scale[(name, k)]
 
     def close(self):
         self.ids = None
@@ -512,43 +502,30 @@ def _set_rounds(key, rounds):
     _shard(key).set_rounds(rounds)
 
 
-def _round(key, rnd, schedule, tier, own_previous, received):
-    """Task: add the other shards' changes ``received`` (a _receive result: their
-    results of round ``rnd - 1 - lag``, in shard order; or None), train round
-    ``rnd``, and return (this round's changes of ``tier``, (raw, effective, loss,
-    bytes of the changes, this process's peak resident memory in bytes)).
-    ``own_previous`` (this shard's previous round) only orders the rounds."""
+def _round(key, rnd, schedule, tier, *previous):
+    """Task: apply the previous round's changes of every shard (``previous``: their
+    round results, in shard order; Dask brings the other shards' here), train round
+    ``rnd``, and return (this round's changes of ``tier``, (raw, effective, loss, bytes of
+    the changes, this process's peak resident memory in bytes))."""
     shard = _shard(key)
-    shard.add([p[0] for p in received or ()])
+    shard.apply([p[0] for p in previous])
     stats = shard.train_round(rnd, *schedule)
-    changes = shard.take(tier)
+    changes = shard.changes(tier)
     return changes, (*stats, sum(r.nbytes + d.nbytes for r, d in changes.values()),
                      resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
-
-
-def _receive(*results):
-    """Task pinned to a shard's process, taking the other shards' results of a
-    round: Dask fetches them as soon as they exist, while this process trains."""
-    return results
 
 
 def _round_stats(result):
     return result[1]
 
 
-def _end_epoch(key, own_last, *received):
-    """Task: add the other shards' changes of the last rounds (_receive results,
-    in round order)."""
-    for results in received:
-        _shard(key).add([p[0] for p in results])
+def _end_epoch(key, *previous):
+    """Task: apply the last round's changes; every replica then equals the others."""
+    _shard(key).apply([p[0] for p in previous])
 
 
-def _replica(key, *after):
+def _replica(key):
     return _shard(key).replica
-
-
-def _take_weights(key, weights, *after):
-    _shard(key).take_weights(weights)
 
 
 def _close_shard(key):
@@ -622,7 +599,7 @@ class _Cluster:
             seeds = [thread_seed(m.seed, m.train_count, k * m.workers + t) for t in range(m.workers)]
             futures.append(self._submit(k, _start_shard, ranges, m.vocab.index_to_key, weights,
                                         tables, params, m.workers, seeds, self.hot,
-                                        self.options, len(self.ranges),
+                                        self.options,
                                         self.corpus.max_sentence_length, self.corpus.block_size))
         self.tokens = np.array(self._wait(futures), dtype=np.float64)
         del weights, tables
@@ -652,17 +629,14 @@ class _Cluster:
 
     def run_epoch(self, words_done, report):
         """One epoch of rounds; returns (raw, effective, loss) and leaves the
-        driver's weights equal to every replica's.  Round r adds the other
-        shards' changes of round r - 1 - lag; with lag 1 a shard trains round r
-        while their round r - 1 travels (a _receive task pinned to it fetches
-        them as soon as they exist), so it waits for the others only when they
-        fall a whole round behind.  Rounds are submitted _ROUNDS_AHEAD ahead of
-        the one whose counts the driver waits for."""
+        driver's weights equal to every replica's.  Rounds are submitted
+        _ROUNDS_AHEAD ahead of the one whose counts the driver is waiting for, so
+        that the shards never wait for the driver (a round's tasks start as soon
+        as the previous round's changes are there)."""
         plan, total = self.plan, self.plan.schedule_words(self.model.vocab)
-        lag, n = self.options.lag, len(self.keys)
-        history = collections.deque(maxlen=lag + 2)    # (results, receives) of the last rounds
-        in_flight = collections.deque()
+        previous, in_flight = [], collections.deque()
         totals = {"raw": 0, "eff": 0, "loss": 0.0, "words": words_done}
+        n = len(self.keys)
 
         def collect(stats_futures):
             stats = self._wait(stats_futures)
@@ -676,42 +650,26 @@ class _Cluster:
             totals["words"] += r_raw
             report(totals["words"], totals["loss"])
 
-        def pinned(k, fn, *args):
-            return self.client.submit(fn, *args, workers=[self.addresses[k]],
-                                      allow_other_workers=False, pure=False)
-
         try:
             for rnd in range(self.rounds):
                 tier = "all" if rnd + 1 == self.rounds else self.due(rnd)
-                own = history[-1][0] if history else [None] * n
-                received = history[-1 - lag][1] if len(history) > lag else [None] * n
-                results = [self._submit(k, _round, rnd, (total * self.share[k],
-                                                         words_done * self.share[k],
-                                                         plan.start_alpha, plan.end_alpha),
-                                        tier, own[k], received[k])
-                           for k in range(n)]
-                receives = [pinned(k, _receive, *(r for j, r in enumerate(results) if j != k))
+                previous = [self._submit(k, _round, rnd, (total * self.share[k],
+                                                          words_done * self.share[k],
+                                                          plan.start_alpha, plan.end_alpha),
+                                         tier, *previous)
                             for k in range(n)]
-                history.append((results, receives))
-                in_flight.append([pinned(k, _round_stats, results[k]) for k in range(n)])
+                in_flight.append([self.client.submit(_round_stats, r, workers=[a], pure=False)
+                                  for r, a in zip(previous, self.addresses)])
                 if len(in_flight) > _ROUNDS_AHEAD:
                     collect(in_flight.popleft())
             while in_flight:
                 collect(in_flight.popleft())
-            # the other shards' changes not added yet: the last lag + 1 rounds'
-            late = [receives for _, receives in list(history)[-1 - lag:]]
-            ends = [self._submit(k, _end_epoch, history[-1][0][k], *(r[k] for r in late))
-                    for k in range(n)]
-            # the replicas differ by rounding (each added its own changes first):
-            # every one takes shard 0's
-            weights = self._submit(0, _replica, *ends)
-            self._wait([self._submit(k, _take_weights, weights, *ends) for k in range(n)])
-            for name, a in self._wait([weights])[0].items():
-                self.weights[name][...] = a
         except BaseException:
-            self.client.cancel([f for pair in history for fs in pair for f in fs] +
-                               [f for fs in in_flight for f in fs])
+            self.client.cancel(previous + [f for fs in in_flight for f in fs])
             raise
+        self._wait([self._submit(k, _end_epoch, *previous) for k in range(n)])
+        for name, a in self._wait([self._submit(0, _replica)])[0].items():
+            self.weights[name][...] = a
         return totals["raw"], totals["eff"], totals["loss"]
 
     def replicas(self):
