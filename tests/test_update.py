@@ -1,7 +1,5 @@
 """Continued training (issue 15, part A): vocabulary updates and per-word learning-rate
 factors (``vectors_lockf``), side by side with gensim 4 where it defines the behaviour."""
-import os
-
 import numpy as np
 import pytest
 

@@ -635,20 +635,20 @@ class _Cluster:
         as the previous round's changes are there)."""
         plan, total = self.plan, self.plan.schedule_words(self.model.vocab)
         previous, in_flight = [], collections.deque()
-        totals = {"raw": 0, "eff": 0, "loss": 0.0, "words": words_done}
+        raw = eff = 0
+        loss = 0.0
         n = len(self.keys)
 
         def collect(stats_futures):
+            nonlocal raw, eff, loss
             stats = self._wait(stats_futures)
             self.bytes_sent += sum(s[3] for s in stats) * (n - 1)
             self.worker_peak_rss = max(self.worker_peak_rss, *(s[4] for s in stats))
             self.syncs += 1
-            r_raw = sum(s[0] for s in stats)
-            totals["raw"] += r_raw
-            totals["eff"] += sum(s[1] for s in stats)
-            totals["loss"] += sum(s[2] for s in stats)
-            totals["words"] += r_raw
-            report(totals["words"], totals["loss"])
+            raw += sum(s[0] for s in stats)
+            eff += sum(s[1] for s in stats)
+            loss += sum(s[2] for s in stats)
+            report(words_done + raw, loss)
 
         try:
             for rnd in range(self.rounds):
@@ -670,7 +670,7 @@ class _Cluster:
         self._wait([self._submit(k, _end_epoch, *previous) for k in range(n)])
         for name, a in self._wait([self._submit(0, _replica)])[0].items():
             self.weights[name][...] = a
-        return totals["raw"], totals["eff"], totals["loss"]
+        return raw, eff, loss
 
     def replicas(self):
         """Every shard's weights (for tests)."""
