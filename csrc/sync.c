@@ -21,45 +21,27 @@ static inline real_t from_bf16(uint16_t h) {
     return f;
 }
 
-static inline int64_t changed_rows(const real_t *replica, const real_t *base, int dim,
-                                   const index_t *due, int64_t n_due, index_t *out_rows,
-                                   real_t *out_f32, uint16_t *out_bf16) {
+int64_t sync_changed_rows(const real_t *replica, const real_t *base, int dim,
+                          const index_t *due, int64_t n_due,
+                          index_t *out_rows, void *out_delta, int bf16) {
     int64_t n_out = 0;
     for (int64_t i = 0; i < n_due; i++) {
         index_t row = due ? due[i] : (index_t)i;
         const real_t *r = replica + (int64_t)row * dim;
         const real_t *b = base + (int64_t)row * dim;
         int changed = 0;
-        if (out_f32) {
-            real_t *d = out_f32 + n_out * dim;
-            for (int j = 0; j < dim; j++) {
-                d[j] = r[j] - b[j];
-                changed |= d[j] != 0;
-            }
-        } else {
-            uint16_t *d = out_bf16 + n_out * dim;
-            for (int j = 0; j < dim; j++) {
-                real_t x = r[j] - b[j];
-                d[j] = to_bf16(x);
-                changed |= x != 0;
-            }
+        for (int j = 0; j < dim; j++) {       /* (the compiler unswitches the test) */
+            real_t x = r[j] - b[j];
+            if (bf16)
+                ((uint16_t *)out_delta)[n_out * dim + j] = to_bf16(x);
+            else
+                ((real_t *)out_delta)[n_out * dim + j] = x;
+            changed |= x != 0;
         }
         if (changed)
             out_rows[n_out++] = row;     /* else the next row overwrites this one */
     }
     return n_out;
-}
-
-int64_t sync_changed_rows(const real_t *replica, const real_t *base, int dim,
-                          const index_t *due, int64_t n_due,
-                          index_t *out_rows, real_t *out_delta) {
-    return changed_rows(replica, base, dim, due, n_due, out_rows, out_delta, NULL);
-}
-
-int64_t sync_changed_rows_bf16(const real_t *replica, const real_t *base, int dim,
-                               const index_t *due, int64_t n_due,
-                               index_t *out_rows, uint16_t *out_delta) {
-    return changed_rows(replica, base, dim, due, n_due, out_rows, NULL, out_delta);
 }
 
 int sync_apply(real_t *base, real_t *replica, int64_t n_rows, int dim, int n_parts,

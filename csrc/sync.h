@@ -15,15 +15,13 @@
 
 /* For the rows `due` (n_due ids; rows 0..n_due-1 when due == NULL), write
  * the id of each row whose replica - base is not all zeros to out_rows and
- * that difference to out_delta (one dim-wide row each, in the same order).
- * out_delta must have room for n_due rows; the ids in due must be < the
- * matrices' rows. Returns the number of rows written. */
+ * that difference to out_delta (one dim-wide row each, in the same order):
+ * float32, or bfloat16 (uint16) when bf16.  out_delta must have room for n_due
+ * rows; the ids in due must be < the matrices' rows.  Returns the number of
+ * rows written. */
 int64_t sync_changed_rows(const real_t *replica, const real_t *base, int dim,
                           const index_t *due, int64_t n_due,
-                          index_t *out_rows, real_t *out_delta);
-int64_t sync_changed_rows_bf16(const real_t *replica, const real_t *base, int dim,
-                               const index_t *due, int64_t n_due,
-                               index_t *out_rows, uint16_t *out_delta);
+                          index_t *out_rows, void *out_delta, int bf16);
 
 /* One sync of one matrix: the changes of every replica, parts 0..n_parts-1 in
  * shard order.  Part k is n[k] rows with strictly ascending ids rows[k] and their

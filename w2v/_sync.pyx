@@ -13,10 +13,7 @@ from w2v._types cimport index_t, real_t
 cdef extern from "sync.h" nogil:
     int64_t sync_changed_rows(const real_t *replica, const real_t *base, int dim,
                               const index_t *due, int64_t n_due,
-                              index_t *out_rows, real_t *out_delta)
-    int64_t sync_changed_rows_bf16(const real_t *replica, const real_t *base, int dim,
-                                   const index_t *due, int64_t n_due,
-                                   index_t *out_rows, uint16_t *out_delta)
+                              index_t *out_rows, void *out_delta, int bf16)
     int sync_apply(real_t *base, real_t *replica, int64_t n_rows, int dim, int n_parts,
                    const index_t *const *rows, const int64_t *n,
                    const void *const *delta, int bf16, const real_t *row_scale)
@@ -51,19 +48,20 @@ def changed_rows(const real_t[:, ::1] replica, const real_t[:, ::1] base, due=No
     cdef index_t[::1] rows = rows_np
     cdef real_t[:, ::1] d32
     cdef uint16_t[:, ::1] d16
+    cdef void *out
     cdef int64_t n = 0
     cdef int dim = <int>replica.shape[1]
+    cdef int is_bf16 = bool(bfloat16)
     if n_due and dim:
-        if bfloat16:
+        if is_bf16:
             d16 = delta_np
-            with nogil:
-                n = sync_changed_rows_bf16(&replica[0, 0], &base[0, 0], dim, due_ptr, n_due,
-                                           &rows[0], &d16[0, 0])
+            out = &d16[0, 0]
         else:
             d32 = delta_np
-            with nogil:
-                n = sync_changed_rows(&replica[0, 0], &base[0, 0], dim, due_ptr, n_due,
-                                      &rows[0], &d32[0, 0])
+            out = &d32[0, 0]
+        with nogil:
+            n = sync_changed_rows(&replica[0, 0], &base[0, 0], dim, due_ptr, n_due,
+                                  &rows[0], out, is_bf16)
     return rows_np[:n], delta_np[:n]
 
 

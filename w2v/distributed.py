@@ -449,11 +449,10 @@ class _Shard:
                 for name, rows in due.items()}
 
     def apply(self, parts):
-        """Every shard's changes, in shard order: ``base += sum of the changes;
-        replica = base`` on their rows (the same additions in the same order in
-        every process);
-        ``change / K`` on every row with merge="average", ``change * 2 / K`` on
-        the hot rows with "bounded" when K > 2."""
+        """Every shard's changes: ``base += their sum (in shard order); replica =
+        base`` on their rows, the same additions in the same order in every
+        process; the sum times 1 / K on every row with merge="average", times
+        2 / K on the hot rows with "bounded" when K > 2."""
         if not parts:
             return
         for name in parts[0]:
