@@ -73,9 +73,10 @@ W2V_INLINE int logistic_step(const w2v_model *m, w2v_worker *w, const real_t *h,
     return 1;
 }
 
-/* The same three steps over a block of n scores at once (the shared-negative
- * minibatch), labels 1 for k < n_pos and 0 after: written without branches
- * so that the compiler can vectorize them. */
+/* The same three steps over a block of n scores at once (one example's
+ * outputs in loss_ns, the shared-negative minibatch), labels 1 for k < n_pos
+ * and 0 after: written without branches so that the compiler can vectorize
+ * them. */
 
 /* 1 when every x[k] is finite (x - x is 0 for a finite x, NaN otherwise). */
 W2V_INLINE int all_finite(const real_t *x, int n) {
@@ -174,15 +175,55 @@ W2V_INLINE int draw_noise(const w2v_model *m, w2v_worker *w, index_t target, ind
     return count;
 }
 
+/* 1 when the noise words are pairwise distinct (a draw equal to the target is
+ * already dropped).  A repeated word is a coin flip: branch-free. */
+W2V_INLINE int noise_distinct(const index_t *noise, int count) {
+    int same = 0;
+    for (int a = 1; a < count; a++)
+        for (int b = 0; b < a; b++)
+            same |= noise[a] == noise[b];
+    return !same;
+}
+
 /* Negative sampling, second half: the target with label 1, the drawn noise
- * words with label 0. */
+ * words with label 0, one logistic_step each, in that order.  h does not
+ * change during the steps, so when no row comes twice (the usual case: only
+ * a noise word drawn twice repeats) every step's score depends only on h and
+ * its own row as it was before the example, and the steps batch into one pass
+ * of scores over all the rows (the misses of the rows overlap, h is loaded
+ * once), one pass that adds every row's share to grad in the steps' order,
+ * then the row updates: the same arithmetic as the steps one by one.  The
+ * batch checks every score before it updates anything. */
 W2V_INLINE int loss_ns(const w2v_model *m, w2v_worker *w, const real_t *h, index_t target,
                        const index_t *noise, int count, real_t alpha) {
-    if (!logistic_step(m, w, h, syn1neg_row(m, w, target), 1, alpha))
-        return 0;
-    for (int k = 0; k < count; k++)
-        if (!logistic_step(m, w, h, syn1neg_row(m, w, noise[k]), 0, alpha))
+    if (!noise_distinct(noise, count)) {
+        if (!logistic_step(m, w, h, syn1neg_row(m, w, target), 1, alpha))
             return 0;
+        for (int k = 0; k < count; k++)
+            if (!logistic_step(m, w, h, syn1neg_row(m, w, noise[k]), 0, alpha))
+                return 0;
+        return 1;
+    }
+    const int vec8 = W2V_PATH != W2V_SIMD_BASELINE;
+    const int d = m->dim, n = count + 1;
+    real_t **out = w->batch_out;
+    real_t *g = w->batch_g;
+    out[0] = syn1neg_row(m, w, target);
+    for (int k = 0; k < count; k++)
+        out[1 + k] = syn1neg_row(m, w, noise[k]);
+    w2v_dot_rows(vec8, h, out, n, d, g);
+    if (!all_finite(g, n))
+        return 0;
+    if (m->compute_loss)
+        for (int k = 0; k < n; k++) {   /* logistic_step's terms, added in its order */
+            const real_t p_label = sigmoid(m->sigmoid, k == 0 ? g[k] : -g[k]);
+            w->loss -= (double)logf(p_label > W2V_LOSS_MIN_PROB ? p_label : W2V_LOSS_MIN_PROB);
+        }
+    logistic_gradients(m->sigmoid, g, n, 1, alpha);
+    w2v_combine_rows(vec8, w->grad, 0, out, g, 1, n, d);
+    for (int k = 0; k < n; k++)
+        if (g[k] != 0)   /* as logistic_step: a saturated sigmoid leaves the row as it is */
+            w2v_axpy(g[k], h, out[k], d);
     return 1;
 }
 
