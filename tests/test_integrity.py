@@ -183,6 +183,24 @@ def test_training_on_a_truncated_corpus_is_refused(tmp_path):
     assert str(corpus) in str(err.value)
 
 
+def test_training_on_another_file_warns_and_trains_as_gensim(tmp_path):
+    """gensim trains a corpus_file other than the vocabulary's (a vocabulary built on a
+    larger corpus, training on a part of it): so does w2v, warning with both names,
+    the schedule following the total given."""
+    corpus = _corpus_file(tmp_path / "all.txt")
+    part = tmp_path / "part.txt"
+    part.write_text("".join(corpus.read_text().splitlines(keepends=True)[:200]))
+    model = _trained_vocab(corpus)
+    before = model.wv.vectors.copy()
+    part_words = len(part.read_text().split())
+    with pytest.warns(UserWarning, match="is not the corpus of") as record:
+        model.train(corpus_file=str(part), total_words=part_words, epochs=2)
+    message = str(record[0].message)
+    assert str(part) in message and str(corpus) in message, message
+    assert model.words_done == 2 * part_words
+    assert not np.array_equal(model.wv.vectors, before)
+
+
 def test_training_on_a_same_size_edit_is_refused_by_the_word_count(tmp_path):
     corpus = _corpus_file(tmp_path / "c.txt", lines=20000)     # > 2 x 64 KiB
     model = _trained_vocab(corpus)

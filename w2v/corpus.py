@@ -41,7 +41,7 @@ logger = logging.getLogger(__name__)
 __all__ = [
     "Corpus", "CorruptFileError", "EncodedCorpus", "MAX_TOKEN_BYTES", "WordCounts",
     "cap_token", "corpus_fingerprint", "corpus_name", "count_words", "fingerprint_mismatch",
-    "detect_compression", "encode_file_corpus", "encode_sentences", "open_binary",
+    "detect_compression", "encode_file_corpus", "encode_sentences", "open_binary", "same_paths",
 ]
 
 # Plain files smaller than this per range are not split further: a range
@@ -342,6 +342,11 @@ def fingerprint_mismatch(recorded, current):
                == [f["path"] for f in current["files"]] else "is not the corpus of")
     return (f"the corpus {_describe_files(current)} {changed} the vocabulary "
             f"(built from {_describe_files(recorded)}, {recorded.get('words') or 0:,} words)")
+
+
+def same_paths(recorded, current):
+    """True when two fingerprints name the same files by path, in the same order."""
+    return [f["path"] for f in recorded["files"]] == [f["path"] for f in current["files"]]
 
 
 def check_fingerprint(value):

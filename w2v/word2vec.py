@@ -38,7 +38,7 @@ from w2v._train import Model, Progress, Worker, epoch_parallel, train_epoch_file
 from w2v._vecmath import top_desc
 from w2v.corpus import (MAX_WORKERS, Corpus, _phrase_list, check_fingerprint,
                         corpus_fingerprint, corpus_name, count_words, encode_file_corpus,
-                        encode_sentences, fingerprint_mismatch)
+                        encode_sentences, fingerprint_mismatch, same_paths)
 from w2v.formats import read_word2vec_header
 from w2v.huffman import HuffmanTree
 from w2v.keyedvectors import KeyedVectors
@@ -670,9 +670,10 @@ class Word2Vec:
         previous checkpoint intact (saves are atomic), and the next checkpoint is
         tried as planned.
 
-        The corpus must be the one the vocabulary was built from: corpus files
-        that differ (size, first or last 64 KiB, word count) raise ValueError
-        naming both.  An iterable corpus cannot be checked; as gensim, w2v warns
+        Corpus files that changed since ``build_vocab`` (size, first or last 64
+        KiB, word count) raise ValueError naming both, as does another corpus when
+        resuming; other files than the vocabulary's train, as in gensim, with a
+        warning that names both (the schedule follows the totals given).  An iterable corpus cannot be checked; as gensim, w2v warns
         when an epoch reads another number of words than the schedule expects.
 
         ``client``: a ``dask.distributed.Client``: train data-parallel on its
@@ -711,7 +712,7 @@ class Word2Vec:
         self._writable_weights()
         self._set_phrases(phrases)
         corpus = self._corpus(corpus_iterable, corpus_file, self.max_sentence_length, self.phrases)
-        self._check_corpus(corpus)
+        own_corpus = self._check_corpus(corpus, resume)
         if client is not None:      # data-parallel on a Dask cluster (w2v.distributed)
             from w2v import distributed
             self.train_count += 1
@@ -720,7 +721,8 @@ class Word2Vec:
                                      callbacks=tuple(callbacks) or self.callbacks,
                                      on_progress=progress, checkpoint=checkpoint,
                                      checkpoint_every=checkpoint_every, options=sync)
-        run = self._start_run(plan, corpus, compute_loss=bool(compute_loss or self.compute_loss),
+        run = self._start_run(plan, corpus, own_corpus,
+                              compute_loss=bool(compute_loss or self.compute_loss),
                               callbacks=tuple(callbacks) or self.callbacks,
                               queue_factor=queue_factor, on_progress=progress)
         for cb in run.callbacks:
@@ -746,7 +748,8 @@ class Word2Vec:
             _call(cb, "on_train_end", self)
         return run.effective_words, run.raw_words
 
-    def _start_run(self, plan, corpus, *, compute_loss, callbacks, queue_factor, on_progress):
+    def _start_run(self, plan, corpus, own_corpus, *, compute_loss, callbacks, queue_factor,
+                   on_progress):
         """The kernel model, the shared progress counter and one seeded worker per thread."""
         model = self._kernel_model(compute_loss)
         rows, nodes = _private_rows(len(self.wv.index_to_key), self.workers, self.sg,
@@ -762,7 +765,7 @@ class Word2Vec:
                 worker.rng_state = rng_state
         encoded = self._encoded(corpus) if corpus.paths else None
         recorded = self.corpus_fingerprint
-        if encoded is not None and recorded is not None and recorded["words"] is not None \
+        if own_corpus and encoded is not None and recorded["words"] is not None \
                 and encoded.raw_tokens != recorded["words"]:
             raise ValueError(f"the corpus {corpus_name(corpus)} now holds {encoded.raw_tokens:,} "
                              f"words, the vocabulary was built from {recorded['words']:,}: it "
@@ -814,15 +817,27 @@ class Word2Vec:
         for cb in run.callbacks:
             _call(cb, "on_epoch_end", self)
 
-    def _check_corpus(self, corpus):
-        """Refuse corpus files other than those the vocabulary was built from."""
+    def _check_corpus(self, corpus, resume):
+        """True when the corpus files are those the vocabulary was built from.  Files
+        that changed since (the same paths) are refused, and so is any other corpus when
+        resuming; other files are gensim's legitimate case (a vocabulary built on a larger
+        corpus, training on a part of it, the schedule following the total given): a
+        warning names both."""
         recorded = self.corpus_fingerprint
         if recorded is None or corpus.paths is None:
-            return     # a vocabulary from an iterable, word counts or an old save; or an iterable
-        problem = fingerprint_mismatch(recorded, corpus_fingerprint(corpus))
-        if problem is not None:
+            return False   # a vocabulary from an iterable, word counts or an old save; or an iterable
+        current = corpus_fingerprint(corpus)
+        problem = fingerprint_mismatch(recorded, current)
+        if problem is None:
+            return True
+        if resume or same_paths(recorded, current):
             raise ValueError(f"{problem}: training on it would not follow the vocabulary and "
                              f"its learning-rate schedule; build the vocabulary on it first")
+        msg = (f"{problem}: training on it as told, the learning rate following the "
+               f"total_words / total_examples given")
+        warnings.warn(msg, UserWarning, stacklevel=3)
+        logger.warning(msg)
+        return False
 
     def _check_epoch_words(self, run, epoch, words_read):
         """gensim's warning when an epoch read another number of words (all tokens) than
