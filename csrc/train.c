@@ -140,8 +140,7 @@ int w2v_worker_init(w2v_worker *w, const w2v_model *m, int64_t max_sentence_leng
     w->sentence = alloc_product(max_sentence_length, 1, sizeof(index_t));
     w->noise = alloc_product(2, negative, sizeof(index_t));
     int ok = w->h && w->grad && w->sentence && w->noise;
-    /* Negative sampling's scratch: the output rows of one example and their
-     * scores, for B = batch_capacity inputs at once (1 unless shared negatives) */
+    /* the shared-negative minibatch's inputs and their steps */
     if (ok && m->shared_negatives) {
         const int64_t context = max_sentence_length - 1 > 1 ? max_sentence_length - 1 : 1;
         w->batch_capacity = (int)(2 * (int64_t)m->window < context ? 2 * (int64_t)m->window : context);
@@ -149,6 +148,7 @@ int w2v_worker_init(w2v_worker *w, const w2v_model *m, int64_t max_sentence_leng
         w->batch_grad = alloc_product(w->batch_capacity, dim, sizeof(real_t));
         ok = w->batch_in && w->batch_grad;
     }
+    /* negative sampling's output rows and scores, for the minibatch's inputs or one */
     if (ok && m->negative > 0) {
         const int64_t n_in = w->batch_capacity > 1 ? w->batch_capacity : 1, n_out = (int64_t)negative + 1;
         w->batch_out = alloc_product(n_out, 1, sizeof(real_t *));

@@ -673,8 +673,9 @@ class Word2Vec:
         Corpus files that changed since ``build_vocab`` (size, first or last 64
         KiB, word count) raise ValueError naming both, as does another corpus when
         resuming; other files than the vocabulary's train, as in gensim, with a
-        warning that names both (the schedule follows the totals given).  An iterable corpus cannot be checked; as gensim, w2v warns
-        when an epoch reads another number of words than the schedule expects.
+        warning that names both (the schedule follows the totals given).  An
+        iterable corpus cannot be checked; as gensim, w2v warns when an epoch
+        reads another number of words than the schedule expects.
 
         ``client``: a ``dask.distributed.Client``: train data-parallel on its
         worker processes (``corpus_file`` only; ``workers`` threads in each), see
