@@ -826,7 +826,8 @@ class Word2Vec:
         warning names both."""
         recorded = self.corpus_fingerprint
         if recorded is None or corpus.paths is None:
-            return False   # a vocabulary from an iterable, word counts or an old save; or an iterable
+            # a vocabulary from an iterable, word counts or an old save; or an iterable
+            return False
         current = corpus_fingerprint(corpus)
         problem = fingerprint_mismatch(recorded, current)
         if problem is None:
