@@ -1,7 +1,7 @@
 """Two builds of the training kernels, alternated in one process: before/after timings
 that the host's noise does not swamp.
 
-    python bench/bench_ab.py BEFORE AFTER [--arch sg|cbow|shared] [--threads 2]
+    python bench/bench_ab.py BEFORE AFTER [--arch sg|cbow|shared] [--hs] [--threads 2]
                              [--rounds 12] [--corpus SLICE] [--vocab-corpus FILE] [--json PATH]
 
 BEFORE and AFTER are checkouts with their extensions built in place (`python setup.py
@@ -18,8 +18,8 @@ minutes apart cannot show a 10% change.  Alternating calls a few seconds long an
 the median of the ratios of adjacent calls (BEFORE / AFTER: > 1 when AFTER is faster),
 with how many rounds AFTER won, can.  Prints one JSON line.
 
-Settings: dim 100, window 5, negative 5, sample 1e-3, min_count 5, seed 1; alpha 0.025
-(sg, shared) or 0.05 (cbow).
+Settings: dim 100, window 5, negative 5 (--hs: hierarchical softmax, no negative sampling),
+sample 1e-3, min_count 5, seed 1; alpha 0.025 (sg, shared) or 0.05 (cbow).
 """
 import argparse
 import glob
@@ -38,6 +38,8 @@ def main():
     ap.add_argument("before")
     ap.add_argument("after")
     ap.add_argument("--arch", choices=("sg", "cbow", "shared"), default="sg")
+    ap.add_argument("--hs", action="store_true",
+                    help="hierarchical softmax instead of negative sampling (not with shared)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--rounds", type=int, default=12)
     ap.add_argument("--corpus", default=None, help="the text trained each round")
@@ -62,7 +64,7 @@ def main():
             models[k].train(corpus_file=corpus, total_words=words, epochs=1)
             times[k].append(time.perf_counter() - t)
     ratios = [a / b for a, b in zip(*times)]
-    row = {"before": args.before, "after": args.after, "arch": args.arch,
+    row = {"before": args.before, "after": args.after, "arch": args.arch, "hs": args.hs,
            "threads": args.threads, "vocab": len(models[0].wv), "words": words,
            "before_median_s": round(statistics.median(times[0]), 3),
            "after_median_s": round(statistics.median(times[1]), 3),
@@ -91,13 +93,16 @@ def _load_kernels(checkout):
 
 
 def _model(w2v, args):
-    model = w2v.Word2Vec(vector_size=100, window=5, negative=5, sample=1e-3, min_count=5,
+    model = w2v.Word2Vec(vector_size=100, window=5, negative=0 if args.hs else 5, hs=int(args.hs),
+                         sample=1e-3, min_count=5,
                          workers=args.threads, sg=int(args.arch != "cbow"),
                          alpha=0.05 if args.arch == "cbow" else 0.025,
                          shared_negatives=args.arch == "shared", seed=1, epochs=1)
     model.build_vocab(corpus_file=args.vocab_corpus)
     model.corpus_fingerprint = None  # trains on a slice of it (older checkouts refuse that)
-    model.syn1neg[:] = 0.0           # touch every page before the timing
+    for out in (model.syn1neg, model.syn1):   # touch every page before the timing
+        if out is not None:
+            out[:] = 0.0
     model.wv.vectors[:] += 0.0
     return model
 

@@ -159,11 +159,10 @@ typedef struct {
     double loss;             /* sum of -log sigmoid over all logistic steps (compute_loss) */
     int64_t examples;        /* (input, target) examples trained: SG pairs, CBOW centres */
     int64_t bad_pos;         /* W2V_BAD_ID: position of the offending id in the stream */
-    /* Negative sampling's scratch (NULL without it) for K + 1 = negative + 1
-     * outputs and B inputs: the shared-negative minibatch's B = batch_capacity
-     * (2 * window, or fewer when a sentence chunk cannot hold that many context
-     * words; batch_in and batch_grad are NULL without shared negatives), else
-     * B = 1, one example's outputs (loss_ns): */
+    /* Shared-negative minibatch scratch (NULL unless the model has
+     * shared_negatives) for B = batch_capacity inputs at most (2 * window, or
+     * fewer when a sentence chunk cannot hold that many context words) and
+     * K + 1 = negative + 1 outputs: */
     int batch_capacity;
     real_t **batch_in;       /* [B] input rows (syn0) of the current centre */
     real_t **batch_out;      /* [K+1] output rows (syn1neg): centre, then noise */

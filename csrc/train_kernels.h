@@ -73,10 +73,9 @@ W2V_INLINE int logistic_step(const w2v_model *m, w2v_worker *w, const real_t *h,
     return 1;
 }
 
-/* The same three steps over a block of n scores at once (one example's
- * outputs in loss_ns, the shared-negative minibatch), labels 1 for k < n_pos
- * and 0 after: written without branches so that the compiler can vectorize
- * them. */
+/* The same three steps over a block of n scores at once (the shared-negative
+ * minibatch), labels 1 for k < n_pos and 0 after: written without branches
+ * so that the compiler can vectorize them. */
 
 /* 1 when every x[k] is finite (x - x is 0 for a finite x, NaN otherwise). */
 W2V_INLINE int all_finite(const real_t *x, int n) {
@@ -140,14 +139,57 @@ W2V_INLINE real_t *syn1_row(const w2v_model *m, const w2v_worker *w, index_t nod
     return out_row(&w->own_syn1, m->syn1, node, m->dim);
 }
 
+/* Several logistic steps against one h, batched.  h does not change during an
+ * example's steps, so when no row comes twice every step's score depends only
+ * on h and its own row as it was before the example: one pass computes all
+ * scores (h loaded once, the rows' cache misses overlapping), one loop their
+ * gradients, one pass adds the rows' shares to grad in the steps' order, then
+ * the rows take their steps.  The arithmetic is logistic_step's, step after
+ * step; a block checks all its scores before it updates anything.  Callers
+ * fill blocks of up to W2V_STEP_BLOCK steps in order, each trained by one
+ * call (one call site each: the function is inlined). */
+enum { W2V_STEP_BLOCK = 8 };
+
+typedef struct {
+    real_t *rows[W2V_STEP_BLOCK];   /* distinct output rows, none of them h or grad */
+    real_t label[W2V_STEP_BLOCK];
+    int n;
+} step_block;
+
+W2V_INLINE int logistic_steps(const w2v_model *m, w2v_worker *w, const real_t *h,
+                              const step_block *b, real_t alpha) {
+    const int vec8 = W2V_PATH != W2V_SIMD_BASELINE;
+    const int n = b->n, d = m->dim;
+    real_t g[W2V_STEP_BLOCK];
+    w2v_dot_rows(vec8, h, b->rows, n, d, g);
+    if (!all_finite(g, n))
+        return 0;
+    if (m->compute_loss)
+        for (int k = 0; k < n; k++) {   /* logistic_step's terms, added in its order */
+            const real_t p_label = sigmoid(m->sigmoid, b->label[k] != 0 ? g[k] : -g[k]);
+            w->loss -= (double)logf(p_label > W2V_LOSS_MIN_PROB ? p_label : W2V_LOSS_MIN_PROB);
+        }
+    for (int k = 0; k < n; k++)
+        g[k] = (b->label[k] - sigmoid(m->sigmoid, g[k])) * alpha;
+    w2v_combine_rows(vec8, w->grad, 0, b->rows, g, 1, n, d);
+    for (int k = 0; k < n; k++)
+        if (g[k] != 0)   /* as logistic_step: a saturated sigmoid leaves the row as it is */
+            w2v_axpy(g[k], h, b->rows[k], d);
+    return 1;
+}
+
 /* Hierarchical softmax: one binary decision per inner node on the target's
- * Huffman path, label 1 - code (word2vec.c). */
+ * Huffman path, label 1 - code (word2vec.c); a path visits each node once. */
 W2V_INLINE int loss_hs(const w2v_model *m, w2v_worker *w, const real_t *h, index_t target,
                        real_t alpha) {
     const int64_t end = m->hs_offsets[target + 1];
-    for (int64_t k = m->hs_offsets[target]; k < end; k++) {
-        real_t *row = syn1_row(m, w, m->hs_points[k]);
-        if (!logistic_step(m, w, h, row, (real_t)(1 - m->hs_codes[k]), alpha))
+    step_block b;
+    for (int64_t k = m->hs_offsets[target]; k < end;) {
+        for (b.n = 0; k < end && b.n < W2V_STEP_BLOCK; k++, b.n++) {
+            b.rows[b.n] = syn1_row(m, w, m->hs_points[k]);
+            b.label[b.n] = (real_t)(1 - m->hs_codes[k]);
+        }
+        if (!logistic_steps(m, w, h, &b, alpha))
             return 0;
     }
     return 1;
@@ -186,14 +228,8 @@ W2V_INLINE int noise_distinct(const index_t *noise, int count) {
 }
 
 /* Negative sampling, second half: the target with label 1, the drawn noise
- * words with label 0, one logistic_step each, in that order.  h does not
- * change during the steps, so when no row comes twice (the usual case: only
- * a noise word drawn twice repeats) every step's score depends only on h and
- * its own row as it was before the example, and the steps batch into one pass
- * of scores over all the rows (the misses of the rows overlap, h is loaded
- * once), one pass that adds every row's share to grad in the steps' order,
- * then the row updates: the same arithmetic as the steps one by one.  The
- * batch checks every score before it updates anything. */
+ * words with label 0, in that order; batched (logistic_steps) unless a noise
+ * word repeats. */
 W2V_INLINE int loss_ns(const w2v_model *m, w2v_worker *w, const real_t *h, index_t target,
                        const index_t *noise, int count, real_t alpha) {
     if (!noise_distinct(noise, count)) {
@@ -204,26 +240,15 @@ W2V_INLINE int loss_ns(const w2v_model *m, w2v_worker *w, const real_t *h, index
                 return 0;
         return 1;
     }
-    const int vec8 = W2V_PATH != W2V_SIMD_BASELINE;
-    const int d = m->dim, n = count + 1;
-    real_t **out = w->batch_out;
-    real_t *g = w->batch_g;
-    out[0] = syn1neg_row(m, w, target);
-    for (int k = 0; k < count; k++)
-        out[1 + k] = syn1neg_row(m, w, noise[k]);
-    w2v_dot_rows(vec8, h, out, n, d, g);
-    if (!all_finite(g, n))
-        return 0;
-    if (m->compute_loss)
-        for (int k = 0; k < n; k++) {   /* logistic_step's terms, added in its order */
-            const real_t p_label = sigmoid(m->sigmoid, k == 0 ? g[k] : -g[k]);
-            w->loss -= (double)logf(p_label > W2V_LOSS_MIN_PROB ? p_label : W2V_LOSS_MIN_PROB);
+    step_block b;   /* step -1 is the target's, step k >= 0 noise[k]'s */
+    for (int k = -1; k < count;) {
+        for (b.n = 0; k < count && b.n < W2V_STEP_BLOCK; k++, b.n++) {
+            b.rows[b.n] = syn1neg_row(m, w, k < 0 ? target : noise[k]);
+            b.label[b.n] = k < 0;
         }
-    logistic_gradients(m->sigmoid, g, n, 1, alpha);
-    w2v_combine_rows(vec8, w->grad, 0, out, g, 1, n, d);
-    for (int k = 0; k < n; k++)
-        if (g[k] != 0)   /* as logistic_step: a saturated sigmoid leaves the row as it is */
-            w2v_axpy(g[k], h, out[k], d);
+        if (!logistic_steps(m, w, h, &b, alpha))
+            return 0;
+    }
     return 1;
 }
 
