@@ -73,9 +73,13 @@ W2V_INLINE int logistic_step(const w2v_model *m, w2v_worker *w, const real_t *h,
     return 1;
 }
 
-/* The same three steps over a block of n scores at once (the shared-negative
- * minibatch), labels 1 for k < n_pos and 0 after: written without branches
- * so that the compiler can vectorize them. */
+/* The same three steps over a block of n scores at once (an example's steps
+ * in logistic_steps, the shared-negative minibatch), written without branches
+ * so that the compiler can vectorize them.  Score k's label is label[k], or
+ * with label == NULL (a constant after inlining) 1 for k < n_pos and 0 after. */
+W2V_INLINE real_t block_label(const real_t *label, int k, int n_pos) {
+    return label != NULL ? label[k] : (real_t)(k < n_pos);
+}
 
 /* 1 when every x[k] is finite (x - x is 0 for a finite x, NaN otherwise). */
 W2V_INLINE int all_finite(const real_t *x, int n) {
@@ -85,25 +89,26 @@ W2V_INLINE int all_finite(const real_t *x, int n) {
     return ok;
 }
 
-/* Sum of -log sigmoid(+-score) (logistic_step's loss) over the block. */
-W2V_INLINE double logistic_loss(int kind, const real_t *score, int n, int n_pos) {
-    double loss = 0;
+/* -log sigmoid(+-score) (logistic_step's loss) of each score, taken from *loss in order. */
+W2V_INLINE void logistic_loss(int kind, const real_t *score, int n, int n_pos,
+                              const real_t *label, double *loss) {
     for (int k = 0; k < n; k++) {
-        const real_t p_label = sigmoid(kind, k < n_pos ? score[k] : -score[k]);
-        loss -= (double)logf(p_label > W2V_LOSS_MIN_PROB ? p_label : W2V_LOSS_MIN_PROB);
+        const real_t s = block_label(label, k, n_pos) != 0 ? score[k] : -score[k];
+        const real_t p_label = sigmoid(kind, s);
+        *loss -= (double)logf(p_label > W2V_LOSS_MIN_PROB ? p_label : W2V_LOSS_MIN_PROB);
     }
-    return loss;
 }
 
 /* g[k] = (label_k - sigmoid(g[k])) * alpha for finite scores. */
-W2V_INLINE void logistic_gradients(int kind, real_t *restrict g, int n, int n_pos, real_t alpha) {
+W2V_INLINE void logistic_gradients(int kind, real_t *restrict g, int n, int n_pos,
+                                   const real_t *label, real_t alpha) {
     /* one loop per kind, so that each is a straight line the compiler vectorizes */
     if (kind == W2V_SIGMOID_EXACT) {
         for (int k = 0; k < n; k++)
-            g[k] = ((real_t)(k < n_pos) - sigmoid_exact(g[k])) * alpha;
+            g[k] = (block_label(label, k, n_pos) - sigmoid_exact(g[k])) * alpha;
     } else {
         for (int k = 0; k < n; k++)
-            g[k] = ((real_t)(k < n_pos) - sigmoid_tabulated(g[k])) * alpha;
+            g[k] = (block_label(label, k, n_pos) - sigmoid_tabulated(g[k])) * alpha;
     }
 }
 
@@ -165,12 +170,8 @@ W2V_INLINE int logistic_steps(const w2v_model *m, w2v_worker *w, const real_t *h
     if (!all_finite(g, n))
         return 0;
     if (m->compute_loss)
-        for (int k = 0; k < n; k++) {   /* logistic_step's terms, added in its order */
-            const real_t p_label = sigmoid(m->sigmoid, b->label[k] != 0 ? g[k] : -g[k]);
-            w->loss -= (double)logf(p_label > W2V_LOSS_MIN_PROB ? p_label : W2V_LOSS_MIN_PROB);
-        }
-    for (int k = 0; k < n; k++)
-        g[k] = (b->label[k] - sigmoid(m->sigmoid, g[k])) * alpha;
+        logistic_loss(m->sigmoid, g, n, 0, b->label, &w->loss);
+    logistic_gradients(m->sigmoid, g, n, 0, b->label, alpha);
     w2v_combine_rows(vec8, w->grad, 0, b->rows, g, 1, n, d);
     for (int k = 0; k < n; k++)
         if (g[k] != 0)   /* as logistic_step: a saturated sigmoid leaves the row as it is */
@@ -307,8 +308,8 @@ W2V_INLINE int train_batch_sg(const w2v_model *m, w2v_worker *w, int n_in, index
     if (!all_finite(g, n_g))
         return 0;
     if (m->compute_loss)
-        w->loss += logistic_loss(m->sigmoid, g, n_g, n_in);
-    logistic_gradients(m->sigmoid, g, n_g, n_in, alpha);
+        logistic_loss(m->sigmoid, g, n_g, n_in, NULL, &w->loss);
+    logistic_gradients(m->sigmoid, g, n_g, n_in, NULL, alpha);
     /* dIn first (it reads the outputs before their update), then the outputs
      * in place (they read the inputs before theirs), then the inputs. */
     real_t *grad = w->batch_grad;
