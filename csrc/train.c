@@ -140,15 +140,18 @@ int w2v_worker_init(w2v_worker *w, const w2v_model *m, int64_t max_sentence_leng
     w->sentence = alloc_product(max_sentence_length, 1, sizeof(index_t));
     w->noise = alloc_product(2, negative, sizeof(index_t));
     int ok = w->h && w->grad && w->sentence && w->noise;
-    if (ok && m->shared_negatives) {
-        const int64_t context = max_sentence_length - 1 > 1 ? max_sentence_length - 1 : 1;
-        w->batch_capacity = (int)(2 * (int64_t)m->window < context ? 2 * (int64_t)m->window : context);
-        const int64_t n_in = w->batch_capacity, n_out = (int64_t)negative + 1;
+    const int64_t context = max_sentence_length - 1 > 1 ? max_sentence_length - 1 : 1;
+    w->batch_capacity = (int)(2 * (int64_t)m->window < context ? 2 * (int64_t)m->window : context);
+    const int64_t n_in = w->batch_capacity, n_out = (int64_t)negative + 1;
+    if (ok && (m->shared_negatives || !m->sg)) {
         w->batch_in = alloc_product(n_in, 1, sizeof(real_t *));
+        ok = w->batch_in != NULL;
+    }
+    if (ok && m->shared_negatives) {
         w->batch_out = alloc_product(n_out, 1, sizeof(real_t *));
         w->batch_g = alloc_product(n_in, n_out, sizeof(real_t));
         w->batch_grad = alloc_product(n_in, dim, sizeof(real_t));
-        ok = w->batch_in && w->batch_out && w->batch_g && w->batch_grad;
+        ok = w->batch_out && w->batch_g && w->batch_grad;
     }
     if (ok && private_rows > 0 && m->negative > 0)
         ok = private_rows_init(&w->own_syn1neg, 0, private_rows, m->vocab_size, dim);

@@ -160,11 +160,11 @@ typedef struct {
     int64_t examples;        /* (input, target) examples trained: SG pairs, CBOW centres */
     int64_t bad_pos;         /* W2V_BAD_ID: position of the offending id in the stream */
     /* Shared-negative minibatch scratch (NULL unless the model has
-     * shared_negatives) for B = batch_capacity inputs at most (2 * window, or
-     * fewer when a sentence chunk cannot hold that many context words) and
-     * K + 1 = negative + 1 outputs: */
+     * shared_negatives; batch_in also for CBOW) for B = batch_capacity inputs
+     * at most (2 * window, or fewer when a sentence chunk cannot hold that many
+     * context words) and K + 1 = negative + 1 outputs: */
     int batch_capacity;
-    real_t **batch_in;       /* [B] input rows (syn0) of the current centre */
+    real_t **batch_in;       /* [B] input rows (syn0) of the current centre: its context words' */
     real_t **batch_out;      /* [K+1] output rows (syn1neg): centre, then noise */
     real_t *batch_g;         /* [(K+1) x B] scores, then their gradient coefficients */
     real_t *batch_grad;      /* [B x dim] input steps dIn */

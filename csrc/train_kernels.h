@@ -398,13 +398,16 @@ W2V_INLINE int example_sg(const w2v_model *m, w2v_worker *w, const index_t *sent
  * exact step, as word2vec.c does (gensim instead divides by cw in the sum case). */
 W2V_INLINE int example_cbow(const w2v_model *m, w2v_worker *w, const index_t *sent, int64_t i,
                             int64_t lo, int64_t hi, const draws *d, real_t alpha) {
+    const int vec8 = W2V_PATH != W2V_SIMD_BASELINE;
     const int dim = m->dim;
     real_t *h = w->h;
-    const int cw = (int)(hi - lo); /* context words (>= 1): the window minus the centre */
-    w2v_zero(h, dim);
+    real_t **context = w->batch_in;
+    int cw = 0;                    /* context words (>= 1): the window minus the centre */
     for (int64_t j = lo; j <= hi; j++)
         if (j != i)
-            w2v_add(m->syn0 + (int64_t)sent[j] * dim, h, dim);
+            context[cw++] = m->syn0 + (int64_t)sent[j] * dim;
+    static const real_t one = 1;   /* h = 0 + row + row ..., in window order, in one pass */
+    w2v_combine_rows(vec8, h, 1, context, &one, 0, cw, dim);
     if (m->cbow_mean && cw > 1)
         w2v_scale(1.0f / (real_t)cw, h, dim);
     if (!train_example(m, w, h, sent[i], d->noise, d->count, alpha))
