@@ -138,7 +138,7 @@ int w2v_worker_init(w2v_worker *w, const w2v_model *m, int64_t max_sentence_leng
     w->h = alloc_product(dim, 1, sizeof(real_t));
     w->grad = alloc_product(dim, 1, sizeof(real_t));
     w->sentence = alloc_product(max_sentence_length, 1, sizeof(index_t));
-    w->noise = alloc_product(2, negative, sizeof(index_t));
+    w->noise = alloc_product(2, negative, sizeof(real_t *));
     int ok = w->h && w->grad && w->sentence && w->noise;
     const int64_t context = max_sentence_length - 1 > 1 ? max_sentence_length - 1 : 1;
     w->batch_capacity = (int)(2 * (int64_t)m->window < context ? 2 * (int64_t)m->window : context);
@@ -179,8 +179,8 @@ void w2v_worker_free(w2v_worker *w) {
     private_rows_free(&w->own_syn1neg);
     private_rows_free(&w->own_syn1);
     w->h = w->grad = w->batch_g = w->batch_grad = NULL;
-    w->sentence = w->noise = NULL;
-    w->batch_in = w->batch_out = NULL;
+    w->sentence = NULL;
+    w->noise = w->batch_in = w->batch_out = NULL;
 }
 
 /* ------------------------------------------------- private output rows */

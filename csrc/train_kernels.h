@@ -117,8 +117,22 @@ W2V_INLINE void logistic_gradients(int kind, real_t *restrict g, int n, int n_po
  * misses of several rows overlap with useful work. */
 W2V_INLINE void prefetch_row(const real_t *row, int d) {
 #if (defined(__GNUC__) || defined(__clang__)) && !defined(W2V_NO_PREFETCH)
-    for (int i = 0; i < d; i += 64 / (int)sizeof(real_t))
-        __builtin_prefetch(row + i, 1, 3);
+    /* The lines at row + 16 k floats, k < ceil(d / 16): the last 8 by a jump into
+     * straight-line code (a loop's overhead was 3 of its 4 instructions a line). */
+    const int per_line = 64 / (int)sizeof(real_t);
+    int lines = (d + per_line - 1) / per_line;
+    for (; lines > 8; lines--)
+        __builtin_prefetch(row + (lines - 1) * per_line, 1, 3);
+    switch (lines) {
+    case 8: __builtin_prefetch(row + 7 * per_line, 1, 3); /* fall through */
+    case 7: __builtin_prefetch(row + 6 * per_line, 1, 3); /* fall through */
+    case 6: __builtin_prefetch(row + 5 * per_line, 1, 3); /* fall through */
+    case 5: __builtin_prefetch(row + 4 * per_line, 1, 3); /* fall through */
+    case 4: __builtin_prefetch(row + 3 * per_line, 1, 3); /* fall through */
+    case 3: __builtin_prefetch(row + 2 * per_line, 1, 3); /* fall through */
+    case 2: __builtin_prefetch(row + per_line, 1, 3);     /* fall through */
+    default: __builtin_prefetch(row, 1, 3);
+    }
 #else
     (void)row;
     (void)d;
@@ -198,10 +212,10 @@ W2V_INLINE int loss_hs(const w2v_model *m, w2v_worker *w, const real_t *h, index
 
 /* Negative sampling, first half: the `negative` noise words of one example from
  * the alias table, a draw equal to the target dropped (not redrawn), as
- * word2vec.c.  Their rows are prefetched: callers draw one example ahead, so
- * the misses overlap with the previous example's arithmetic.  Returns how many
- * words were kept in noise[]. */
-W2V_INLINE int draw_noise(const w2v_model *m, w2v_worker *w, index_t target, index_t *noise) {
+ * word2vec.c.  What is kept is each word's output row (syn1neg_row), and the
+ * row is prefetched: callers draw one example ahead, so the misses overlap with
+ * the previous example's arithmetic.  Returns how many rows were kept in noise[]. */
+W2V_INLINE int draw_noise(const w2v_model *m, w2v_worker *w, index_t target, real_t **noise) {
     const uint32_t V = (uint32_t)m->vocab_size;
     int count = 0;
     for (int k = 0; k < m->negative; k++) {
@@ -211,16 +225,17 @@ W2V_INLINE int draw_noise(const w2v_model *m, w2v_worker *w, index_t target, ind
         const index_t alias = m->alias_index[col];
         const index_t keep = -(index_t)((uint32_t)r < m->alias_prob[col]);
         const index_t word = alias ^ (((index_t)col ^ alias) & keep);
-        noise[count] = word;
+        real_t *row = syn1neg_row(m, w, word);
+        noise[count] = row;
         count += word != target;
-        prefetch_row(syn1neg_row(m, w, word), m->dim);
+        prefetch_row(row, m->dim);
     }
     return count;
 }
 
-/* 1 when the noise words are pairwise distinct (a draw equal to the target is
+/* 1 when the noise rows are pairwise distinct (a draw equal to the target is
  * already dropped).  A repeated word is a coin flip: branch-free. */
-W2V_INLINE int noise_distinct(const index_t *noise, int count) {
+W2V_INLINE int noise_distinct(real_t *const *noise, int count) {
     int same = 0;
     for (int a = 1; a < count; a++)
         for (int b = 0; b < a; b++)
@@ -232,19 +247,19 @@ W2V_INLINE int noise_distinct(const index_t *noise, int count) {
  * words with label 0, in that order; batched (logistic_steps) unless a noise
  * word repeats. */
 W2V_INLINE int loss_ns(const w2v_model *m, w2v_worker *w, const real_t *h, index_t target,
-                       const index_t *noise, int count, real_t alpha) {
+                       real_t *const *noise, int count, real_t alpha) {
     if (!noise_distinct(noise, count)) {
         if (!logistic_step(m, w, h, syn1neg_row(m, w, target), 1, alpha))
             return 0;
         for (int k = 0; k < count; k++)
-            if (!logistic_step(m, w, h, syn1neg_row(m, w, noise[k]), 0, alpha))
+            if (!logistic_step(m, w, h, noise[k], 0, alpha))
                 return 0;
         return 1;
     }
     step_block b;   /* step -1 is the target's, step k >= 0 noise[k]'s */
     for (int k = -1; k < count;) {
         for (b.n = 0; k < count && b.n < W2V_STEP_BLOCK; k++, b.n++) {
-            b.rows[b.n] = syn1neg_row(m, w, k < 0 ? target : noise[k]);
+            b.rows[b.n] = k < 0 ? syn1neg_row(m, w, target) : noise[k];
             b.label[b.n] = k < 0;
         }
         if (!logistic_steps(m, w, h, &b, alpha))
@@ -256,7 +271,7 @@ W2V_INLINE int loss_ns(const w2v_model *m, w2v_worker *w, const real_t *h, index
 /* All enabled objectives for one (input h, target) example, HS first; their
  * losses and gradients add.  Leaves the input's step in w->grad. */
 W2V_INLINE int train_example(const w2v_model *m, w2v_worker *w, const real_t *h, index_t target,
-                             const index_t *noise, int noise_count, real_t alpha) {
+                             real_t *const *noise, int noise_count, real_t alpha) {
     w2v_zero(w->grad, m->dim);
     if (m->hs && !loss_hs(m, w, h, target, alpha))
         return 0;
@@ -289,7 +304,7 @@ W2V_INLINE void input_step(const w2v_model *m, const real_t *step, real_t *row, 
  * noise rows are drawn, fetched and updated once per centre instead of once
  * per context word.  Returns 0 on a non-finite score, with nothing updated. */
 W2V_INLINE int train_batch_sg(const w2v_model *m, w2v_worker *w, int n_in, index_t centre,
-                              const index_t *noise, int count, real_t alpha) {
+                              real_t *const *noise, int count, real_t alpha) {
     const int vec8 = W2V_PATH != W2V_SIMD_BASELINE;
     const int d = m->dim;
     const int n_out = count + 1;
@@ -300,7 +315,7 @@ W2V_INLINE int train_batch_sg(const w2v_model *m, w2v_worker *w, int n_in, index
     real_t *g = w->batch_g;
     out[0] = syn1neg_row(m, w, centre);
     for (int k = 0; k < count; k++)
-        out[1 + k] = syn1neg_row(m, w, noise[k]);
+        out[1 + k] = noise[k];
 
     for (int o = 0; o < n_out; o++)
         w2v_dot_rows(vec8, out[o], in, n_in, d, g + o * n_in);
@@ -354,7 +369,7 @@ W2V_INLINE void prefetch_next_centre(const w2v_model *m, const w2v_worker *w,
 typedef struct {
     int64_t win;      /* a centre's effective window */
     int count;        /* noise words kept in noise[] */
-    index_t *noise;   /* [negative] one of the worker's two noise buffers */
+    real_t **noise;   /* [negative] one of the worker's two noise buffers: rows of syn1neg */
 } draws;
 
 W2V_INLINE void swap_draws(draws *a, draws *b) {
