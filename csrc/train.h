@@ -155,7 +155,8 @@ typedef struct {
     real_t *h;               /* [dim] CBOW input vector (neu1) */
     real_t *grad;            /* [dim] accumulated gradient step for the input (neu1e) */
     index_t *sentence;       /* [max_sentence_length] kept tokens of the current chunk */
-    real_t **noise;          /* [2 * negative] noise words' output rows (syn1neg_row) of this and the next example */
+    real_t **noise;          /* [2 * negative] output rows (syn1neg_row) of the noise words
+                                of this and the next example */
     double loss;             /* sum of -log sigmoid over all logistic steps (compute_loss) */
     int64_t examples;        /* (input, target) examples trained: SG pairs, CBOW centres */
     int64_t bad_pos;         /* W2V_BAD_ID: position of the offending id in the stream */

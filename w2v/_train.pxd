@@ -63,7 +63,7 @@ cdef extern from "train.h" nogil:
         real_t *h
         real_t *grad
         index_t *sentence
-        index_t *noise
+        real_t **noise
         double loss
         int64_t examples
         int64_t bad_pos
