@@ -215,7 +215,7 @@ W2V_INLINE void w2v_dot_rows(int vec8, const real_t *restrict x, real_t *const *
 W2V_INLINE void w2v_combine_block(real_t *restrict y, int from_zero, real_t *const *rows,
                                   const real_t *coef, int stride, int count, int k, int U8,
                                   int U4) {
-    w2v_v8 a8[8];
+    w2v_v8 a8[13];
     w2v_v4 a4[8];
     real_t *y4 = y + k + 8 * U8;
     for (int u = 0; u < U8; u++)
@@ -252,7 +252,8 @@ W2V_INLINE void w2v_combine_rows(int vec8, real_t *restrict y, int from_zero, re
 #define W2V_BLOCK_CASE(w4, U8, U4) \
     case w4: w2v_combine_block(y, from_zero, rows, coef, stride, count, k, U8, U4); break;
     if (vec8) {
-        const int last = n4 >= 32 ? 32 + n4 % 32 : n4;    /* floats in the last block */
+        /* floats in the last block; a row of up to 104 floats is one block */
+        const int last = n4 <= 104 ? n4 : 32 + n4 % 32;
         for (; k + 64 + last <= n4; k += 64)
             w2v_combine_block(y, from_zero, rows, coef, stride, count, k, 8, 0);
         if (k + 32 + last <= n4) {
@@ -265,6 +266,10 @@ W2V_INLINE void w2v_combine_rows(int vec8, real_t *restrict y, int from_zero, re
         W2V_BLOCK_CASE(7, 3, 1) W2V_BLOCK_CASE(8, 4, 0) W2V_BLOCK_CASE(9, 4, 1)
         W2V_BLOCK_CASE(10, 5, 0) W2V_BLOCK_CASE(11, 5, 1) W2V_BLOCK_CASE(12, 6, 0)
         W2V_BLOCK_CASE(13, 6, 1) W2V_BLOCK_CASE(14, 7, 0) W2V_BLOCK_CASE(15, 7, 1)
+        W2V_BLOCK_CASE(16, 8, 0) W2V_BLOCK_CASE(17, 8, 1) W2V_BLOCK_CASE(18, 9, 0)
+        W2V_BLOCK_CASE(19, 9, 1) W2V_BLOCK_CASE(20, 10, 0) W2V_BLOCK_CASE(21, 10, 1)
+        W2V_BLOCK_CASE(22, 11, 0) W2V_BLOCK_CASE(23, 11, 1) W2V_BLOCK_CASE(24, 12, 0)
+        W2V_BLOCK_CASE(25, 12, 1) W2V_BLOCK_CASE(26, 13, 0)
         default: break;
         }
     } else {                          /* 4-float vectors: 16 SSE registers hold 8 of them */
