@@ -240,9 +240,11 @@ W2V_INLINE void w2v_combine_block(real_t *restrict y, int from_zero, real_t *con
  *   y[k] = (from_zero ? 0 : y[k]) + sum_{c < count} coef[c * stride] * rows[c][k]
  * summed in the order c = 0, 1, ... for every k (each step a*b+c, fused where
  * the target has FMA), so the result does not depend on the vector width or
- * the blocking.  Blocks of 64 and 32 floats (8 or 4 independent accumulation
- * chains), the last one widened to take the rest (up to 60 floats), so that a
- * row's loop overhead is paid once per block: d=100 is 64 + 36, d=300 is
+ * the blocking.  With 8-float vectors a row of up to 104 floats is one block
+ * (up to 13 accumulators: d=100 is one pass over the rows' pointers and
+ * coefficients); longer ones are blocks of 64 and 32 floats (8 or 4 independent
+ * accumulation chains), the last one widened to take the rest (up to 60
+ * floats), so that a row's loop overhead is paid once per block: d=300 is
  * 4 x 64 + 44.  count axpy passes would also load and store y for every row.
  * `from_zero` and `vec8` are compile-time constants after inlining. */
 W2V_INLINE void w2v_combine_rows(int vec8, real_t *restrict y, int from_zero, real_t *const *rows,
