@@ -116,47 +116,90 @@ W2V_INLINE void w2v_store4(real_t *p, w2v_v4 v) {
 typedef int32_t w2v_i4 __attribute__((vector_size(4 * sizeof(int32_t))));
 #define W2V_SHUFFLE4(a, b, i, j, k, l) __builtin_shuffle(a, b, (w2v_i4){i, j, k, l})
 #endif
+/* Lanes of two 8-float vectors a (0-7) and b (8-15). */
+#if defined(__clang__)
+#define W2V_SHUFFLE8(a, b, ...) __builtin_shufflevector(a, b, __VA_ARGS__)
+#else
+typedef int32_t w2v_i8 __attribute__((vector_size(8 * sizeof(int32_t))));
+#define W2V_SHUFFLE8(a, b, ...) __builtin_shuffle(a, b, (w2v_i8){__VA_ARGS__})
+#endif
+
+/* A 4-float vector in lanes 0-3 of an 8-float one, lanes 4-7 zero (a 16-byte
+ * load into a 32-byte register clears its upper half: one instruction). */
+W2V_INLINE w2v_v8 w2v_widen4(w2v_v4 v) {
+    const w2v_v4 zero = {0, 0, 0, 0};
+    return (w2v_v8){v[0], v[1], v[2], v[3], zero[0], zero[1], zero[2], zero[3]};
+}
 
 /* Dots of one row x against R rows at once, R a compile-time constant after
  * inlining (1..8): x is loaded once for all R products and the R accumulation
  * chains overlap instead of each waiting on its own adder latency.  Every
  * out[r] has exactly w2v_dot(x, rows[r], n)'s arithmetic: with W2V_LANES == 8
- * its two 4-float accumulators are the two halves of one 8-float vector. */
+ * its two 4-float accumulators are the two halves of one 8-float vector (the
+ * leftover group of 4 is a multiply-add of zeros into the upper half, which
+ * can only turn a -0 there into +0).  With 8-float vectors the folds of up to
+ * 8 dots are done together, a few shuffles for all of them. */
 W2V_INLINE void w2v_dot_block(int vec8, const real_t *restrict x, real_t *const *rows, int R,
                               int n, real_t *restrict out) {
-    w2v_v4 lo[8], hi[8];
+    real_t tail[8] = {0, 0, 0, 0, 0, 0, 0, 0};
     int i = 0;
     if (vec8 && W2V_LANES == 8) {
+        /* acc[r]'s lanes 0-3 are w2v_dot's accumulator 0, lanes 4-7 its accumulator 1 */
         w2v_v8 acc[8];
-        for (int r = 0; r < R; r++)
+        for (int r = 0; r < 8; r++)
             acc[r] = (w2v_v8){0};
         for (; i + 8 <= n; i += 8) {
             const w2v_v8 xv = w2v_load8(x + i);
             for (int r = 0; r < R; r++)
                 acc[r] += xv * w2v_load8(rows[r] + i);
         }
-        for (int r = 0; r < R; r++) {
-            lo[r] = (w2v_v4){acc[r][0], acc[r][1], acc[r][2], acc[r][3]};
-            hi[r] = (w2v_v4){acc[r][4], acc[r][5], acc[r][6], acc[r][7]};
-        }
-    } else {
-        if (W2V_LANES != 8) {       /* other lane counts: one w2v_dot at a time */
+        if (i + 4 <= n) {       /* the leftover group of 4 goes to accumulator 0: lanes 0-3 */
+            const w2v_v8 xv = w2v_widen4(w2v_load4(x + i));
             for (int r = 0; r < R; r++)
-                out[r] = w2v_dot(x, rows[r], n);
-            return;
+                acc[r] += xv * w2v_widen4(w2v_load4(rows[r] + i));
+            i += 4;
         }
+        /* The last n % 4 products of each row, summed in order (a vector of
+         * zeros when there are none: no store and reload on the common path) */
+        w2v_v8 tailv = {0};
+        if (i < n) {
+            for (; i < n; i++)
+                for (int r = 0; r < R; r++)
+                    tail[r] += x[i] * rows[r][i];
+            tailv = w2v_load8(tail);
+        }
+        /* The folds of 8 dots at once, w2v_dot's order: half of vector t[q] is
+         * row q's (low) or row q + 4's (high) accumulator 0 + accumulator 1,
+         * then each half as the 4-float fold below. */
+        w2v_v8 t[4];
+        for (int q = 0; q < 4; q++)
+            t[q] = W2V_SHUFFLE8(acc[q], acc[q + 4], 0, 1, 2, 3, 8, 9, 10, 11) +
+                   W2V_SHUFFLE8(acc[q], acc[q + 4], 4, 5, 6, 7, 12, 13, 14, 15);
+        const w2v_v8 a = W2V_SHUFFLE8(t[0], t[1], 0, 8, 1, 9, 4, 12, 5, 13) +
+                         W2V_SHUFFLE8(t[0], t[1], 2, 10, 3, 11, 6, 14, 7, 15);
+        const w2v_v8 b = W2V_SHUFFLE8(t[2], t[3], 0, 8, 1, 9, 4, 12, 5, 13) +
+                         W2V_SHUFFLE8(t[2], t[3], 2, 10, 3, 11, 6, 14, 7, 15);
+        const w2v_v8 res = (W2V_SHUFFLE8(a, b, 0, 1, 8, 9, 4, 5, 12, 13) +
+                            W2V_SHUFFLE8(a, b, 2, 3, 10, 11, 6, 7, 14, 15)) + tailv;
         for (int r = 0; r < R; r++)
-            lo[r] = hi[r] = (w2v_v4){0};
-        for (; i + 8 <= n; i += 8) {
-            const w2v_v4 x0 = w2v_load4(x + i), x1 = w2v_load4(x + i + 4);
-            for (int r = 0; r < R; r++) {
-                lo[r] += x0 * w2v_load4(rows[r] + i);
-                hi[r] += x1 * w2v_load4(rows[r] + i + 4);
-            }
+            out[r] = res[r];
+        return;
+    }
+    if (W2V_LANES != 8) {           /* other lane counts: one w2v_dot at a time */
+        for (int r = 0; r < R; r++)
+            out[r] = w2v_dot(x, rows[r], n);
+        return;
+    }
+    w2v_v4 lo[8], hi[8], sum[8];
+    for (int r = 0; r < R; r++)
+        lo[r] = hi[r] = (w2v_v4){0};
+    for (; i + 8 <= n; i += 8) {
+        const w2v_v4 x0 = w2v_load4(x + i), x1 = w2v_load4(x + i + 4);
+        for (int r = 0; r < R; r++) {
+            lo[r] += x0 * w2v_load4(rows[r] + i);
+            hi[r] += x1 * w2v_load4(rows[r] + i + 4);
         }
     }
-    w2v_v4 sum[8];
-    real_t tail[8] = {0, 0, 0, 0, 0, 0, 0, 0};
     for (int r = 0; r < R; r++) {
         int j = i;
         if (j + 4 <= n) {            /* the leftover group of 4 goes to accumulator 0 */
