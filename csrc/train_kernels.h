@@ -162,9 +162,11 @@ W2V_INLINE real_t *syn1_row(const w2v_model *m, const w2v_worker *w, index_t nod
  * example's steps, so when no row comes twice every step's score depends only
  * on h and its own row as it was before the example: one pass computes all
  * scores (h loaded once, the rows' cache misses overlapping), one loop their
- * gradients, one pass adds the rows' shares to grad in the steps' order, then
- * the rows take their steps.  The arithmetic is logistic_step's, step after
- * step; a block checks all its scores before it updates anything.  Callers
+ * gradients, and one pass over the columns adds the rows' shares to grad in
+ * the steps' order and gives each row its step (w2v_step_rows; when a step
+ * saturated, g == 0, grad first and then the other rows, so that its row is
+ * not written).  The arithmetic is logistic_step's, step after step; a block
+ * checks all its scores before it updates anything.  Callers
  * fill blocks of up to W2V_STEP_BLOCK steps in order, each trained by one
  * call (one call site each: the function is inlined). */
 enum { W2V_STEP_BLOCK = 8 };
@@ -186,6 +188,13 @@ W2V_INLINE int logistic_steps(const w2v_model *m, w2v_worker *w, const real_t *h
     if (m->compute_loss)
         logistic_loss(m->sigmoid, g, n, 0, b->label, &w->loss);
     logistic_gradients(m->sigmoid, g, n, 0, b->label, alpha);
+    int saturated = 0;
+    for (int k = 0; k < n; k++)
+        saturated |= g[k] == 0;
+    if (!saturated) {
+        w2v_step_rows(vec8, h, b->rows, g, n, w->grad, d);
+        return 1;
+    }
     w2v_combine_rows(vec8, w->grad, 0, b->rows, g, 1, n, d);
     for (int k = 0; k < n; k++)
         if (g[k] != 0)   /* as logistic_step: a saturated sigmoid leaves the row as it is */

@@ -24,6 +24,10 @@
 #define W2V_LANES 8
 #endif
 
+#ifndef W2V_STEP_UNROLL
+#define W2V_STEP_UNROLL 2
+#endif
+
 #if defined(__GNUC__) || defined(__clang__)
 /* GNU vector extension, 4 floats = one SSE register on every x86-64 (a wider
  * type is split through the stack where AVX is missing).  The W2V_LANES lanes
@@ -335,6 +339,79 @@ W2V_INLINE void w2v_combine_rows(int vec8, real_t *restrict y, int from_zero, re
         y[k] = a;
     }
 }
+/* Columns [k, k + 8 U) of w2v_step_rows (U 8-float vectors, or with vec8 == 0
+ * one 4-float vector) for R rows, R and U compile-time constants after
+ * inlining: U independent accumulation chains per row. */
+W2V_INLINE void w2v_step_chunk(int vec8, const real_t *restrict h, real_t *const *rows,
+                               const real_t *g, int R, real_t *restrict grad, int k, int U) {
+    if (vec8) {
+        w2v_v8 hv[4], acc[4];
+        for (int u = 0; u < U; u++) {
+            hv[u] = w2v_load8(h + k + 8 * u);
+            acc[u] = w2v_load8(grad + k + 8 * u);
+        }
+        for (int r = 0; r < R; r++) {
+            real_t *row = rows[r] + k;
+            for (int u = 0; u < U; u++) {
+                const w2v_v8 o = w2v_load8(row + 8 * u);
+                acc[u] += g[r] * o;
+                w2v_store8(row + 8 * u, o + g[r] * hv[u]);
+            }
+        }
+        for (int u = 0; u < U; u++)
+            w2v_store8(grad + k + 8 * u, acc[u]);
+    } else {
+        const w2v_v4 hv = w2v_load4(h + k);
+        w2v_v4 acc = w2v_load4(grad + k);
+        for (int r = 0; r < R; r++) {
+            const w2v_v4 o = w2v_load4(rows[r] + k);
+            acc += g[r] * o;
+            w2v_store4(rows[r] + k, o + g[r] * hv);
+        }
+        w2v_store4(grad + k, acc);
+    }
+}
+
+W2V_INLINE void w2v_step_block(int vec8, const real_t *restrict h, real_t *const *rows,
+                               const real_t *g, int R, real_t *restrict grad, int n) {
+    int k = 0;
+    if (vec8) {
+        for (; k + 8 * W2V_STEP_UNROLL <= n; k += 8 * W2V_STEP_UNROLL)
+            w2v_step_chunk(1, h, rows, g, R, grad, k, W2V_STEP_UNROLL);
+        for (; k + 8 <= n; k += 8)
+            w2v_step_chunk(1, h, rows, g, R, grad, k, 1);
+    }
+    for (; k + 4 <= n; k += 4)
+        w2v_step_chunk(0, h, rows, g, R, grad, k, 1);
+    for (; k < n; k++) {
+        real_t a = grad[k];
+        for (int r = 0; r < R; r++) {
+            const real_t o = rows[r][k];
+            a += g[r] * o;
+            rows[r][k] = o + g[r] * h[k];
+        }
+        grad[k] = a;
+    }
+}
+
+/* Several logistic steps' updates against one input h, in one pass over the
+ * columns: grad += sum_r g[r] * rows[r] (each row as it was, summed in the
+ * order r = 0, 1, ...), then rows[r] += g[r] * h, column by column.  The
+ * arithmetic of w2v_combine_rows into grad followed by one w2v_axpy per row,
+ * with each row loaded once instead of twice and h once per column instead of
+ * once per row.  The rows (count <= 8) must be distinct and differ from h and
+ * grad; a row with g[r] == 0 is stored back unchanged. */
+W2V_INLINE void w2v_step_rows(int vec8, const real_t *restrict h, real_t *const *rows,
+                              const real_t *g, int count, real_t *restrict grad, int n) {
+#define W2V_STEP_CASE(R) \
+    case R: w2v_step_block(vec8, h, rows, g, R, grad, n); break;
+    switch (count) {
+    W2V_STEP_CASE(8) W2V_STEP_CASE(7) W2V_STEP_CASE(6) W2V_STEP_CASE(5)
+    W2V_STEP_CASE(4) W2V_STEP_CASE(3) W2V_STEP_CASE(2) W2V_STEP_CASE(1)
+    default: break;
+    }
+#undef W2V_STEP_CASE
+}
 #if !defined(__clang__)
 #pragma GCC diagnostic pop
 #endif
@@ -346,6 +423,20 @@ W2V_INLINE void w2v_dot_rows(int vec8, const real_t *restrict x, real_t *const *
     (void)vec8;
     for (int r = 0; r < count; r++)
         out[r] = w2v_dot(x, rows[r], n);
+}
+
+W2V_INLINE void w2v_step_rows(int vec8, const real_t *restrict h, real_t *const *rows,
+                              const real_t *g, int count, real_t *restrict grad, int n) {
+    (void)vec8;
+    for (int k = 0; k < n; k++) {
+        real_t a = grad[k];
+        for (int r = 0; r < count; r++) {
+            const real_t o = rows[r][k];
+            a += g[r] * o;
+            rows[r][k] = o + g[r] * h[k];
+        }
+        grad[k] = a;
+    }
 }
 
 W2V_INLINE void w2v_combine_rows(int vec8, real_t *restrict y, int from_zero, real_t *const *rows,
