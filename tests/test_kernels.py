@@ -91,12 +91,14 @@ def test_matches_reference_exact_sigmoid(arch, objective):
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(V=st.integers(1, 40), d=st.integers(1, 20), window=st.integers(1, 6),
+@given(V=st.integers(1, 40), d=st.integers(1, 40), window=st.integers(1, 6),
        negative=st.integers(0, 6), hs=st.booleans(), sg=st.booleans(), cbow_mean=st.booleans(),
        sample=st.sampled_from([0.0, 1e-2, 0.1]), seed=st.integers(0, 2 ** 64 - 1),
        sigmoid=st.sampled_from(["table", "exact"]), max_len=st.integers(1, 40))
 def test_matches_reference_property(V, d, window, negative, hs, sg, cbow_mean, sample, seed,
                                     sigmoid, max_len):
+    # d up to 40: every column blocking of csrc/vecops.h w2v_step_rows (16-float
+    # chunks, then 8, 4 and single floats) and w2v_dot_block's tails
     if not hs and negative == 0:
         hs = True
     arrays, counts = make_inputs(V, d, seed=seed % 1000, sample=sample)
