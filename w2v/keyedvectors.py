@@ -119,13 +119,17 @@ class KeyedVectors:
             raise ValueError(f"vectors must be 2-D (keys x dims), got shape {vectors.shape}")
         if not np.issubdtype(vectors.dtype, np.floating):
             vectors = vectors.astype(np.float32)
-        keys = [_check_key(k) for k in index_to_key]
+        keys = list(index_to_key)
+        if not all(type(k) is str for k in keys):     # words: nothing to convert
+            keys = [_check_key(k) for k in keys]
         if len(keys) != vectors.shape[0]:
             raise ValueError(f"{len(keys)} keys but {vectors.shape[0]} vectors")
-        key_to_index = {}
-        for i, k in enumerate(keys):
-            if key_to_index.setdefault(k, i) != i:
-                raise ValueError(f"duplicate key {k!r} at positions {key_to_index[k]} and {i}")
+        key_to_index = dict(zip(keys, range(len(keys))))
+        if len(key_to_index) != len(keys):
+            first = {}
+            for i, k in enumerate(keys):
+                if first.setdefault(k, i) != i:
+                    raise ValueError(f"duplicate key {k!r} at positions {first[k]} and {i}")
         kv = cls(vectors.shape[1], 0, dtype=vectors.dtype)
         kv.index_to_key = keys
         kv.key_to_index = key_to_index
