@@ -89,6 +89,21 @@ W2V_INLINE real_t w2v_dot(const real_t *restrict x, const real_t *restrict y, in
 }
 #endif
 
+/* w2v_step_rows' arithmetic on columns [k, n), one float at a time: its tail,
+ * and all of it where the GNU vector extension is missing. */
+W2V_INLINE void w2v_step_columns(const real_t *restrict h, real_t *const *rows, const real_t *g,
+                                 int count, real_t *restrict grad, int k, int n) {
+    for (; k < n; k++) {
+        real_t a = grad[k];
+        for (int r = 0; r < count; r++) {
+            const real_t o = rows[r][k];
+            a += g[r] * o;
+            rows[r][k] = o + g[r] * h[k];
+        }
+        grad[k] = a;
+    }
+}
+
 #if defined(__GNUC__) || defined(__clang__)
 /* 8 floats: one AVX register.  Where AVX is missing the compiler splits it
  * into SSE halves through the stack, so the batched helpers below take a
@@ -387,15 +402,7 @@ W2V_INLINE void w2v_step_block(int vec8, const real_t *restrict h, real_t *const
     }
     for (; k + 4 <= n; k += 4)
         w2v_step_chunk(0, h, rows, g, R, grad, k, 1);
-    for (; k < n; k++) {
-        real_t a = grad[k];
-        for (int r = 0; r < R; r++) {
-            const real_t o = rows[r][k];
-            a += g[r] * o;
-            rows[r][k] = o + g[r] * h[k];
-        }
-        grad[k] = a;
-    }
+    w2v_step_columns(h, rows, g, R, grad, k, n);
 }
 
 /* Several logistic steps' updates against one input h, in one pass over the
@@ -432,15 +439,7 @@ W2V_INLINE void w2v_dot_rows(int vec8, const real_t *restrict x, real_t *const *
 W2V_INLINE void w2v_step_rows(int vec8, const real_t *restrict h, real_t *const *rows,
                               const real_t *g, int count, real_t *restrict grad, int n) {
     (void)vec8;
-    for (int k = 0; k < n; k++) {
-        real_t a = grad[k];
-        for (int r = 0; r < count; r++) {
-            const real_t o = rows[r][k];
-            a += g[r] * o;
-            rows[r][k] = o + g[r] * h[k];
-        }
-        grad[k] = a;
-    }
+    w2v_step_columns(h, rows, g, count, grad, 0, n);
 }
 
 W2V_INLINE void w2v_combine_rows(int vec8, real_t *restrict y, int from_zero, real_t *const *rows,
