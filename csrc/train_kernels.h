@@ -163,10 +163,9 @@ W2V_INLINE real_t *syn1_row(const w2v_model *m, const w2v_worker *w, index_t nod
  * on h and its own row as it was before the example: one pass computes all
  * scores (h loaded once, the rows' cache misses overlapping), one loop their
  * gradients, and one pass over the columns adds the rows' shares to grad in
- * the steps' order and gives each row its step (w2v_step_rows; when a step
- * saturated, g == 0, grad first and then the other rows, so that its row is
- * not written).  The arithmetic is logistic_step's, step after step; a block
- * checks all its scores before it updates anything.  Callers
+ * the steps' order and gives each row its step (w2v_step_rows).  The
+ * arithmetic is logistic_step's, step after step; a block checks all its
+ * scores before it updates anything.  Callers
  * fill blocks of up to W2V_STEP_BLOCK steps in order, each trained by one
  * call (one call site each: the function is inlined). */
 enum { W2V_STEP_BLOCK = 8 };
@@ -188,17 +187,24 @@ W2V_INLINE int logistic_steps(const w2v_model *m, w2v_worker *w, const real_t *h
     if (m->compute_loss)
         logistic_loss(m->sigmoid, g, n, 0, b->label, &w->loss);
     logistic_gradients(m->sigmoid, g, n, 0, b->label, alpha);
+    /* As logistic_step, a saturated step (g == 0) is skipped: it would add only
+     * zeros to grad, and its row is not written.  Rare, so checked once. */
     int saturated = 0;
     for (int k = 0; k < n; k++)
         saturated |= g[k] == 0;
-    if (!saturated) {
-        w2v_step_rows(vec8, h, b->rows, g, n, w->grad, d);
-        return 1;
+    real_t *const *rows = b->rows;
+    real_t *live[W2V_STEP_BLOCK];
+    int n_live = n;
+    if (saturated) {
+        n_live = 0;
+        for (int k = 0; k < n; k++)
+            if (g[k] != 0) {
+                live[n_live] = b->rows[k];
+                g[n_live++] = g[k];
+            }
+        rows = live;
     }
-    w2v_combine_rows(vec8, w->grad, 0, b->rows, g, 1, n, d);
-    for (int k = 0; k < n; k++)
-        if (g[k] != 0)   /* as logistic_step: a saturated sigmoid leaves the row as it is */
-            w2v_axpy(g[k], h, b->rows[k], d);
+    w2v_step_rows(vec8, h, rows, g, n_live, w->grad, d);
     return 1;
 }
 
