@@ -131,6 +131,15 @@ W2V_INLINE void w2v_store4(real_t *p, w2v_v4 v) {
     __builtin_memcpy(p, &v, sizeof(v));
 }
 
+#if defined(__has_builtin)
+#if __has_builtin(__builtin_shufflevector)     /* clang, GCC >= 12 */
+#define W2V_HAVE_SHUFFLEVECTOR 1
+#endif
+#endif
+#ifndef W2V_HAVE_SHUFFLEVECTOR
+#define W2V_HAVE_SHUFFLEVECTOR 0
+#endif
+
 /* Lanes of two 4-float vectors a (0-3) and b (4-7). */
 #if defined(__clang__)
 #define W2V_SHUFFLE4(a, b, i, j, k, l) __builtin_shufflevector(a, b, i, j, k, l)
@@ -150,7 +159,13 @@ typedef int32_t w2v_i8 __attribute__((vector_size(8 * sizeof(int32_t))));
  * load into a 32-byte register clears its upper half: one instruction). */
 W2V_INLINE w2v_v8 w2v_widen4(w2v_v4 v) {
     const w2v_v4 zero = {0, 0, 0, 0};
+#if W2V_HAVE_SHUFFLEVECTOR
+    /* GCC 12 builds the element list below from four scalar loads and four
+     * inserts per operand; a shuffle is the one zero-extending load */
+    return __builtin_shufflevector(v, zero, 0, 1, 2, 3, 4, 5, 6, 7);
+#else
     return (w2v_v8){v[0], v[1], v[2], v[3], zero[0], zero[1], zero[2], zero[3]};
+#endif
 }
 
 /* Dots of one row x against R rows at once, R a compile-time constant after
