@@ -455,3 +455,24 @@ def test_detector_cannot_tell(tmp_path):
         assert is_binary_word2vec(tmp_path / name) is None, name
     assert detect_format(tmp_path / "junk.bin") == "bin"             # then the extension decides
     assert detect_format(tmp_path / "empty.txt") == "text"
+
+
+
+@pytest.mark.parametrize("binary", [False, True])
+@pytest.mark.parametrize("compress", [False, True])
+def test_vectors_read_from_a_url(tmp_path, binary, compress):
+    # A URL's file has no descriptor (fsspec's in-memory filesystem here, the same
+    # code path as s3:// or gs://): its size is taken by seeking, not by fstat
+    fsspec = pytest.importorskip("fsspec")
+    kv = make_kv(["alpha", "beta", "gamma"], dim=5)
+    kv.save_word2vec_format(tmp_path / "v", binary=binary)
+    data = (tmp_path / "v").read_bytes()
+    url = f"memory://w2v-test/{tmp_path.name}/v"
+    with fsspec.open(url, "wb") as f:
+        f.write(gzip.compress(data) if compress else data)
+    try:
+        back = load(url, binary=binary)
+    finally:
+        fsspec.filesystem("memory").rm(url)
+    assert back.index_to_key == kv.index_to_key
+    np.testing.assert_array_equal(back.vectors, kv.vectors)

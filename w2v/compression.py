@@ -121,7 +121,13 @@ def plain_size(f):
     decompressed (its size is then unknown until read)."""
     if isinstance(f, _DecompressedFile):
         return None
-    return os.fstat(f.fileno()).st_size
+    try:
+        return os.fstat(f.fileno()).st_size
+    except (AttributeError, io.UnsupportedOperation):   # a URL's file (fsspec): no descriptor
+        here = f.tell()
+        end = f.seek(0, io.SEEK_END)
+        f.seek(here)
+        return end
 
 
 class _DecompressedFile(io.BufferedIOBase):
