@@ -140,18 +140,15 @@ W2V_INLINE void w2v_store4(real_t *p, w2v_v4 v) {
 #define W2V_HAVE_SHUFFLEVECTOR 0
 #endif
 
-/* Lanes of two 4-float vectors a (0-3) and b (4-7). */
-#if defined(__clang__)
+/* Lanes of two 4-float vectors a (0-3) and b (4-7), and of two 8-float vectors
+ * a (0-7) and b (8-15); GCC before 12 has only __builtin_shuffle. */
+#if W2V_HAVE_SHUFFLEVECTOR
 #define W2V_SHUFFLE4(a, b, i, j, k, l) __builtin_shufflevector(a, b, i, j, k, l)
-#else
-typedef int32_t w2v_i4 __attribute__((vector_size(4 * sizeof(int32_t))));
-#define W2V_SHUFFLE4(a, b, i, j, k, l) __builtin_shuffle(a, b, (w2v_i4){i, j, k, l})
-#endif
-/* Lanes of two 8-float vectors a (0-7) and b (8-15). */
-#if defined(__clang__)
 #define W2V_SHUFFLE8(a, b, ...) __builtin_shufflevector(a, b, __VA_ARGS__)
 #else
+typedef int32_t w2v_i4 __attribute__((vector_size(4 * sizeof(int32_t))));
 typedef int32_t w2v_i8 __attribute__((vector_size(8 * sizeof(int32_t))));
+#define W2V_SHUFFLE4(a, b, i, j, k, l) __builtin_shuffle(a, b, (w2v_i4){i, j, k, l})
 #define W2V_SHUFFLE8(a, b, ...) __builtin_shuffle(a, b, (w2v_i8){__VA_ARGS__})
 #endif
 
