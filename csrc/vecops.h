@@ -157,7 +157,7 @@ typedef int32_t w2v_i8 __attribute__((vector_size(8 * sizeof(int32_t))));
 W2V_INLINE w2v_v8 w2v_widen4(w2v_v4 v) {
     const w2v_v4 zero = {0, 0, 0, 0};
 #if W2V_HAVE_SHUFFLEVECTOR
-    /* GCC 12 builds the element list below from four scalar loads and four
+    /* GCC 12 builds the element list below from a scalar load and seven
      * inserts per operand; a shuffle is the one zero-extending load */
     return __builtin_shufflevector(v, zero, 0, 1, 2, 3, 4, 5, 6, 7);
 #else

@@ -457,7 +457,6 @@ def test_detector_cannot_tell(tmp_path):
     assert detect_format(tmp_path / "empty.txt") == "text"
 
 
-
 @pytest.mark.parametrize("binary", [False, True])
 @pytest.mark.parametrize("compress", [False, True])
 def test_vectors_read_from_a_url(tmp_path, binary, compress):
