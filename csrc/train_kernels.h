@@ -309,6 +309,19 @@ W2V_INLINE void input_step(const w2v_model *m, const real_t *step, real_t *row, 
         w2v_axpy(f, step, row, m->dim);
 }
 
+/* input_step of one step to several rows of syn0 (CBOW's context rows, in
+ * order; a row listed twice takes it twice): without factors the step is
+ * loaded once for all of them. */
+W2V_INLINE void input_steps(const w2v_model *m, const real_t *step, real_t *const *rows,
+                            int count) {
+    if (m->lockf == NULL) {
+        w2v_add_to_rows(W2V_PATH != W2V_SIMD_BASELINE, step, rows, count, m->dim);
+        return;
+    }
+    for (int c = 0; c < count; c++)
+        input_step(m, step, rows[c], (index_t)((rows[c] - m->syn0) / m->dim));
+}
+
 /* Skip-gram minibatch with shared negatives (Ji et al. 2016): for one centre,
  * S = In Out^T, G = (label - sigmoid(S)) * alpha, In += G Out, Out += G^T In,
  * both steps from the rows as they were before the minibatch.  In = the n_in
@@ -442,9 +455,7 @@ W2V_INLINE int example_cbow(const w2v_model *m, w2v_worker *w, const index_t *se
         w2v_scale(1.0f / (real_t)cw, h, dim);
     if (!train_example(m, w, h, sent[i], d->noise, d->count, alpha))
         return 0;
-    for (int64_t j = lo; j <= hi; j++)
-        if (j != i)
-            input_step(m, w->grad, m->syn0 + (int64_t)sent[j] * dim, sent[j]);
+    input_steps(m, w->grad, context, cw);
     w->examples++;
     return 1;
 }

@@ -286,12 +286,13 @@ W2V_INLINE void w2v_dot_rows(int vec8, const real_t *restrict x, real_t *const *
 #undef W2V_DOT_CASE
 }
 
-/* One pass of w2v_combine_rows over y[k, k + 8*U8 + 4*U4): U8 8-float and
- * U4 4-float accumulators (compile-time constants after inlining) stay in
- * registers while every row streams past, one load per multiply-add. */
-W2V_INLINE void w2v_combine_block(real_t *restrict y, int from_zero, real_t *const *rows,
-                                  const real_t *coef, int stride, int count, int k, int U8,
-                                  int U4) {
+/* One block of w2v_rows_pass over columns [k, k + 8*U8 + 4*U4): U8 8-float
+ * and U4 4-float vectors of y (compile-time constants after inlining) stay in
+ * registers while every row streams past: one load per multiply-add into them
+ * (combining), or each row's load, add and store (scatter). */
+W2V_INLINE void w2v_rows_block(int scatter, real_t *restrict y, int from_zero,
+                                  real_t *const *rows, const real_t *coef, int stride, int count,
+                                  int k, int U8, int U4) {
     w2v_v8 a8[13];
     w2v_v4 a4[8];
     real_t *y4 = y + k + 8 * U8;
@@ -300,20 +301,32 @@ W2V_INLINE void w2v_combine_block(real_t *restrict y, int from_zero, real_t *con
     for (int u = 0; u < U4; u++)
         a4[u] = from_zero ? (w2v_v4){0} : w2v_load4(y4 + 4 * u);
     for (int c = 0; c < count; c++) {
+        real_t *row = rows[c] + k;
+        if (scatter) {
+            for (int u = 0; u < U8; u++)
+                w2v_store8(row + 8 * u, w2v_load8(row + 8 * u) + a8[u]);
+            for (int u = 0; u < U4; u++)
+                w2v_store4(row + 8 * U8 + 4 * u, w2v_load4(row + 8 * U8 + 4 * u) + a4[u]);
+            continue;
+        }
         const real_t g = coef[c * stride];
-        const real_t *restrict row = rows[c] + k;
         for (int u = 0; u < U8; u++)
             a8[u] += g * w2v_load8(row + 8 * u);
         for (int u = 0; u < U4; u++)
             a4[u] += g * w2v_load4(row + 8 * U8 + 4 * u);
     }
+    if (scatter)
+        return;
     for (int u = 0; u < U8; u++)
         w2v_store8(y + k + 8 * u, a8[u]);
     for (int u = 0; u < U4; u++)
         w2v_store4(y4 + 4 * u, a4[u]);
 }
 
-/* A linear combination of rows added to y, in one pass over y:
+/* One pass over the columns of y and of count rows, in column blocks held in
+ * registers (scatter, a compile-time constant after inlining, picks the
+ * direction; the two entry points below).  Combining, a linear combination of
+ * rows added to y:
  *   y[k] = (from_zero ? 0 : y[k]) + sum_{c < count} coef[c * stride] * rows[c][k]
  * summed in the order c = 0, 1, ... for every k (each step a*b+c, fused where
  * the target has FMA), so the result does not depend on the vector width or
@@ -323,20 +336,23 @@ W2V_INLINE void w2v_combine_block(real_t *restrict y, int from_zero, real_t *con
  * accumulation chains), the last one widened to take the rest (up to 60
  * floats), so that a row's loop overhead is paid once per block: d=300 is
  * 4 x 64 + 44.  count axpy passes would also load and store y for every row.
+ * Scattering, y added to every row: rows[c][k] += y[k], row after row (a row
+ * listed twice takes y twice), y's block loaded once for all the rows.
  * `from_zero` and `vec8` are compile-time constants after inlining. */
-W2V_INLINE void w2v_combine_rows(int vec8, real_t *restrict y, int from_zero, real_t *const *rows,
-                                 const real_t *coef, int stride, int count, int n) {
+W2V_INLINE void w2v_rows_pass(int vec8, int scatter, real_t *restrict y, int from_zero,
+                              real_t *const *rows, const real_t *coef, int stride, int count,
+                              int n) {
     const int n4 = n & ~3;           /* whole groups of 4; n % 4 floats go one by one */
     int k = 0;
 #define W2V_BLOCK_CASE(w4, U8, U4) \
-    case w4: w2v_combine_block(y, from_zero, rows, coef, stride, count, k, U8, U4); break;
+    case w4: w2v_rows_block(scatter, y, from_zero, rows, coef, stride, count, k, U8, U4); break;
     if (vec8) {
         /* floats in the last block; a row of up to 104 floats is one block */
         const int last = n4 <= 104 ? n4 : 32 + n4 % 32;
         for (; k + 64 + last <= n4; k += 64)
-            w2v_combine_block(y, from_zero, rows, coef, stride, count, k, 8, 0);
+            w2v_rows_block(scatter, y, from_zero, rows, coef, stride, count, k, 8, 0);
         if (k + 32 + last <= n4) {
-            w2v_combine_block(y, from_zero, rows, coef, stride, count, k, 4, 0);
+            w2v_rows_block(scatter, y, from_zero, rows, coef, stride, count, k, 4, 0);
             k += 32;
         }
         switch (last / 4) {
@@ -353,7 +369,7 @@ W2V_INLINE void w2v_combine_rows(int vec8, real_t *restrict y, int from_zero, re
         }
     } else {                          /* 4-float vectors: 16 SSE registers hold 8 of them */
         for (; k + 32 <= n4; k += 32)
-            w2v_combine_block(y, from_zero, rows, coef, stride, count, k, 0, 8);
+            w2v_rows_block(scatter, y, from_zero, rows, coef, stride, count, k, 0, 8);
         switch ((n4 - k) / 4) {
         W2V_BLOCK_CASE(1, 0, 1) W2V_BLOCK_CASE(2, 0, 2) W2V_BLOCK_CASE(3, 0, 3)
         W2V_BLOCK_CASE(4, 0, 4) W2V_BLOCK_CASE(5, 0, 5) W2V_BLOCK_CASE(6, 0, 6)
@@ -363,11 +379,27 @@ W2V_INLINE void w2v_combine_rows(int vec8, real_t *restrict y, int from_zero, re
     }
 #undef W2V_BLOCK_CASE
     for (k = n4; k < n; k++) {
+        if (scatter) {
+            for (int c = 0; c < count; c++)
+                rows[c][k] += y[k];
+            continue;
+        }
         real_t a = from_zero ? 0 : y[k];
         for (int c = 0; c < count; c++)
             a += coef[c * stride] * rows[c][k];
         y[k] = a;
     }
+}
+
+W2V_INLINE void w2v_combine_rows(int vec8, real_t *restrict y, int from_zero, real_t *const *rows,
+                                 const real_t *coef, int stride, int count, int n) {
+    w2v_rows_pass(vec8, 0, y, from_zero, rows, coef, stride, count, n);
+}
+
+/* rows[c][k] += x[k] for every c < count (w2v_rows_pass scattering). */
+W2V_INLINE void w2v_add_to_rows(int vec8, const real_t *restrict x, real_t *const *rows, int count,
+                                int n) {
+    w2v_rows_pass(vec8, 1, (real_t *)x, 0, rows, NULL, 0, count, n);
 }
 
 /* Columns [k, k + 8 U) of w2v_step_rows (U 8-float vectors, or with vec8 == 0
@@ -463,6 +495,14 @@ W2V_INLINE void w2v_combine_rows(int vec8, real_t *restrict y, int from_zero, re
             a += coef[c * stride] * rows[c][k];
         y[k] = a;
     }
+}
+
+W2V_INLINE void w2v_add_to_rows(int vec8, const real_t *restrict x, real_t *const *rows, int count,
+                                int n) {
+    (void)vec8;
+    for (int c = 0; c < count; c++)
+        for (int k = 0; k < n; k++)
+            rows[c][k] += x[k];
 }
 #endif
 
