@@ -291,8 +291,8 @@ W2V_INLINE void w2v_dot_rows(int vec8, const real_t *restrict x, real_t *const *
  * registers while every row streams past: one load per multiply-add into them
  * (combining), or each row's load, add and store (scatter). */
 W2V_INLINE void w2v_rows_block(int scatter, real_t *restrict y, int from_zero,
-                                  real_t *const *rows, const real_t *coef, int stride, int count,
-                                  int k, int U8, int U4) {
+                               real_t *const *rows, const real_t *coef, int stride, int count,
+                               int k, int U8, int U4) {
     w2v_v8 a8[13];
     w2v_v4 a4[8];
     real_t *y4 = y + k + 8 * U8;
@@ -300,23 +300,24 @@ W2V_INLINE void w2v_rows_block(int scatter, real_t *restrict y, int from_zero,
         a8[u] = from_zero ? (w2v_v8){0} : w2v_load8(y + k + 8 * u);
     for (int u = 0; u < U4; u++)
         a4[u] = from_zero ? (w2v_v4){0} : w2v_load4(y4 + 4 * u);
-    for (int c = 0; c < count; c++) {
-        real_t *row = rows[c] + k;
-        if (scatter) {
+    if (scatter) {
+        for (int c = 0; c < count; c++) {
+            real_t *restrict row = rows[c] + k;
             for (int u = 0; u < U8; u++)
                 w2v_store8(row + 8 * u, w2v_load8(row + 8 * u) + a8[u]);
             for (int u = 0; u < U4; u++)
                 w2v_store4(row + 8 * U8 + 4 * u, w2v_load4(row + 8 * U8 + 4 * u) + a4[u]);
-            continue;
         }
+        return;
+    }
+    for (int c = 0; c < count; c++) {
         const real_t g = coef[c * stride];
+        const real_t *restrict row = rows[c] + k;
         for (int u = 0; u < U8; u++)
             a8[u] += g * w2v_load8(row + 8 * u);
         for (int u = 0; u < U4; u++)
             a4[u] += g * w2v_load4(row + 8 * U8 + 4 * u);
     }
-    if (scatter)
-        return;
     for (int u = 0; u < U8; u++)
         w2v_store8(y + k + 8 * u, a8[u]);
     for (int u = 0; u < U4; u++)
