@@ -9,6 +9,8 @@
 #ifndef W2V_VECOPS_H
 #define W2V_VECOPS_H
 
+#include <stddef.h>
+
 #include "w2v_types.h"
 
 /* Forced inlining: csrc/train_kernels.h is compiled once per target, with the
@@ -101,6 +103,24 @@ W2V_INLINE void w2v_step_columns(const real_t *restrict h, real_t *const *rows, 
             rows[r][k] = o + g[r] * h[k];
         }
         grad[k] = a;
+    }
+}
+
+/* w2v_rows_pass' arithmetic on columns [k, n), one float at a time: its tail,
+ * and all of it where the GNU vector extension is missing. */
+W2V_INLINE void w2v_rows_columns(int scatter, real_t *restrict y, int from_zero,
+                                 real_t *const *rows, const real_t *coef, int stride, int count,
+                                 int k, int n) {
+    for (; k < n; k++) {
+        if (scatter) {
+            for (int c = 0; c < count; c++)
+                rows[c][k] += y[k];
+            continue;
+        }
+        real_t a = from_zero ? 0 : y[k];
+        for (int c = 0; c < count; c++)
+            a += coef[c * stride] * rows[c][k];
+        y[k] = a;
     }
 }
 
@@ -379,28 +399,7 @@ W2V_INLINE void w2v_rows_pass(int vec8, int scatter, real_t *restrict y, int fro
         }
     }
 #undef W2V_BLOCK_CASE
-    for (k = n4; k < n; k++) {
-        if (scatter) {
-            for (int c = 0; c < count; c++)
-                rows[c][k] += y[k];
-            continue;
-        }
-        real_t a = from_zero ? 0 : y[k];
-        for (int c = 0; c < count; c++)
-            a += coef[c * stride] * rows[c][k];
-        y[k] = a;
-    }
-}
-
-W2V_INLINE void w2v_combine_rows(int vec8, real_t *restrict y, int from_zero, real_t *const *rows,
-                                 const real_t *coef, int stride, int count, int n) {
-    w2v_rows_pass(vec8, 0, y, from_zero, rows, coef, stride, count, n);
-}
-
-/* rows[c][k] += x[k] for every c < count (w2v_rows_pass scattering). */
-W2V_INLINE void w2v_add_to_rows(int vec8, const real_t *restrict x, real_t *const *rows, int count,
-                                int n) {
-    w2v_rows_pass(vec8, 1, (real_t *)x, 0, rows, NULL, 0, count, n);
+    w2v_rows_columns(scatter, y, from_zero, rows, coef, stride, count, n4, n);
 }
 
 /* Columns [k, k + 8 U) of w2v_step_rows (U 8-float vectors, or with vec8 == 0
@@ -487,25 +486,25 @@ W2V_INLINE void w2v_step_rows(int vec8, const real_t *restrict h, real_t *const 
     w2v_step_columns(h, rows, g, count, grad, 0, n);
 }
 
-W2V_INLINE void w2v_combine_rows(int vec8, real_t *restrict y, int from_zero, real_t *const *rows,
-                                 const real_t *coef, int stride, int count, int n) {
+W2V_INLINE void w2v_rows_pass(int vec8, int scatter, real_t *restrict y, int from_zero,
+                              real_t *const *rows, const real_t *coef, int stride, int count,
+                              int n) {
     (void)vec8;
-    for (int k = 0; k < n; k++) {
-        real_t a = from_zero ? 0 : y[k];
-        for (int c = 0; c < count; c++)
-            a += coef[c * stride] * rows[c][k];
-        y[k] = a;
-    }
-}
-
-W2V_INLINE void w2v_add_to_rows(int vec8, const real_t *restrict x, real_t *const *rows, int count,
-                                int n) {
-    (void)vec8;
-    for (int c = 0; c < count; c++)
-        for (int k = 0; k < n; k++)
-            rows[c][k] += x[k];
+    w2v_rows_columns(scatter, y, from_zero, rows, coef, stride, count, 0, n);
 }
 #endif
+
+/* w2v_rows_pass combining: y = (from_zero ? 0 : y) + sum_c coef[c * stride] * rows[c]. */
+W2V_INLINE void w2v_combine_rows(int vec8, real_t *restrict y, int from_zero, real_t *const *rows,
+                                 const real_t *coef, int stride, int count, int n) {
+    w2v_rows_pass(vec8, 0, y, from_zero, rows, coef, stride, count, n);
+}
+
+/* w2v_rows_pass scattering: rows[c][k] += x[k] for every c < count. */
+W2V_INLINE void w2v_add_to_rows(int vec8, const real_t *restrict x, real_t *const *rows, int count,
+                                int n) {
+    w2v_rows_pass(vec8, 1, (real_t *)x, 0, rows, NULL, 0, count, n);
+}
 
 /* The two halves of one logistic step on an output row, fused in one pass:
  * grad += g * out (with the row's value before this step), out += g * h. */
