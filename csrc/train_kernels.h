@@ -28,6 +28,9 @@
 #include "train_paths.h"
 #include "vecops.h"
 
+/* Floats per vector in vecops.h's batched helpers, per copy: SSE, AVX2, AVX-512. */
+#define W2V_VW (W2V_PATH == W2V_SIMD_AVX512 ? 16 : W2V_PATH == W2V_SIMD_AVX2 ? 8 : 4)
+
 /* Branch-free (a select per bound) so that logistic_gradients vectorizes over
  * a block; the bounds are exact: table sigmoid 1 at >= MAX_EXP, 0 at <= -MAX_EXP. */
 W2V_INLINE real_t sigmoid_tabulated(real_t x) {
@@ -178,10 +181,9 @@ typedef struct {
 
 W2V_INLINE int logistic_steps(const w2v_model *m, w2v_worker *w, const real_t *h,
                               const step_block *b, real_t alpha) {
-    const int vec8 = W2V_PATH != W2V_SIMD_BASELINE;
     const int n = b->n, d = m->dim;
     real_t g[W2V_STEP_BLOCK];
-    w2v_dot_rows(vec8, h, b->rows, n, d, g);
+    w2v_dot_rows(W2V_VW, h, b->rows, n, d, g);
     if (!all_finite(g, n))
         return 0;
     if (m->compute_loss)
@@ -204,7 +206,7 @@ W2V_INLINE int logistic_steps(const w2v_model *m, w2v_worker *w, const real_t *h
             }
         rows = live;
     }
-    w2v_step_rows(vec8, h, rows, g, n_live, w->grad, d);
+    w2v_step_rows(W2V_VW, h, rows, g, n_live, w->grad, d);
     return 1;
 }
 
@@ -315,7 +317,7 @@ W2V_INLINE void input_step(const w2v_model *m, const real_t *step, real_t *row, 
 W2V_INLINE void input_steps(const w2v_model *m, const real_t *step, real_t *const *rows,
                             int count) {
     if (m->lockf == NULL) {
-        w2v_add_to_rows(W2V_PATH != W2V_SIMD_BASELINE, step, rows, count, m->dim);
+        w2v_add_to_rows(W2V_VW, step, rows, count, m->dim);
         return;
     }
     for (int c = 0; c < count; c++)
@@ -333,7 +335,6 @@ W2V_INLINE void input_steps(const w2v_model *m, const real_t *step, real_t *cons
  * per context word.  Returns 0 on a non-finite score, with nothing updated. */
 W2V_INLINE int train_batch_sg(const w2v_model *m, w2v_worker *w, int n_in, index_t centre,
                               real_t *const *noise, int count, real_t alpha) {
-    const int vec8 = W2V_PATH != W2V_SIMD_BASELINE;
     const int d = m->dim;
     const int n_out = count + 1;
     real_t *const *in = w->batch_in;
@@ -346,7 +347,7 @@ W2V_INLINE int train_batch_sg(const w2v_model *m, w2v_worker *w, int n_in, index
         out[1 + k] = noise[k];
 
     for (int o = 0; o < n_out; o++)
-        w2v_dot_rows(vec8, out[o], in, n_in, d, g + o * n_in);
+        w2v_dot_rows(W2V_VW, out[o], in, n_in, d, g + o * n_in);
     const int n_g = n_out * n_in;
     if (!all_finite(g, n_g))
         return 0;
@@ -357,9 +358,9 @@ W2V_INLINE int train_batch_sg(const w2v_model *m, w2v_worker *w, int n_in, index
      * in place (they read the inputs before theirs), then the inputs. */
     real_t *grad = w->batch_grad;
     for (int b = 0; b < n_in; b++)
-        w2v_combine_rows(vec8, grad + (int64_t)b * d, 1, out, g + b, n_in, n_out, d);
+        w2v_combine_rows(W2V_VW, grad + (int64_t)b * d, 1, out, g + b, n_in, n_out, d);
     for (int o = 0; o < n_out; o++)
-        w2v_combine_rows(vec8, out[o], 0, in, g + o * n_in, 1, n_in, d);
+        w2v_combine_rows(W2V_VW, out[o], 0, in, g + o * n_in, 1, n_in, d);
     for (int b = 0; b < n_in; b++)
         input_step(m, grad + (int64_t)b * d, in[b], (index_t)((in[b] - m->syn0) / d));
     return 1;
@@ -441,7 +442,6 @@ W2V_INLINE int example_sg(const w2v_model *m, w2v_worker *w, const index_t *sent
  * exact step, as word2vec.c does (gensim instead divides by cw in the sum case). */
 W2V_INLINE int example_cbow(const w2v_model *m, w2v_worker *w, const index_t *sent, int64_t i,
                             int64_t lo, int64_t hi, const draws *d, real_t alpha) {
-    const int vec8 = W2V_PATH != W2V_SIMD_BASELINE;
     const int dim = m->dim;
     real_t *h = w->h;
     real_t **context = w->batch_in;
@@ -450,7 +450,7 @@ W2V_INLINE int example_cbow(const w2v_model *m, w2v_worker *w, const index_t *se
         if (j != i)
             context[cw++] = m->syn0 + (int64_t)sent[j] * dim;
     static const real_t one = 1;   /* h = 0 + row + row ..., in window order, in one pass */
-    w2v_combine_rows(vec8, h, 1, context, &one, 0, cw, dim);
+    w2v_combine_rows(W2V_VW, h, 1, context, &one, 0, cw, dim);
     if (m->cbow_mean && cw > 1)
         w2v_scale(1.0f / (real_t)cw, h, dim);
     if (!train_example(m, w, h, sent[i], d->noise, d->count, alpha))
@@ -515,7 +515,7 @@ W2V_INLINE int train_chunk(int arch, const w2v_model *m, w2v_worker *w, const w2
 }
 
 /* The baseline copy inlines vecops.h's 8-float helpers (dead code there, as
- * vec8 == 0): no value with the AVX calling convention ever crosses a call. */
+ * W2V_VW == 4): no value with the AVX calling convention ever crosses a call. */
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wpsabi"
 #endif

@@ -32,6 +32,10 @@
 #ifndef W2V_STEP_UNROLL
 #define W2V_STEP_UNROLL 2
 #endif
+/* The same for 16-float vectors (the x86-64-v4 copy). */
+#ifndef W2V_STEP_UNROLL16
+#define W2V_STEP_UNROLL16 2
+#endif
 
 #if defined(__GNUC__) || defined(__clang__)
 /* GNU vector extension, 4 floats = one SSE register on every x86-64 (a wider
@@ -126,9 +130,10 @@ W2V_INLINE void w2v_rows_columns(int scatter, real_t *restrict y, int from_zero,
 
 #if defined(__GNUC__) || defined(__clang__)
 /* 8 floats: one AVX register.  Where AVX is missing the compiler splits it
- * into SSE halves through the stack, so the batched helpers below take a
- * `vec8` flag (a compile-time constant in each instruction-set copy of the
- * kernels, see csrc/train_kernels.h) and use 4-float vectors on the baseline copy.
+ * into SSE halves through the stack, so the batched helpers below take the
+ * vector width `vw` in floats (16, 8 or 4: a compile-time constant in each
+ * instruction-set copy of the kernels, W2V_VW in csrc/train_kernels.h) and use
+ * 4-float vectors on the baseline copy, 16-float ones only on the AVX-512 copy.
  * -Wpsabi would warn that these helpers pass AVX values without AVX: they are
  * always inlined, so no call with that ABI exists. */
 #if !defined(__clang__)
@@ -148,6 +153,21 @@ W2V_INLINE void w2v_store8(real_t *p, w2v_v8 v) {
 }
 
 W2V_INLINE void w2v_store4(real_t *p, w2v_v4 v) {
+    __builtin_memcpy(p, &v, sizeof(v));
+}
+
+/* 16 floats: one AVX-512 register, used by the x86-64-v4 copy only (vw == 16)
+ * in the helpers whose arithmetic is column by column, so that it is the same
+ * as with 8 or 4 floats at a time. */
+typedef real_t w2v_v16 __attribute__((vector_size(16 * sizeof(real_t))));
+
+W2V_INLINE w2v_v16 w2v_load16(const real_t *p) {
+    w2v_v16 v;
+    __builtin_memcpy(&v, p, sizeof(v));
+    return v;
+}
+
+W2V_INLINE void w2v_store16(real_t *p, w2v_v16 v) {
     __builtin_memcpy(p, &v, sizeof(v));
 }
 
@@ -193,11 +213,11 @@ W2V_INLINE w2v_v8 w2v_widen4(w2v_v4 v) {
  * leftover group of 4 is a multiply-add of zeros into the upper half, which
  * can only turn a -0 there into +0).  With 8-float vectors the folds of up to
  * 8 dots are done together, a few shuffles for all of them. */
-W2V_INLINE void w2v_dot_block(int vec8, const real_t *restrict x, real_t *const *rows, int R,
+W2V_INLINE void w2v_dot_block(int vw, const real_t *restrict x, real_t *const *rows, int R,
                               int n, real_t *restrict out) {
     real_t tail[8] = {0, 0, 0, 0, 0, 0, 0, 0};
     int i = 0;
-    if (vec8 && W2V_LANES == 8) {
+    if (vw >= 8 && W2V_LANES == 8) {
         /* acc[r]'s lanes 0-3 are w2v_dot's accumulator 0, lanes 4-7 its accumulator 1 */
         w2v_v8 acc[8];
         for (int r = 0; r < 8; r++)
@@ -282,14 +302,14 @@ W2V_INLINE void w2v_dot_block(int vec8, const real_t *restrict x, real_t *const 
 
 /* out[r] = w2v_dot(x, rows[r], n) for r < count, in blocks of up to 8 rows
  * (4 with 4-float vectors: 16 SSE registers hold 2 x 4 accumulators + x). */
-W2V_INLINE void w2v_dot_rows(int vec8, const real_t *restrict x, real_t *const *rows, int count,
+W2V_INLINE void w2v_dot_rows(int vw, const real_t *restrict x, real_t *const *rows, int count,
                              int n, real_t *restrict out) {
     int r = 0;
 #define W2V_DOT_CASE(R) \
-    case R: w2v_dot_block(vec8, x, rows + r, R, n, out + r); break;
-    if (vec8) {
+    case R: w2v_dot_block(vw, x, rows + r, R, n, out + r); break;
+    if (vw >= 8) {
         for (; r + 8 <= count; r += 8)
-            w2v_dot_block(vec8, x, rows + r, 8, n, out + r);
+            w2v_dot_block(vw, x, rows + r, 8, n, out + r);
         switch (count - r) {
         W2V_DOT_CASE(7) W2V_DOT_CASE(6) W2V_DOT_CASE(5) W2V_DOT_CASE(4)
         W2V_DOT_CASE(3) W2V_DOT_CASE(2) W2V_DOT_CASE(1)
@@ -297,7 +317,7 @@ W2V_INLINE void w2v_dot_rows(int vec8, const real_t *restrict x, real_t *const *
         }
     } else {
         for (; r + 4 <= count; r += 4)
-            w2v_dot_block(vec8, x, rows + r, 4, n, out + r);
+            w2v_dot_block(vw, x, rows + r, 4, n, out + r);
         switch (count - r) {
         W2V_DOT_CASE(3) W2V_DOT_CASE(2) W2V_DOT_CASE(1)
         default: break;
@@ -306,42 +326,51 @@ W2V_INLINE void w2v_dot_rows(int vec8, const real_t *restrict x, real_t *const *
 #undef W2V_DOT_CASE
 }
 
-/* One block of w2v_rows_pass over columns [k, k + 8*U8 + 4*U4): U8 8-float
- * and U4 4-float vectors of y (compile-time constants after inlining) stay in
- * registers while every row streams past: one load per multiply-add into them
- * (combining), or each row's load, add and store (scatter). */
+/* One block of w2v_rows_pass over columns [k, k + 16*U16 + 8*U8 + 4*U4): U16
+ * 16-float, U8 8-float and U4 4-float vectors of y (compile-time constants after
+ * inlining) stay in registers while every row streams past: one load per
+ * multiply-add into them (combining), or each row's load, add and store (scatter). */
 W2V_INLINE void w2v_rows_block(int scatter, real_t *restrict y, int from_zero,
                                real_t *const *rows, const real_t *coef, int stride, int count,
-                               int k, int U8, int U4) {
+                               int k, int U16, int U8, int U4) {
+    w2v_v16 a16[8];
     w2v_v8 a8[13];
     w2v_v4 a4[8];
-    real_t *y4 = y + k + 8 * U8;
+    const int k8 = k + 16 * U16, k4 = k8 + 8 * U8;   /* where the narrower vectors start */
+    for (int u = 0; u < U16; u++)
+        a16[u] = from_zero ? (w2v_v16){0} : w2v_load16(y + k + 16 * u);
     for (int u = 0; u < U8; u++)
-        a8[u] = from_zero ? (w2v_v8){0} : w2v_load8(y + k + 8 * u);
+        a8[u] = from_zero ? (w2v_v8){0} : w2v_load8(y + k8 + 8 * u);
     for (int u = 0; u < U4; u++)
-        a4[u] = from_zero ? (w2v_v4){0} : w2v_load4(y4 + 4 * u);
+        a4[u] = from_zero ? (w2v_v4){0} : w2v_load4(y + k4 + 4 * u);
     if (scatter) {
         for (int c = 0; c < count; c++) {
-            real_t *restrict row = rows[c] + k;
+            real_t *restrict row = rows[c];
+            for (int u = 0; u < U16; u++)
+                w2v_store16(row + k + 16 * u, w2v_load16(row + k + 16 * u) + a16[u]);
             for (int u = 0; u < U8; u++)
-                w2v_store8(row + 8 * u, w2v_load8(row + 8 * u) + a8[u]);
+                w2v_store8(row + k8 + 8 * u, w2v_load8(row + k8 + 8 * u) + a8[u]);
             for (int u = 0; u < U4; u++)
-                w2v_store4(row + 8 * U8 + 4 * u, w2v_load4(row + 8 * U8 + 4 * u) + a4[u]);
+                w2v_store4(row + k4 + 4 * u, w2v_load4(row + k4 + 4 * u) + a4[u]);
         }
         return;
     }
     for (int c = 0; c < count; c++) {
         const real_t g = coef[c * stride];
-        const real_t *restrict row = rows[c] + k;
+        const real_t *restrict row = rows[c];
+        for (int u = 0; u < U16; u++)
+            a16[u] += g * w2v_load16(row + k + 16 * u);
         for (int u = 0; u < U8; u++)
-            a8[u] += g * w2v_load8(row + 8 * u);
+            a8[u] += g * w2v_load8(row + k8 + 8 * u);
         for (int u = 0; u < U4; u++)
-            a4[u] += g * w2v_load4(row + 8 * U8 + 4 * u);
+            a4[u] += g * w2v_load4(row + k4 + 4 * u);
     }
+    for (int u = 0; u < U16; u++)
+        w2v_store16(y + k + 16 * u, a16[u]);
     for (int u = 0; u < U8; u++)
-        w2v_store8(y + k + 8 * u, a8[u]);
+        w2v_store8(y + k8 + 8 * u, a8[u]);
     for (int u = 0; u < U4; u++)
-        w2v_store4(y4 + 4 * u, a4[u]);
+        w2v_store4(y + k4 + 4 * u, a4[u]);
 }
 
 /* One pass over the columns of y and of count rows, in column blocks held in
@@ -351,63 +380,83 @@ W2V_INLINE void w2v_rows_block(int scatter, real_t *restrict y, int from_zero,
  *   y[k] = (from_zero ? 0 : y[k]) + sum_{c < count} coef[c * stride] * rows[c][k]
  * summed in the order c = 0, 1, ... for every k (each step a*b+c, fused where
  * the target has FMA), so the result does not depend on the vector width or
- * the blocking.  With 8-float vectors a row of up to 104 floats is one block
- * (up to 13 accumulators: d=100 is one pass over the rows' pointers and
- * coefficients); longer ones are blocks of 64 and 32 floats (8 or 4 independent
- * accumulation chains), the last one widened to take the rest (up to 60
- * floats), so that a row's loop overhead is paid once per block: d=300 is
- * 4 x 64 + 44.  count axpy passes would also load and store y for every row.
+ * the blocking.  With vw = 8 or 16 floats per vector a row of up to 104 floats
+ * is one block (up to 13 8-float or 7 16-float accumulators: d=100 is one pass
+ * over the rows' pointers and coefficients); longer ones are blocks of 64 and
+ * 32 floats, the last one widened to take the rest (up to 60 floats), so that
+ * a row's loop overhead is paid once per block: d=300 is 4 x 64 + 44.  With
+ * vw = 4 (SSE: 16 registers) blocks of 32 floats.  count axpy passes would
+ * also load and store y for every row.
  * Scattering, y added to every row: rows[c][k] += y[k], row after row (a row
  * listed twice takes y twice), y's block loaded once for all the rows.
- * `from_zero` and `vec8` are compile-time constants after inlining. */
-W2V_INLINE void w2v_rows_pass(int vec8, int scatter, real_t *restrict y, int from_zero,
+ * `vw` and `from_zero` are compile-time constants after inlining. */
+W2V_INLINE void w2v_rows_pass(int vw, int scatter, real_t *restrict y, int from_zero,
                               real_t *const *rows, const real_t *coef, int stride, int count,
                               int n) {
     const int n4 = n & ~3;           /* whole groups of 4; n % 4 floats go one by one */
     int k = 0;
-#define W2V_BLOCK_CASE(w4, U8, U4) \
-    case w4: w2v_rows_block(scatter, y, from_zero, rows, coef, stride, count, k, U8, U4); break;
-    if (vec8) {
+    /* a block of w4 groups of 4 floats in the widest vectors first */
+#define W2V_BLOCK(w4)                                                                  \
+    w2v_rows_block(scatter, y, from_zero, rows, coef, stride, count, k,                \
+                   vw == 16 ? (w4) / 4 : 0,                                            \
+                   vw == 16 ? (w4) % 4 / 2 : vw == 8 ? (w4) / 2 : 0,                   \
+                   vw == 4 ? (w4) : (w4) % 2)
+#define W2V_BLOCK_CASE(w4) case w4: W2V_BLOCK(w4); break;
+    if (vw >= 8) {
         /* floats in the last block; a row of up to 104 floats is one block */
         const int last = n4 <= 104 ? n4 : 32 + n4 % 32;
         for (; k + 64 + last <= n4; k += 64)
-            w2v_rows_block(scatter, y, from_zero, rows, coef, stride, count, k, 8, 0);
+            W2V_BLOCK(16);
         if (k + 32 + last <= n4) {
-            w2v_rows_block(scatter, y, from_zero, rows, coef, stride, count, k, 4, 0);
+            W2V_BLOCK(8);
             k += 32;
         }
         switch (last / 4) {
-        W2V_BLOCK_CASE(1, 0, 1) W2V_BLOCK_CASE(2, 1, 0) W2V_BLOCK_CASE(3, 1, 1)
-        W2V_BLOCK_CASE(4, 2, 0) W2V_BLOCK_CASE(5, 2, 1) W2V_BLOCK_CASE(6, 3, 0)
-        W2V_BLOCK_CASE(7, 3, 1) W2V_BLOCK_CASE(8, 4, 0) W2V_BLOCK_CASE(9, 4, 1)
-        W2V_BLOCK_CASE(10, 5, 0) W2V_BLOCK_CASE(11, 5, 1) W2V_BLOCK_CASE(12, 6, 0)
-        W2V_BLOCK_CASE(13, 6, 1) W2V_BLOCK_CASE(14, 7, 0) W2V_BLOCK_CASE(15, 7, 1)
-        W2V_BLOCK_CASE(16, 8, 0) W2V_BLOCK_CASE(17, 8, 1) W2V_BLOCK_CASE(18, 9, 0)
-        W2V_BLOCK_CASE(19, 9, 1) W2V_BLOCK_CASE(20, 10, 0) W2V_BLOCK_CASE(21, 10, 1)
-        W2V_BLOCK_CASE(22, 11, 0) W2V_BLOCK_CASE(23, 11, 1) W2V_BLOCK_CASE(24, 12, 0)
-        W2V_BLOCK_CASE(25, 12, 1) W2V_BLOCK_CASE(26, 13, 0)
+        W2V_BLOCK_CASE(1) W2V_BLOCK_CASE(2) W2V_BLOCK_CASE(3) W2V_BLOCK_CASE(4)
+        W2V_BLOCK_CASE(5) W2V_BLOCK_CASE(6) W2V_BLOCK_CASE(7) W2V_BLOCK_CASE(8)
+        W2V_BLOCK_CASE(9) W2V_BLOCK_CASE(10) W2V_BLOCK_CASE(11) W2V_BLOCK_CASE(12)
+        W2V_BLOCK_CASE(13) W2V_BLOCK_CASE(14) W2V_BLOCK_CASE(15) W2V_BLOCK_CASE(16)
+        W2V_BLOCK_CASE(17) W2V_BLOCK_CASE(18) W2V_BLOCK_CASE(19) W2V_BLOCK_CASE(20)
+        W2V_BLOCK_CASE(21) W2V_BLOCK_CASE(22) W2V_BLOCK_CASE(23) W2V_BLOCK_CASE(24)
+        W2V_BLOCK_CASE(25) W2V_BLOCK_CASE(26)
         default: break;
         }
-    } else {                          /* 4-float vectors: 16 SSE registers hold 8 of them */
+    } else {
         for (; k + 32 <= n4; k += 32)
-            w2v_rows_block(scatter, y, from_zero, rows, coef, stride, count, k, 0, 8);
+            W2V_BLOCK(8);
         switch ((n4 - k) / 4) {
-        W2V_BLOCK_CASE(1, 0, 1) W2V_BLOCK_CASE(2, 0, 2) W2V_BLOCK_CASE(3, 0, 3)
-        W2V_BLOCK_CASE(4, 0, 4) W2V_BLOCK_CASE(5, 0, 5) W2V_BLOCK_CASE(6, 0, 6)
-        W2V_BLOCK_CASE(7, 0, 7)
+        W2V_BLOCK_CASE(1) W2V_BLOCK_CASE(2) W2V_BLOCK_CASE(3) W2V_BLOCK_CASE(4)
+        W2V_BLOCK_CASE(5) W2V_BLOCK_CASE(6) W2V_BLOCK_CASE(7)
         default: break;
         }
     }
 #undef W2V_BLOCK_CASE
+#undef W2V_BLOCK
     w2v_rows_columns(scatter, y, from_zero, rows, coef, stride, count, n4, n);
 }
 
-/* Columns [k, k + 8 U) of w2v_step_rows (U 8-float vectors, or with vec8 == 0
- * one 4-float vector) for R rows, R and U compile-time constants after
- * inlining: U independent accumulation chains per row. */
-W2V_INLINE void w2v_step_chunk(int vec8, const real_t *restrict h, real_t *const *rows,
+/* Columns [k, k + vw U) of w2v_step_rows (U vectors of vw = 16, 8 or 4 floats)
+ * for R rows, vw, R and U compile-time constants after inlining: U independent
+ * accumulation chains per row. */
+W2V_INLINE void w2v_step_chunk(int vw, const real_t *restrict h, real_t *const *rows,
                                const real_t *g, int R, real_t *restrict grad, int k, int U) {
-    if (vec8) {
+    if (vw == 16) {
+        w2v_v16 hv[4], acc[4];
+        for (int u = 0; u < U; u++) {
+            hv[u] = w2v_load16(h + k + 16 * u);
+            acc[u] = w2v_load16(grad + k + 16 * u);
+        }
+        for (int r = 0; r < R; r++) {
+            real_t *row = rows[r] + k;
+            for (int u = 0; u < U; u++) {
+                const w2v_v16 o = w2v_load16(row + 16 * u);
+                acc[u] += g[r] * o;
+                w2v_store16(row + 16 * u, o + g[r] * hv[u]);
+            }
+        }
+        for (int u = 0; u < U; u++)
+            w2v_store16(grad + k + 16 * u, acc[u]);
+    } else if (vw == 8) {
         w2v_v8 hv[4], acc[4];
         for (int u = 0; u < U; u++) {
             hv[u] = w2v_load8(h + k + 8 * u);
@@ -435,17 +484,23 @@ W2V_INLINE void w2v_step_chunk(int vec8, const real_t *restrict h, real_t *const
     }
 }
 
-W2V_INLINE void w2v_step_block(int vec8, const real_t *restrict h, real_t *const *rows,
+W2V_INLINE void w2v_step_block(int vw, const real_t *restrict h, real_t *const *rows,
                                const real_t *g, int R, real_t *restrict grad, int n) {
     int k = 0;
-    if (vec8) {
-        for (; k + 8 * W2V_STEP_UNROLL <= n; k += 8 * W2V_STEP_UNROLL)
-            w2v_step_chunk(1, h, rows, g, R, grad, k, W2V_STEP_UNROLL);
-        for (; k + 8 <= n; k += 8)
-            w2v_step_chunk(1, h, rows, g, R, grad, k, 1);
+    if (vw == 16) {
+        for (; k + 16 * W2V_STEP_UNROLL16 <= n; k += 16 * W2V_STEP_UNROLL16)
+            w2v_step_chunk(16, h, rows, g, R, grad, k, W2V_STEP_UNROLL16);
+        for (; k + 16 <= n; k += 16)
+            w2v_step_chunk(16, h, rows, g, R, grad, k, 1);
     }
+    if (vw == 8)
+        for (; k + 8 * W2V_STEP_UNROLL <= n; k += 8 * W2V_STEP_UNROLL)
+            w2v_step_chunk(8, h, rows, g, R, grad, k, W2V_STEP_UNROLL);
+    if (vw >= 8)
+        for (; k + 8 <= n; k += 8)
+            w2v_step_chunk(8, h, rows, g, R, grad, k, 1);
     for (; k + 4 <= n; k += 4)
-        w2v_step_chunk(0, h, rows, g, R, grad, k, 1);
+        w2v_step_chunk(4, h, rows, g, R, grad, k, 1);
     w2v_step_columns(h, rows, g, R, grad, k, n);
 }
 
@@ -456,10 +511,10 @@ W2V_INLINE void w2v_step_block(int vec8, const real_t *restrict h, real_t *const
  * with each row loaded once instead of twice and h once per column instead of
  * once per row.  The rows (count <= 8) must be distinct and differ from h and
  * grad; a row with g[r] == 0 is stored back unchanged. */
-W2V_INLINE void w2v_step_rows(int vec8, const real_t *restrict h, real_t *const *rows,
+W2V_INLINE void w2v_step_rows(int vw, const real_t *restrict h, real_t *const *rows,
                               const real_t *g, int count, real_t *restrict grad, int n) {
 #define W2V_STEP_CASE(R) \
-    case R: w2v_step_block(vec8, h, rows, g, R, grad, n); break;
+    case R: w2v_step_block(vw, h, rows, g, R, grad, n); break;
     switch (count) {
     W2V_STEP_CASE(8) W2V_STEP_CASE(7) W2V_STEP_CASE(6) W2V_STEP_CASE(5)
     W2V_STEP_CASE(4) W2V_STEP_CASE(3) W2V_STEP_CASE(2) W2V_STEP_CASE(1)
@@ -473,37 +528,37 @@ W2V_INLINE void w2v_step_rows(int vec8, const real_t *restrict h, real_t *const 
 
 #else
 /* Portable versions: the same arithmetic, one element at a time. */
-W2V_INLINE void w2v_dot_rows(int vec8, const real_t *restrict x, real_t *const *rows, int count,
+W2V_INLINE void w2v_dot_rows(int vw, const real_t *restrict x, real_t *const *rows, int count,
                              int n, real_t *restrict out) {
-    (void)vec8;
+    (void)vw;
     for (int r = 0; r < count; r++)
         out[r] = w2v_dot(x, rows[r], n);
 }
 
-W2V_INLINE void w2v_step_rows(int vec8, const real_t *restrict h, real_t *const *rows,
+W2V_INLINE void w2v_step_rows(int vw, const real_t *restrict h, real_t *const *rows,
                               const real_t *g, int count, real_t *restrict grad, int n) {
-    (void)vec8;
+    (void)vw;
     w2v_step_columns(h, rows, g, count, grad, 0, n);
 }
 
-W2V_INLINE void w2v_rows_pass(int vec8, int scatter, real_t *restrict y, int from_zero,
+W2V_INLINE void w2v_rows_pass(int vw, int scatter, real_t *restrict y, int from_zero,
                               real_t *const *rows, const real_t *coef, int stride, int count,
                               int n) {
-    (void)vec8;
+    (void)vw;
     w2v_rows_columns(scatter, y, from_zero, rows, coef, stride, count, 0, n);
 }
 #endif
 
 /* w2v_rows_pass combining: y = (from_zero ? 0 : y) + sum_c coef[c * stride] * rows[c]. */
-W2V_INLINE void w2v_combine_rows(int vec8, real_t *restrict y, int from_zero, real_t *const *rows,
+W2V_INLINE void w2v_combine_rows(int vw, real_t *restrict y, int from_zero, real_t *const *rows,
                                  const real_t *coef, int stride, int count, int n) {
-    w2v_rows_pass(vec8, 0, y, from_zero, rows, coef, stride, count, n);
+    w2v_rows_pass(vw, 0, y, from_zero, rows, coef, stride, count, n);
 }
 
 /* w2v_rows_pass scattering: rows[c][k] += x[k] for every c < count. */
-W2V_INLINE void w2v_add_to_rows(int vec8, const real_t *restrict x, real_t *const *rows, int count,
+W2V_INLINE void w2v_add_to_rows(int vw, const real_t *restrict x, real_t *const *rows, int count,
                                 int n) {
-    w2v_rows_pass(vec8, 1, (real_t *)x, 0, rows, NULL, 0, count, n);
+    w2v_rows_pass(vw, 1, (real_t *)x, 0, rows, NULL, 0, count, n);
 }
 
 /* The two halves of one logistic step on an output row, fused in one pass:
