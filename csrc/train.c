@@ -101,14 +101,15 @@ static void *alloc_product(int64_t a, int64_t b, size_t item) {
     return size_product(a, b, item, &bytes) ? alloc_lines(bytes) : NULL;
 }
 
-static int private_rows_init(w2v_private_rows *own, int64_t lo, int64_t n, int64_t rows, int d) {
+static int private_rows_init(w2v_private_rows *own, int64_t lo, int64_t n, int64_t rows,
+                             int64_t stride) {
     n = n < rows - lo ? n : rows - lo;
     own->lo = lo;
     own->n = n > 0 ? n : 0;
     if (own->n == 0)
         return 1;
-    own->rows = alloc_product(own->n, d, sizeof(real_t));
-    own->base = alloc_product(own->n, d, sizeof(real_t));
+    own->rows = alloc_product(own->n, stride, sizeof(real_t));
+    own->base = alloc_product(own->n, stride, sizeof(real_t));
     return own->rows && own->base;
 }
 
@@ -124,7 +125,8 @@ int w2v_worker_init(w2v_worker *w, const w2v_model *m, int64_t max_sentence_leng
     memset(w, 0, sizeof(*w));
     /* The sizes come from Python, which range-checks them; checked again here so
      * that no caller can make the size arithmetic below overflow. */
-    if (max_sentence_length < 1 || m->dim < 1 || m->window < 1 || m->negative < 0
+    if (max_sentence_length < 1 || m->dim < 1 || m->stride < m->dim || m->window < 1
+        || m->negative < 0
         || m->window > INT32_MAX / 2 || m->negative > INT32_MAX / 2
         || private_rows < 0 || private_nodes < 0)
         return W2V_BAD_SIZE;
@@ -150,15 +152,15 @@ int w2v_worker_init(w2v_worker *w, const w2v_model *m, int64_t max_sentence_leng
     if (ok && m->shared_negatives) {
         w->batch_out = alloc_product(n_out, 1, sizeof(real_t *));
         w->batch_g = alloc_product(n_in, n_out, sizeof(real_t));
-        w->batch_grad = alloc_product(n_in, dim, sizeof(real_t));
+        w->batch_grad = alloc_product(n_in, m->stride, sizeof(real_t));
         ok = w->batch_out && w->batch_g && w->batch_grad;
     }
     if (ok && private_rows > 0 && m->negative > 0)
-        ok = private_rows_init(&w->own_syn1neg, 0, private_rows, m->vocab_size, dim);
+        ok = private_rows_init(&w->own_syn1neg, 0, private_rows, m->vocab_size, m->stride);
     if (ok && private_nodes > 0 && m->hs) {   /* inner nodes 0..V-2, the root V-2 */
         const int64_t nodes = m->vocab_size - 1;
         const int64_t n = private_nodes < nodes ? private_nodes : nodes;
-        ok = private_rows_init(&w->own_syn1, nodes - n, n, nodes, dim);
+        ok = private_rows_init(&w->own_syn1, nodes - n, n, nodes, m->stride);
     }
     if (!ok) {
         w2v_worker_free(w);
@@ -213,20 +215,22 @@ static void sync_unlock(w2v_progress *p) {
     __atomic_store_n(&p->sync_lock, 0, __ATOMIC_RELEASE);
 }
 
-static void rows_load(w2v_private_rows *own, const real_t *shared, int d) {
-    const size_t bytes = (size_t)own->n * (size_t)d * sizeof(real_t);
+/* The copies have the shared matrix's row stride; the floats past dim in each
+ * row are copied along and merged as zeros, never read by the kernels. */
+static void rows_load(w2v_private_rows *own, const real_t *shared, int64_t stride) {
+    const size_t bytes = (size_t)own->n * (size_t)stride * sizeof(real_t);
     if (bytes == 0)
         return;
-    memcpy(own->rows, shared + own->lo * d, bytes);
-    memcpy(own->base, shared + own->lo * d, bytes);
+    memcpy(own->rows, shared + own->lo * stride, bytes);
+    memcpy(own->base, shared + own->lo * stride, bytes);
 }
 
 /* Adds this worker's change since the last sync to the shared rows and takes
  * back their current values, the other workers' changes included. */
-static void rows_sync(w2v_private_rows *own, real_t *shared, int d) {
-    real_t *restrict row = shared + own->lo * d;
+static void rows_sync(w2v_private_rows *own, real_t *shared, int64_t stride) {
+    real_t *restrict row = shared + own->lo * stride;
     real_t *restrict mine = own->rows, *restrict base = own->base;
-    const int64_t n = own->n * d;
+    const int64_t n = own->n * stride;
     for (int64_t k = 0; k < n; k++) {
         const real_t v = row[k] + (mine[k] - base[k]);
         row[k] = v;
@@ -239,8 +243,8 @@ void w2v_private_rows_load(const w2v_model *m, w2v_worker *w, w2v_progress *p) {
     if (w->own_syn1neg.n == 0 && w->own_syn1.n == 0)
         return;
     sync_lock(p);   /* not a half-merged row */
-    rows_load(&w->own_syn1neg, m->syn1neg, m->dim);
-    rows_load(&w->own_syn1, m->syn1, m->dim);
+    rows_load(&w->own_syn1neg, m->syn1neg, m->stride);
+    rows_load(&w->own_syn1, m->syn1, m->stride);
     sync_unlock(p);
 }
 
@@ -248,8 +252,8 @@ void w2v_private_rows_sync(const w2v_model *m, w2v_worker *w, w2v_progress *p) {
     if (w->own_syn1neg.n == 0 && w->own_syn1.n == 0)
         return;
     sync_lock(p);
-    rows_sync(&w->own_syn1neg, m->syn1neg, m->dim);
-    rows_sync(&w->own_syn1, m->syn1, m->dim);
+    rows_sync(&w->own_syn1neg, m->syn1neg, m->stride);
+    rows_sync(&w->own_syn1, m->syn1, m->stride);
     sync_unlock(p);
 }
 
@@ -259,8 +263,9 @@ void w2v_private_rows_add_and_sync(const w2v_model *m, w2v_worker *w, w2v_progre
     for (int64_t t = 0; t < times; t++) {
         w2v_private_rows *own[2] = {&w->own_syn1neg, &w->own_syn1};
         for (int k = 0; k < 2; k++)
-            for (int64_t i = 0; i < own[k]->n * m->dim; i++)
-                own[k]->rows[i] += step;
+            for (int64_t r = 0; r < own[k]->n; r++)
+                for (int64_t i = 0; i < m->dim; i++)
+                    own[k]->rows[r * m->stride + i] += step;
         w2v_private_rows_sync(m, w, p);
     }
 }

@@ -100,9 +100,11 @@ enum w2v_status {
 };
 
 typedef struct {
-    /* syn0: input ("word") vectors [V x dim]; the embeddings users keep. */
+    /* The weights: rows of dim floats, row r at r * stride (all three matrices
+     * alike; stride >= dim, the floats past dim never read or written).
+     * syn0: input ("word") vectors [V rows]; the embeddings users keep. */
     real_t *syn0;
-    /* syn1neg: output vectors for negative sampling [V x dim]; NULL when negative == 0. */
+    /* syn1neg: output vectors for negative sampling [V rows]; NULL when negative == 0. */
     real_t *syn1neg;
     /* syn1: output vectors of the Huffman tree's inner nodes, rows 0..V-2 used; NULL when !hs. */
     real_t *syn1;
@@ -114,6 +116,7 @@ typedef struct {
     const int64_t *hs_offsets;        /* [V+1] */
     int64_t vocab_size;               /* V */
     int dim;
+    int64_t stride;                   /* floats from one row of a weight matrix to the next */
     int window;                       /* >= 1 */
     int negative;                     /* noise words per example; 0 disables negative sampling */
     int hs;                           /* hierarchical softmax on/off (may be on together with negative) */
@@ -142,8 +145,8 @@ typedef struct {
 /* A worker's private copy of rows [lo, lo + n) of one shared matrix. */
 typedef struct {
     int64_t lo, n;           /* n == 0: no private rows */
-    real_t *rows;            /* [n x dim] the rows as this worker trains them */
-    real_t *base;            /* [n x dim] the shared rows at the last sync */
+    real_t *rows;            /* [n x stride] the rows as this worker trains them */
+    real_t *base;            /* [n x stride] the shared rows at the last sync */
 } w2v_private_rows;
 
 typedef struct {

@@ -146,19 +146,20 @@ W2V_INLINE void prefetch_row(const real_t *row, int d) {
  * of its private rows (train.h, "Private output rows"; with none, n == 0 and
  * the shared row is always taken).  Branch-free: about half of all output
  * steps hit a private row, a coin flip the predictor cannot learn. */
-W2V_INLINE real_t *out_row(const w2v_private_rows *own, real_t *shared, int64_t r, int d) {
+W2V_INLINE real_t *out_row(const w2v_private_rows *own, real_t *shared, int64_t r,
+                           int64_t stride) {
     const uint64_t k = (uint64_t)(r - own->lo);     /* wraps when r < lo */
     /* unsigned address arithmetic: defined even for the row not taken */
-    const uintptr_t mine = (uintptr_t)own->rows + (uintptr_t)(k * (uint64_t)d * sizeof(real_t));
-    const uintptr_t theirs = (uintptr_t)(shared + r * d);
+    const uintptr_t mine = (uintptr_t)own->rows + (uintptr_t)(k * (uint64_t)stride * sizeof(real_t));
+    const uintptr_t theirs = (uintptr_t)(shared + r * stride);
     const uintptr_t pick = -(uintptr_t)(k < (uint64_t)own->n);
     return (real_t *)(theirs ^ ((mine ^ theirs) & pick));
 }
 W2V_INLINE real_t *syn1neg_row(const w2v_model *m, const w2v_worker *w, index_t word) {
-    return out_row(&w->own_syn1neg, m->syn1neg, word, m->dim);
+    return out_row(&w->own_syn1neg, m->syn1neg, word, m->stride);
 }
 W2V_INLINE real_t *syn1_row(const w2v_model *m, const w2v_worker *w, index_t node) {
-    return out_row(&w->own_syn1, m->syn1, node, m->dim);
+    return out_row(&w->own_syn1, m->syn1, node, m->stride);
 }
 
 /* Several logistic steps against one h, batched.  h does not change during an
@@ -321,7 +322,7 @@ W2V_INLINE void input_steps(const w2v_model *m, const real_t *step, real_t *cons
         return;
     }
     for (int c = 0; c < count; c++)
-        input_step(m, step, rows[c], (index_t)((rows[c] - m->syn0) / m->dim));
+        input_step(m, step, rows[c], (index_t)((rows[c] - m->syn0) / m->stride));
 }
 
 /* Skip-gram minibatch with shared negatives (Ji et al. 2016): for one centre,
@@ -358,11 +359,11 @@ W2V_INLINE int train_batch_sg(const w2v_model *m, w2v_worker *w, int n_in, index
      * in place (they read the inputs before theirs), then the inputs. */
     real_t *grad = w->batch_grad;
     for (int b = 0; b < n_in; b++)
-        w2v_combine_rows(W2V_VW, grad + (int64_t)b * d, 1, out, g + b, n_in, n_out, d);
+        w2v_combine_rows(W2V_VW, grad + b * m->stride, 1, out, g + b, n_in, n_out, d);
     for (int o = 0; o < n_out; o++)
         w2v_combine_rows(W2V_VW, out[o], 0, in, g + o * n_in, 1, n_in, d);
     for (int b = 0; b < n_in; b++)
-        input_step(m, grad + (int64_t)b * d, in[b], (index_t)((in[b] - m->syn0) / d));
+        input_step(m, grad + b * m->stride, in[b], (index_t)((in[b] - m->syn0) / m->stride));
     return 1;
 }
 
@@ -389,7 +390,7 @@ W2V_INLINE void prefetch_next_centre(const w2v_model *m, const w2v_worker *w,
     if (m->negative > 0)
         prefetch_row(syn1neg_row(m, w, sent[i + 1]), m->dim);
     const int64_t right = i + 1 + m->window < len ? i + 1 + m->window : len - 1;
-    prefetch_row(m->syn0 + (int64_t)sent[right] * m->dim, m->dim);
+    prefetch_row(m->syn0 + (int64_t)sent[right] * m->stride, m->dim);
 }
 
 /* Random draws taken ahead of the training that uses them (train.h gives their
@@ -427,7 +428,7 @@ enum chunk_arch {
  * syn0 and the target the centre word; the context row takes the step. */
 W2V_INLINE int example_sg(const w2v_model *m, w2v_worker *w, const index_t *sent, int64_t i,
                           int64_t j, const draws *d, real_t alpha) {
-    real_t *in = m->syn0 + (int64_t)sent[j] * m->dim;
+    real_t *in = m->syn0 + (int64_t)sent[j] * m->stride;
     if (!train_example(m, w, in, sent[i], d->noise, d->count, alpha))
         return 0;
     input_step(m, w->grad, in, sent[j]);
@@ -448,7 +449,7 @@ W2V_INLINE int example_cbow(const w2v_model *m, w2v_worker *w, const index_t *se
     int cw = 0;                    /* context words (>= 1): the window minus the centre */
     for (int64_t j = lo; j <= hi; j++)
         if (j != i)
-            context[cw++] = m->syn0 + (int64_t)sent[j] * dim;
+            context[cw++] = m->syn0 + (int64_t)sent[j] * m->stride;
     static const real_t one = 1;   /* h = 0 + row + row ..., in window order, in one pass */
     w2v_combine_rows(W2V_VW, h, 1, context, &one, 0, cw, dim);
     if (m->cbow_mean && cw > 1)
@@ -468,7 +469,7 @@ W2V_INLINE int example_sg_shared(const w2v_model *m, w2v_worker *w, const index_
     int n_in = 0;
     for (int64_t j = lo; j <= hi; j++)
         if (j != i)
-            w->batch_in[n_in++] = m->syn0 + (int64_t)sent[j] * m->dim;
+            w->batch_in[n_in++] = m->syn0 + (int64_t)sent[j] * m->stride;
     if (!train_batch_sg(m, w, n_in, sent[i], d->noise, d->count, alpha))
         return 0;
     w->examples += n_in;
@@ -669,7 +670,7 @@ W2V_INLINE double train_centre_hook(const w2v_model *m, w2v_worker *w, const ind
     const double saved = w->loss;
     w->loss = 0;
     for (int b = 0; b < n_context; b++)
-        w->batch_in[b] = m->syn0 + (int64_t)context[b] * m->dim;
+        w->batch_in[b] = m->syn0 + (int64_t)context[b] * m->stride;
     const int count = draw_noise(m, w, centre, w->noise);
     const int ok = train_batch_sg(&with_loss, w, n_context, centre, w->noise, count, alpha);
     const double loss = w->loss;

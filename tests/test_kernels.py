@@ -164,6 +164,47 @@ def test_private_rows_on_one_thread_follow_reference(variant, private, sync_ever
         assert np.array_equal(kern[0][name], arrays[name]) != used, name
 
 
+@pytest.mark.parametrize("variant", VARIANTS)
+@pytest.mark.parametrize("d", [11, 16, 100])
+def test_padded_rows_train_like_contiguous(simd, variant, d):
+    """Weights as rows of a padded, 64-byte-aligned buffer (_train.weight_matrix,
+    what Word2Vec allocates) train bit for bit like C-contiguous ones, private
+    output rows included, and the padding floats are never written."""
+    V = 40
+    arrays, counts = make_inputs(V=V, d=d, seed=43, sample=0.01)
+    ids = make_corpus(counts, 30, seed=44)
+    params = dict(**VARIANTS[variant], window=3, compute_loss=True)
+    results = []
+    for layout in ("contiguous", "padded"):
+        a = copies(arrays)
+        if layout == "padded":
+            for name in ("syn0", "syn1neg", "syn1"):
+                a[name] = _train.weight_matrix(*a[name].shape, like=a[name])
+                assert a[name].ctypes.data % 64 == 0 and a[name].strides[0] % 64 == 0
+                assert a[name].strides[0] >= 4 * d
+        worker = Worker(Model(*a.values(), **params), 7, private_rows=9, private_nodes=9)
+        worker.train(ids, Progress(len(ids), 0.05, 0.001))
+        results.append((a, worker.loss))
+    (plain, plain_loss), (padded, padded_loss) = results
+    assert plain_loss == padded_loss
+    for name in ("syn0", "syn1neg", "syn1"):
+        assert np.array_equal(plain[name], padded[name]), name
+        base = padded[name].base             # the whole padded buffer
+        stride = padded[name].strides[0] // 4
+        start = (padded[name].ctypes.data - base.ctypes.data) // 4
+        rows = base[start:start + len(padded[name]) * stride].reshape(-1, stride)
+        assert not rows[:, d:].any(), name
+
+
+def test_weight_matrix_layout():
+    for n, d in ((1, 1), (3, 15), (5, 16), (7, 100), (2, 300)):
+        w = _train.weight_matrix(n, d)
+        assert w.shape == (n, d) and w.dtype == np.float32 and not w.any()
+        assert w.ctypes.data % 64 == 0 and w.strides == (4 * (-(-d // 16) * 16), 4)
+    like = np.arange(12, dtype=np.float32).reshape(3, 4)
+    assert np.array_equal(_train.weight_matrix(3, 4, like=like), like)
+
+
 def test_private_rows_refuse_test_hooks():
     arrays, counts, model = _small_model()
     worker = Worker(model, 1, private_rows=4)
@@ -467,6 +508,8 @@ def test_model_validation():
     cases = [
         (dict(syn0=arrays["syn0"].astype(np.float64)), "syn0 must have dtype float32"),
         (dict(syn0=np.asfortranarray(arrays["syn0"])), "syn0 must be C-contiguous"),
+        (dict(syn0=np.zeros((20, 16), np.float32)[:, ::2]), "syn0 must be C-contiguous"),
+        (dict(syn0=_train.weight_matrix(20, 8)), "same row stride"),   # the others: stride 8
         (dict(syn1neg=arrays["syn1neg"][:10]), r"syn1neg must have shape \(20, 8\)"),
         (dict(syn1neg=None), "syn1neg must be a numpy array"),
         (dict(keep_thresholds=arrays["keep_thresholds"].astype(np.int64)), "keep_thresholds"),

@@ -211,6 +211,35 @@ def test_save_load_continue_training_exactly(tmp_path):
     assert np.array_equal(a.syn1neg, b.syn1neg)
 
 
+def _row_aligned(a):
+    return a.ctypes.data % 64 == 0 and a.strides[0] % 64 == 0
+
+
+def test_weights_in_the_kernels_row_layout(tmp_path):
+    """Every weight matrix Word2Vec makes (new vocabulary, vocabulary update, load)
+    has 64-byte-aligned rows; a C-contiguous wv.vectors assigned over them (as
+    gensim code may do) is trained too, after one copy into the same layout."""
+    _, sentences = planted_corpus(n_sentences=300)
+    kw = dict(vector_size=20, min_count=1, workers=1, seed=4, sg=1, hs=1, negative=3, epochs=1)
+    a = Word2Vec(sentences, **kw)
+    for array in (a.wv.vectors, a.syn1neg, a.syn1):
+        assert _row_aligned(array) and array.shape == (48, 20)
+    a.save(tmp_path / "m")
+    b = Word2Vec.load(tmp_path / "m")
+    assert all(_row_aligned(x) for x in (b.wv.vectors, b.syn1neg, b.syn1))
+    assert np.array_equal(np.load(tmp_path / "m" / "vectors.npy"), a.wv.vectors)
+    b.build_vocab([["brand", "new", "words"] * 3], update=True)
+    assert len(b.wv) == 51 and all(_row_aligned(x) for x in (b.wv.vectors, b.syn1neg, b.syn1))
+    assert np.array_equal(b.wv.vectors[:48], a.wv.vectors)
+    c = Word2Vec(sentences, **kw)
+    plain = np.ascontiguousarray(c.wv.vectors)
+    c.wv.vectors = plain
+    c.train(sentences, total_examples=c.corpus_count, epochs=1)
+    a.train(sentences, total_examples=a.corpus_count, epochs=1)
+    assert _row_aligned(c.wv.vectors) and np.array_equal(c.wv.vectors, a.wv.vectors)
+    assert np.array_equal(c.syn1neg, a.syn1neg)
+
+
 def test_load_mmap_then_train(tmp_path):
     _, sentences = planted_corpus(n_sentences=200)
     a = Word2Vec(sentences, vector_size=8, min_count=1, workers=1, epochs=1)

@@ -30,6 +30,7 @@ cdef extern from "train.h" nogil:
         const int64_t *hs_offsets
         int64_t vocab_size
         int dim
+        int64_t stride
         int window
         int negative
         int hs

@@ -108,6 +108,47 @@ def _require(name, a, dtype, shape=None, writable=False):
     return a
 
 
+# Weight rows start on 64-byte lines: a row load never straddles two lines (on
+# Zen 5, d=96 trained 1.36x faster with 16-float vectors and 1.22x with 8-float
+# ones aligned than 16 bytes off; bench/RESULTS.md, session 13).
+ROW_ALIGN_FLOATS = 16
+
+
+def weight_matrix(n, d, like=None):
+    """A float32 [n, d] weight matrix laid out for the kernels: zeros (or `like`'s
+    values), each row padded to a multiple of ROW_ALIGN_FLOATS floats and starting
+    on a 64-byte boundary.  A view `buffer[:, :d]` of an aligned [n, stride] buffer;
+    the padding floats stay zero and are never read by the kernels."""
+    stride = -(-int(d) // ROW_ALIGN_FLOATS) * ROW_ALIGN_FLOATS
+    buffer = np.zeros(int(n) * stride + ROW_ALIGN_FLOATS, dtype=np.float32)
+    start = (-buffer.ctypes.data % 64) // 4
+    out = buffer[start:start + int(n) * stride].reshape(int(n), stride)[:, :d]
+    if like is not None:
+        out[...] = like
+    return out
+
+
+def _require_rows(name, a, shape):
+    """Validate a weight matrix: writable float32 of `shape` (None: any length) whose
+    rows are contiguous and do not overlap, one row every `stride` floats; returns
+    that stride (None for a matrix of fewer than 2 rows, where it does not matter)."""
+    if not isinstance(a, np.ndarray):
+        raise ValueError(f"{name} must be a numpy array, got {type(a).__name__}")
+    if a.dtype != np.dtype(np.float32):
+        raise ValueError(f"{name} must have dtype float32, got {a.dtype}")
+    if a.ndim != 2 or any(s is not None and s != t for s, t in zip(shape, a.shape)):
+        want = str(tuple("*" if s is None else s for s in shape)).replace("'", "")
+        raise ValueError(f"{name} must have shape {want}, got {a.shape}")
+    rows, d = a.shape
+    if not a.flags.writeable:
+        raise ValueError(f"{name} must be writable")
+    if not a.flags.aligned or (d > 1 and a.strides[1] != 4) or (
+            rows > 1 and (a.strides[0] % 4 or a.strides[0] < 4 * d)):
+        raise ValueError(f"{name} must be C-contiguous, or rows of it (a[:, :d] of a "
+                         f"C-contiguous array); got strides {a.strides}")
+    return a.strides[0] // 4 if rows > 1 else None
+
+
 cdef inline void *_data(object a):
     return NULL if a is None else cnp.PyArray_DATA(<cnp.ndarray>a)
 
@@ -122,6 +163,9 @@ cdef class Model:
     (None allowed when negative == 0); hs_codes uint8, hs_points int32,
     hs_offsets int64 [V+1] (None allowed when hs == 0): ARCHITECTURE.md formats.
     The arrays are referenced, not copied; training updates the weights in place.
+    The weights may be C-contiguous or rows of a wider C-contiguous buffer
+    (weight_matrix: 64-byte-aligned rows, the kernels' fastest layout), with one
+    row stride for all three.
     sigmoid: 'table' (word2vec.c's 1000-entry table over [-6, 6]) or 'exact'.
     shared_negatives: skip-gram negative sampling as minibatches (Ji et al. 2016):
     one set of `negative` noise words per centre word, shared by its whole window,
@@ -141,7 +185,7 @@ cdef class Model:
                  hs_codes, hs_points, hs_offsets, *, sg, hs, negative, window,
                  cbow_mean=1, shrink_windows=True, compute_loss=False,
                  sigmoid=DEFAULT_SIGMOID, shared_negatives=False, lockf=None):
-        _require("syn0", syn0, np.float32, (None, None), writable=True)
+        strides = {"syn0": _require_rows("syn0", syn0, (None, None))}
         cdef int64_t V = syn0.shape[0]
         cdef int64_t d = syn0.shape[1]
         if V < 1 or V > INT32_MAX:
@@ -175,7 +219,7 @@ cdef class Model:
             if not np.isfinite(lockf).all():
                 raise ValueError("lockf values must be finite")
         if negative > 0:
-            _require("syn1neg", syn1neg, np.float32, (V, d), writable=True)
+            strides["syn1neg"] = _require_rows("syn1neg", syn1neg, (V, d))
             _require("alias_prob", alias_prob, np.uint32, (V,))
             _require("alias_index", alias_index, np.int32, (V,))
             if V and (alias_index.min() < 0 or alias_index.max() >= V):
@@ -183,7 +227,7 @@ cdef class Model:
         else:
             syn1neg = alias_prob = alias_index = None
         if hs:
-            _require("syn1", syn1, np.float32, (None, d), writable=True)
+            strides["syn1"] = _require_rows("syn1", syn1, (None, d))
             _require("hs_offsets", hs_offsets, np.int64, (V + 1,))
             if hs_offsets[0] != 0 or (np.diff(hs_offsets) < 0).any():
                 raise ValueError("hs_offsets must start at 0 and be non-decreasing")
@@ -196,6 +240,12 @@ cdef class Model:
                 raise ValueError(f"hs_points must index rows of syn1 [0, {syn1.shape[0]})")
         else:
             syn1 = hs_codes = hs_points = hs_offsets = None
+        # one row stride for all the weights (d for C-contiguous ones)
+        given = {name: s for name, s in strides.items() if s is not None}
+        if len(set(given.values())) > 1:
+            raise ValueError("syn0, syn1neg and syn1 must have the same row stride, got "
+                             + ", ".join(f"{name} {s}" for name, s in given.items()))
+        cdef int64_t stride = next(iter(given.values())) if given else d
         # The kernels declare the weight rows restrict: they must not overlap.
         weights = [("syn0", syn0), ("syn1neg", syn1neg), ("syn1", syn1)]
         for i, (na, a) in enumerate(weights):
@@ -223,6 +273,7 @@ cdef class Model:
         self.c.lockf = <const real_t *>_data(lockf)
         self.c.vocab_size = V
         self.c.dim = <int>d
+        self.c.stride = stride
         self.c.window = window
         self.c.negative = negative
         self.c.hs = hs

@@ -638,7 +638,10 @@ class KeyedVectors:
             fn = _COUNTS_FILE if attr == "count" else f"vecattr-{attr}.npy"
             np.save(os.path.join(directory, fn), values, allow_pickle=False)
             attrs[attr] = fn
-        np.save(os.path.join(directory, _VECTORS_FILE), np.ascontiguousarray(self.vectors), allow_pickle=False)
+        vectors = self.vectors       # rows of a padded buffer are written in C order as they are
+        if vectors.flags.f_contiguous and not vectors.flags.c_contiguous:
+            vectors = np.ascontiguousarray(vectors)
+        np.save(os.path.join(directory, _VECTORS_FILE), vectors, allow_pickle=False)
         meta = {
             "format": NATIVE_FORMAT,
             "format_version": NATIVE_VERSION,

@@ -34,7 +34,7 @@ import numpy as np
 
 from w2v import gensim_compat
 from w2v._io import atomic_directory, check_free_space, read_directory, temporary_directory
-from w2v._train import Model, Progress, Worker, epoch_parallel, train_epoch_file
+from w2v._train import Model, Progress, Worker, epoch_parallel, train_epoch_file, weight_matrix
 from w2v._vecmath import top_desc
 from w2v.corpus import (MAX_WORKERS, Corpus, _phrase_list, check_fingerprint,
                         corpus_fingerprint, corpus_name, count_words, encode_file_corpus,
@@ -531,11 +531,12 @@ class Word2Vec:
         self.training_state = None
         n, d = len(vocab.index_to_key), self.vector_size
         self._check_memory(n)
-        self.wv = KeyedVectors.from_arrays(vocab.index_to_key, self._initial_rows(0, n),
-                                           counts=vocab.counts)
+        vectors = weight_matrix(n, d)
+        self._initial_rows(0, n, out=vectors)
+        self.wv = KeyedVectors.from_arrays(vocab.index_to_key, vectors, counts=vocab.counts)
         self.wv.vectors_lockf = np.ones(1, dtype=np.float32)    # gensim's "no lock" default
-        self.syn1neg = np.zeros((n, d), dtype=np.float32) if self.negative else None
-        self.syn1 = np.zeros((n, d), dtype=np.float32) if self.hs else None
+        self.syn1neg = weight_matrix(n, d) if self.negative else None
+        self.syn1 = weight_matrix(n, d) if self.hs else None
         self._huffman_tree = None
         self._prepare_tables()
 
@@ -545,17 +546,22 @@ class Word2Vec:
         self._huffman_tree = tree
         self._prepare_tables()
 
-    def _initial_rows(self, start, stop):
-        """word2vec.c initialization of input rows start..stop-1: uniform in
-        [-0.5/d, 0.5/d).  The first vocabulary draws its rows from PCG64(seed); the
-        rows a vocabulary update adds come from PCG64([seed, start]), a stream of
-        their own (outputs start at zero)."""
+    def _initial_rows(self, start, stop, out):
+        """word2vec.c initialization of input rows start..stop-1 into ``out`` (stop -
+        start rows): uniform in [-0.5/d, 0.5/d).  The first vocabulary draws its rows
+        from PCG64(seed); the rows a vocabulary update adds come from
+        PCG64([seed, start]), a stream of their own (outputs start at zero).  Drawn
+        in blocks of rows, the same values as one draw of the whole matrix, with no
+        temporary as large as it."""
         d = self.vector_size
         bits = np.random.PCG64(self.seed if start == 0 else [self.seed, start])
-        rows = np.random.Generator(bits).random((stop - start, d), dtype=np.float32)
-        rows -= np.float32(0.5)      # in place: no temporary as large as the matrix
-        rows /= np.float32(d)
-        return rows
+        generator = np.random.Generator(bits)
+        block = max(1, (1 << 20) // d)
+        for i in range(0, stop - start, block):
+            rows = generator.random((min(block, stop - start - i), d), dtype=np.float32)
+            rows -= np.float32(0.5)
+            rows /= np.float32(d)
+            out[i:i + len(rows)] = rows
 
     def _check_memory(self, n_words):
         """Refuse (MemoryError) a vocabulary of n_words that cannot be trained in the memory
@@ -580,8 +586,10 @@ class Word2Vec:
         old_n, n, d = len(self.vocab), len(vocab), self.vector_size
         added = n - old_n
         self._check_memory(n)
-        wv = KeyedVectors.from_arrays(vocab.index_to_key,
-                                      np.concatenate([self.wv.vectors, self._initial_rows(old_n, n)]))
+        vectors = weight_matrix(n, d)
+        vectors[:old_n] = self.wv.vectors
+        self._initial_rows(old_n, n, out=vectors[old_n:])
+        wv = KeyedVectors.from_arrays(vocab.index_to_key, vectors)
         for name, values in self.wv.expandos.items():
             if name not in HuffmanPaths.NAMES:      # remade from the new tree on first use
                 wv.expandos[name] = np.concatenate([values, np.zeros(added, dtype=values.dtype)])
@@ -593,7 +601,9 @@ class Word2Vec:
         for name in ("syn1neg", "syn1"):
             array = getattr(self, name)
             if array is not None:
-                setattr(self, name, np.concatenate([array, np.zeros((n - old_n, d), np.float32)]))
+                grown = weight_matrix(n, d)
+                grown[:old_n] = array
+                setattr(self, name, grown)
         self.wv = wv
         self.vocab = vocab
         self._cache = None
@@ -630,6 +640,7 @@ class Word2Vec:
         return None if np.all(lockf == 1) else np.ascontiguousarray(lockf)
 
     def _kernel_model(self, compute_loss):
+        self._uniform_rows()
         return Model(syn0=self.wv.vectors, syn1neg=self.syn1neg, syn1=self.syn1,
                      **self._tables.model_arrays(), lockf=self._lockf(),
                      sg=self.sg, hs=self.hs, negative=self.negative, window=self.window,
@@ -892,11 +903,27 @@ class Word2Vec:
         """Weights loaded with mmap='r' are read-only: train on an in-memory copy."""
         if not self.wv.vectors.flags.writeable:
             logger.info("copying memory-mapped read-only vectors into memory for training")
-            self.wv.vectors = np.array(self.wv.vectors)
+            self.wv.vectors = weight_matrix(*self.wv.vectors.shape, like=self.wv.vectors)
         for name in ("syn1neg", "syn1"):
             array = getattr(self, name)
             if array is not None and not array.flags.writeable:
-                setattr(self, name, np.array(array))
+                setattr(self, name, weight_matrix(*array.shape, like=array))
+
+    def _uniform_rows(self):
+        """The kernels take one row stride for all the weights: when they differ (a
+        C-contiguous ``wv.vectors`` assigned over the padded one, say), all of them
+        are copied into the kernels' layout (:func:`w2v._train.weight_matrix`)."""
+        arrays = {"vectors": self.wv.vectors, "syn1neg": self.syn1neg, "syn1": self.syn1}
+        strides = {a.strides for a in arrays.values()
+                   if isinstance(a, np.ndarray) and a.ndim == 2 and len(a) > 1}
+        if len(strides) <= 1:
+            return
+        logger.info("copying the weights into one row layout for training")
+        self.wv.vectors = weight_matrix(*self.wv.vectors.shape, like=self.wv.vectors)
+        for name in ("syn1neg", "syn1"):
+            array = getattr(self, name)
+            if array is not None:
+                setattr(self, name, weight_matrix(*array.shape, like=array))
 
     # ------------------------------------------------------------ persistence
     def save(self, path, separately=None, sep_limit=None, ignore=frozenset(), pickle_protocol=None):
@@ -1008,6 +1035,12 @@ class Word2Vec:
                     raise ValueError(f"{name}.npy holds {array.dtype} {array.shape}, "
                                      f"expected float32 {wv.vectors.shape}")
                 setattr(model, name, array)
+        if mmap is None:      # in memory anyway: in the kernels' row layout
+            wv.vectors = weight_matrix(*wv.vectors.shape, like=wv.vectors)
+            for name in ("syn1neg", "syn1"):
+                if getattr(model, name) is not None:
+                    setattr(model, name, weight_matrix(*getattr(model, name).shape,
+                                                       like=getattr(model, name)))
         for name in ("corpus_count", "corpus_total_words", "train_count", "words_done"):
             setattr(model, name, _nonneg_int(name, state[name]))
         model.running_training_loss = float(state["running_training_loss"])
