@@ -3,6 +3,7 @@ that the host's noise does not swamp.
 
     python bench/bench_ab.py BEFORE AFTER [--arch sg|cbow|shared] [--hs] [--threads 2]
                              [--rounds 12] [--corpus SLICE] [--vocab-corpus FILE] [--json PATH]
+                             [--layout padded|contiguous|pad-after] [--simd PATH]
 
 BEFORE and AFTER are checkouts with their extensions built in place (`python setup.py
 build_ext --inplace`).  The Python layer is BEFORE's; only the kernels (`w2v/_train*.so`)
@@ -18,6 +19,10 @@ minutes apart cannot show a 10% change.  Alternating calls a few seconds long an
 the median of the ratios of adjacent calls (BEFORE / AFTER: > 1 when AFTER is faster),
 with how many rounds AFTER won, can.  Prints one JSON line.
 
+--layout: the weights of both models in AFTER's `_train.weight_matrix` layout (rows on
+64-byte lines; the default, when AFTER has it) or C-contiguous, or pad-after: AFTER's
+padded and BEFORE's contiguous (with BEFORE == AFTER, the layout's effect alone).
+
 Settings: dim 100, window 5, negative 5 (--hs: hierarchical softmax, no negative sampling),
 sample 1e-3, min_count 5, seed 1; alpha 0.025 (sg, shared) or 0.05 (cbow).
 """
@@ -29,6 +34,8 @@ import os
 import statistics
 import sys
 import time
+
+import numpy as np
 
 DATA = os.environ.get("W2V_BENCH_DATA", "/tmp/w2v-bench-data")
 
@@ -45,6 +52,10 @@ def main():
     ap.add_argument("--corpus", default=None, help="the text trained each round")
     ap.add_argument("--vocab-corpus", default=os.path.join(DATA, "full.paragraphs.txt"))
     ap.add_argument("--json", default=None, help="append the result line to this file")
+    ap.add_argument("--simd", default=None,
+                    help="run this instruction-set copy of both builds (e.g. avx2+fma)")
+    ap.add_argument("--layout", choices=("padded", "contiguous", "pad-after"), default=None,
+                    help="the weights' layout (default: padded when AFTER's build has it)")
     args = ap.parse_args()
     corpus = args.corpus or _middle_slice(args.vocab_corpus, 1_000_000)
 
@@ -53,7 +64,22 @@ def main():
     import w2v.word2vec as w2v_word2vec
 
     kernels = [_load_kernels(args.before), _load_kernels(args.after)]
+    if args.simd:
+        for k in kernels:
+            k.set_simd_path(args.simd)
     models = [_model(w2v, args) for _ in kernels]
+    padded = getattr(kernels[1], "weight_matrix", None)
+    if args.layout is None:
+        args.layout = "contiguous" if padded is None else "padded"
+    if args.layout != "contiguous" and padded is None:
+        sys.exit(f"{args.after}: its kernels have no weight_matrix layout")
+    for k, model in enumerate(models):
+        pad = args.layout == "padded" or (args.layout == "pad-after" and k == 1)
+        layout = padded if pad else lambda n, d, like: np.ascontiguousarray(like)
+        model.wv.vectors = layout(*model.wv.vectors.shape, like=model.wv.vectors)
+        for name in ("syn1neg", "syn1"):
+            if getattr(model, name) is not None:
+                setattr(model, name, layout(*getattr(model, name).shape, like=getattr(model, name)))
     words = sum(len(line.split()) for line in open(corpus, encoding="utf-8"))
     times = [[], []]
     for r in range(args.rounds):
@@ -65,6 +91,7 @@ def main():
             times[k].append(time.perf_counter() - t)
     ratios = [a / b for a, b in zip(*times)]
     row = {"before": args.before, "after": args.after, "arch": args.arch, "hs": args.hs,
+           "layout": args.layout, "simd": args.simd or kernels[1].simd_path(),
            "threads": args.threads, "vocab": len(models[0].wv), "words": words,
            "before_median_s": round(statistics.median(times[0]), 3),
            "after_median_s": round(statistics.median(times[1]), 3),
