@@ -215,8 +215,8 @@ static void sync_unlock(w2v_progress *p) {
     __atomic_store_n(&p->sync_lock, 0, __ATOMIC_RELEASE);
 }
 
-/* The copies have the shared matrix's row stride; the floats past dim in each
- * row are copied along and merged as zeros, never read by the kernels. */
+/* The copies have the shared matrix's row stride (loaded whole: the floats
+ * past dim come along unused; the merge writes columns [0, dim) only). */
 static void rows_load(w2v_private_rows *own, const real_t *shared, int64_t stride) {
     const size_t bytes = (size_t)own->n * (size_t)stride * sizeof(real_t);
     if (bytes == 0)
@@ -227,15 +227,16 @@ static void rows_load(w2v_private_rows *own, const real_t *shared, int64_t strid
 
 /* Adds this worker's change since the last sync to the shared rows and takes
  * back their current values, the other workers' changes included. */
-static void rows_sync(w2v_private_rows *own, real_t *shared, int64_t stride) {
-    real_t *restrict row = shared + own->lo * stride;
-    real_t *restrict mine = own->rows, *restrict base = own->base;
-    const int64_t n = own->n * stride;
-    for (int64_t k = 0; k < n; k++) {
-        const real_t v = row[k] + (mine[k] - base[k]);
-        row[k] = v;
-        mine[k] = v;
-        base[k] = v;
+static void rows_sync(w2v_private_rows *own, real_t *shared, int64_t stride, int d) {
+    for (int64_t r = 0; r < own->n; r++) {
+        real_t *restrict row = shared + (own->lo + r) * stride;
+        real_t *restrict mine = own->rows + r * stride, *restrict base = own->base + r * stride;
+        for (int k = 0; k < d; k++) {
+            const real_t v = row[k] + (mine[k] - base[k]);
+            row[k] = v;
+            mine[k] = v;
+            base[k] = v;
+        }
     }
 }
 
@@ -252,8 +253,8 @@ void w2v_private_rows_sync(const w2v_model *m, w2v_worker *w, w2v_progress *p) {
     if (w->own_syn1neg.n == 0 && w->own_syn1.n == 0)
         return;
     sync_lock(p);
-    rows_sync(&w->own_syn1neg, m->syn1neg, m->stride);
-    rows_sync(&w->own_syn1, m->syn1, m->stride);
+    rows_sync(&w->own_syn1neg, m->syn1neg, m->stride, m->dim);
+    rows_sync(&w->own_syn1, m->syn1, m->stride, m->dim);
     sync_unlock(p);
 }
 

@@ -101,7 +101,7 @@ enum w2v_status {
 
 typedef struct {
     /* The weights: rows of dim floats, row r at r * stride (all three matrices
-     * alike; stride >= dim, the floats past dim never read or written).
+     * alike; stride >= dim, the floats past dim never used nor written).
      * syn0: input ("word") vectors [V rows]; the embeddings users keep. */
     real_t *syn0;
     /* syn1neg: output vectors for negative sampling [V rows]; NULL when negative == 0. */
