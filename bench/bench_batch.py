@@ -276,6 +276,11 @@ BLAS_SOURCE = r"""
 #include <time.h>
 #include <cblas.h>
 #include "vecops.h"
+
+static void add(const float *x, float *y, int n) {
+    for (int i = 0; i < n; i++)
+        y[i] += x[i];
+}
 static double now(void) { struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t); return t.tv_sec + 1e-9 * t.tv_nsec; }
 static float sig(float x) { return 1.0f / (1.0f + __builtin_expf(-x)); }
 int main(int argc, char **argv) {
@@ -293,11 +298,11 @@ int main(int argc, char **argv) {
     float *outD = malloc(sizeof(float) * O * d);
     double t0 = now();
     for (int it = 0; it < iters; it++) {
-        for (int o = 0; o < O; o++) w2v_dot_rows(1, out[o], in, B, d, g + o * B);
+        for (int o = 0; o < O; o++) w2v_dot_rows(8, out[o], in, B, d, g + o * B);
         for (int k = 0; k < B * O; k++) g[k] = ((k < B) - sig(g[k])) * 1e-6f;
-        for (int b = 0; b < B; b++) w2v_combine_rows(1, grad + b * d, 1, out, g + b, B, O, d);
-        for (int o = 0; o < O; o++) w2v_combine_rows(1, out[o], 0, in, g + o * B, 1, B, d);
-        for (int b = 0; b < B; b++) w2v_add(grad + b * d, in[b], d);
+        for (int b = 0; b < B; b++) w2v_combine_rows(8, grad + b * d, 1, out, g + b, B, O, d);
+        for (int o = 0; o < O; o++) w2v_combine_rows(8, out[o], 0, in, g + o * B, 1, B, d);
+        for (int b = 0; b < B; b++) add(grad + b * d, in[b], d);
     }
     double t1 = now();
     for (int it = 0; it < iters; it++) {
@@ -307,8 +312,8 @@ int main(int argc, char **argv) {
         for (int k = 0; k < B * O; k++) g[k] = ((k < B) - sig(g[k])) * 1e-6f;
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, O, d, B, 1.0f, g, B, inM, d, 0.0f, outD, d);
         cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, B, d, O, 1.0f, g, B, outM, d, 0.0f, inM, d);
-        for (int b = 0; b < B; b++) w2v_add(inM + b * d, in[b], d);
-        for (int o = 0; o < O; o++) w2v_add(outD + o * d, out[o], d);
+        for (int b = 0; b < B; b++) add(inM + b * d, in[b], d);
+        for (int o = 0; o < O; o++) add(outD + o * d, out[o], d);
     }
     double t2 = now();
     printf("%.1f %.1f\n", (t1 - t0) / iters * 1e9, (t2 - t1) / iters * 1e9);

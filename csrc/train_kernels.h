@@ -304,7 +304,7 @@ W2V_INLINE int train_example(const w2v_model *m, w2v_worker *w, const real_t *h,
  * added would still turn -0.0 into +0.0). */
 W2V_INLINE void input_step(const w2v_model *m, const real_t *step, real_t *row, index_t word) {
     if (m->lockf == NULL) {
-        w2v_add(step, row, m->dim);
+        w2v_add_to_rows(W2V_VW, step, &row, 1, m->dim);   /* d=100: 7 vectors, no loop */
         return;
     }
     const real_t f = m->lockf[word];

@@ -416,12 +416,12 @@ W2V_INLINE void w2v_rows_pass(int vw, int scatter, real_t *restrict y, int from_
                               int n) {
     const int n4 = n & ~3;           /* whole groups of 4; n % 4 floats go one by one */
     int k = 0;
-    /* a block of w4 groups of 4 floats in the widest vectors first */
+    /* a block of w4 groups of 4 floats in the widest vectors first (vw < 8: 4 floats) */
 #define W2V_BLOCK(w4)                                                                  \
     w2v_rows_block(scatter, y, from_zero, rows, coef, stride, count, k,                \
-                   vw == 16 ? (w4) / 4 : 0,                                            \
-                   vw == 16 ? (w4) % 4 / 2 : vw == 8 ? (w4) / 2 : 0,                   \
-                   vw == 4 ? (w4) : (w4) % 2)
+                   vw >= 16 ? (w4) / 4 : 0,                                            \
+                   vw >= 16 ? (w4) % 4 / 2 : vw >= 8 ? (w4) / 2 : 0,                   \
+                   vw >= 8 ? (w4) % 2 : (w4))
 #define W2V_BLOCK_CASE(w4) case w4: W2V_BLOCK(w4); break;
     if (vw >= 8) {
         /* floats in the last block; a row of up to 104 floats is one block */
@@ -508,13 +508,13 @@ W2V_INLINE void w2v_step_chunk(int vw, const real_t *restrict h, real_t *const *
 W2V_INLINE void w2v_step_block(int vw, const real_t *restrict h, real_t *const *rows,
                                const real_t *g, int R, real_t *restrict grad, int n) {
     int k = 0;
-    if (vw == 16) {
+    if (vw >= 16) {
         for (; k + 16 * W2V_STEP_UNROLL16 <= n; k += 16 * W2V_STEP_UNROLL16)
             w2v_step_chunk(16, h, rows, g, R, grad, k, W2V_STEP_UNROLL16);
         for (; k + 16 <= n; k += 16)
             w2v_step_chunk(16, h, rows, g, R, grad, k, 1);
     }
-    if (vw == 8)
+    if (vw >= 8 && vw < 16)
         for (; k + 8 * W2V_STEP_UNROLL <= n; k += 8 * W2V_STEP_UNROLL)
             w2v_step_chunk(8, h, rows, g, R, grad, k, W2V_STEP_UNROLL);
     if (vw >= 8)
@@ -596,11 +596,6 @@ W2V_INLINE void w2v_update_row(real_t g, const real_t *restrict h, real_t *restr
 W2V_INLINE void w2v_copy(const real_t *restrict x, real_t *restrict y, int n) {
     for (int i = 0; i < n; i++)
         y[i] = x[i];
-}
-
-W2V_INLINE void w2v_add(const real_t *restrict x, real_t *restrict y, int n) {
-    for (int i = 0; i < n; i++)
-        y[i] += x[i];
 }
 
 W2V_INLINE void w2v_axpy(real_t a, const real_t *restrict x, real_t *restrict y, int n) {
