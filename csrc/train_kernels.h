@@ -358,12 +358,27 @@ W2V_INLINE int train_batch_sg(const w2v_model *m, w2v_worker *w, int n_in, index
     /* dIn first (it reads the outputs before their update), then the outputs
      * in place (they read the inputs before theirs), then the inputs. */
     real_t *grad = w->batch_grad;
-    for (int b = 0; b < n_in; b++)
-        w2v_combine_rows(W2V_VW, grad + b * m->stride, 1, out, g + b, n_in, n_out, d);
-    for (int o = 0; o < n_out; o++)
-        w2v_combine_rows(W2V_VW, out[o], 0, in, g + o * n_in, 1, n_in, d);
-    for (int b = 0; b < n_in; b++)
-        input_step(m, grad + b * m->stride, in[b], (index_t)((in[b] - m->syn0) / m->stride));
+    const int64_t s = m->stride;
+    int b = 0;      /* two rows at a time share their loads (16-float vectors) */
+    for (; b + 2 <= n_in; b += 2)
+        w2v_combine_rows2(W2V_VW, grad + b * s, grad + (b + 1) * s, 1, out, g + b, g + b + 1,
+                          n_in, n_out, d);
+    if (b < n_in)
+        w2v_combine_rows(W2V_VW, grad + b * s, 1, out, g + b, n_in, n_out, d);
+    /* the outputs two at a time too, but a noise word drawn twice is one row
+     * that takes its two updates in turn */
+    for (int o = 0; o < n_out;) {
+        if (o + 1 < n_out && out[o] != out[o + 1]) {
+            w2v_combine_rows2(W2V_VW, out[o], out[o + 1], 0, in, g + o * n_in,
+                              g + (o + 1) * n_in, 1, n_in, d);
+            o += 2;
+        } else {
+            w2v_combine_rows(W2V_VW, out[o], 0, in, g + o * n_in, 1, n_in, d);
+            o++;
+        }
+    }
+    for (b = 0; b < n_in; b++)
+        input_step(m, grad + b * s, in[b], (index_t)((in[b] - m->syn0) / s));
     return 1;
 }
 

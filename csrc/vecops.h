@@ -456,6 +456,91 @@ W2V_INLINE void w2v_rows_pass(int vw, int scatter, real_t *restrict y, int from_
     w2v_rows_columns(scatter, y, from_zero, rows, coef, stride, count, n4, n);
 }
 
+/* Two combinations of the same rows at once, 16-float vectors: y0 and y1 (up
+ * to 124 floats each: 16 U16 + 8 U8 + 4 U4, U8 and U4 0 or 1) held in
+ * registers while each row is loaded once for both; each column summed in
+ * w2v_rows_pass' order, so each y is bit for bit a w2v_combine_rows of its own. */
+W2V_INLINE void w2v_rows_block2(real_t *restrict y0, real_t *restrict y1, int from_zero,
+                                real_t *const *rows, const real_t *coef0, const real_t *coef1,
+                                int stride, int count, int U16, int U8, int U4) {
+    w2v_v16 a16[7], b16[7];
+    w2v_v8 a8 = {0}, b8 = {0};
+    w2v_v4 a4 = {0}, b4 = {0};
+    const int k8 = 16 * U16, k4 = k8 + 8 * U8;
+    for (int u = 0; u < U16; u++) {
+        a16[u] = from_zero ? (w2v_v16){0} : w2v_load16(y0 + 16 * u);
+        b16[u] = from_zero ? (w2v_v16){0} : w2v_load16(y1 + 16 * u);
+    }
+    if (U8 && !from_zero) {
+        a8 = w2v_load8(y0 + k8);
+        b8 = w2v_load8(y1 + k8);
+    }
+    if (U4 && !from_zero) {
+        a4 = w2v_load4(y0 + k4);
+        b4 = w2v_load4(y1 + k4);
+    }
+    for (int c = 0; c < count; c++) {
+        const real_t g0 = coef0[c * stride], g1 = coef1[c * stride];
+        const real_t *restrict row = rows[c];
+        for (int u = 0; u < U16; u++) {
+            const w2v_v16 v = w2v_load16(row + 16 * u);
+            a16[u] += g0 * v;
+            b16[u] += g1 * v;
+        }
+        if (U8) {
+            const w2v_v8 v = w2v_load8(row + k8);
+            a8 += g0 * v;
+            b8 += g1 * v;
+        }
+        if (U4) {
+            const w2v_v4 v = w2v_load4(row + k4);
+            a4 += g0 * v;
+            b4 += g1 * v;
+        }
+    }
+    for (int u = 0; u < U16; u++) {
+        w2v_store16(y0 + 16 * u, a16[u]);
+        w2v_store16(y1 + 16 * u, b16[u]);
+    }
+    if (U8) {
+        w2v_store8(y0 + k8, a8);
+        w2v_store8(y1 + k8, b8);
+    }
+    if (U4) {
+        w2v_store4(y0 + k4, a4);
+        w2v_store4(y1 + k4, b4);
+    }
+}
+
+/* w2v_rows_block2 over a row of n floats when it fits one block (16-float
+ * vectors, n & ~3 <= 124), then the last n % 4 columns; returns 0, having done
+ * nothing, otherwise. */
+W2V_INLINE int w2v_rows_pass2(int vw, real_t *restrict y0, real_t *restrict y1, int from_zero,
+                              real_t *const *rows, const real_t *coef0, const real_t *coef1,
+                              int stride, int count, int n) {
+    const int n4 = n & ~3;
+    if (vw < 16 || n4 > 124)
+        return 0;
+#define W2V_BLOCK2_CASE(w4)                                                             \
+    case w4: w2v_rows_block2(y0, y1, from_zero, rows, coef0, coef1, stride, count,     \
+                             (w4) / 4, (w4) % 4 / 2, (w4) % 2); break;
+    switch (n4 / 4) {
+    W2V_BLOCK2_CASE(1) W2V_BLOCK2_CASE(2) W2V_BLOCK2_CASE(3) W2V_BLOCK2_CASE(4)
+    W2V_BLOCK2_CASE(5) W2V_BLOCK2_CASE(6) W2V_BLOCK2_CASE(7) W2V_BLOCK2_CASE(8)
+    W2V_BLOCK2_CASE(9) W2V_BLOCK2_CASE(10) W2V_BLOCK2_CASE(11) W2V_BLOCK2_CASE(12)
+    W2V_BLOCK2_CASE(13) W2V_BLOCK2_CASE(14) W2V_BLOCK2_CASE(15) W2V_BLOCK2_CASE(16)
+    W2V_BLOCK2_CASE(17) W2V_BLOCK2_CASE(18) W2V_BLOCK2_CASE(19) W2V_BLOCK2_CASE(20)
+    W2V_BLOCK2_CASE(21) W2V_BLOCK2_CASE(22) W2V_BLOCK2_CASE(23) W2V_BLOCK2_CASE(24)
+    W2V_BLOCK2_CASE(25) W2V_BLOCK2_CASE(26) W2V_BLOCK2_CASE(27) W2V_BLOCK2_CASE(28)
+    W2V_BLOCK2_CASE(29) W2V_BLOCK2_CASE(30) W2V_BLOCK2_CASE(31)
+    default: break;
+    }
+#undef W2V_BLOCK2_CASE
+    w2v_rows_columns(0, y0, from_zero, rows, coef0, stride, count, n4, n);
+    w2v_rows_columns(0, y1, from_zero, rows, coef1, stride, count, n4, n);
+    return 1;
+}
+
 /* Columns [k, k + vw U) of w2v_step_rows (U vectors of vw = 16, 8 or 4 floats)
  * for R rows, vw, R and U compile-time constants after inlining: U independent
  * accumulation chains per row. */
@@ -562,6 +647,14 @@ W2V_INLINE void w2v_step_rows(int vw, const real_t *restrict h, real_t *const *r
     w2v_step_columns(h, rows, g, count, grad, 0, n);
 }
 
+W2V_INLINE int w2v_rows_pass2(int vw, real_t *restrict y0, real_t *restrict y1, int from_zero,
+                              real_t *const *rows, const real_t *coef0, const real_t *coef1,
+                              int stride, int count, int n) {
+    (void)vw, (void)y0, (void)y1, (void)from_zero, (void)rows, (void)coef0, (void)coef1;
+    (void)stride, (void)count, (void)n;
+    return 0;
+}
+
 W2V_INLINE void w2v_rows_pass(int vw, int scatter, real_t *restrict y, int from_zero,
                               real_t *const *rows, const real_t *coef, int stride, int count,
                               int n) {
@@ -574,6 +667,17 @@ W2V_INLINE void w2v_rows_pass(int vw, int scatter, real_t *restrict y, int from_
 W2V_INLINE void w2v_combine_rows(int vw, real_t *restrict y, int from_zero, real_t *const *rows,
                                  const real_t *coef, int stride, int count, int n) {
     w2v_rows_pass(vw, 0, y, from_zero, rows, coef, stride, count, n);
+}
+
+/* Two w2v_combine_rows of the same rows, y0 and y1 distinct: with 16-float
+ * vectors and rows of up to 127 floats each row is loaded once for both. */
+W2V_INLINE void w2v_combine_rows2(int vw, real_t *restrict y0, real_t *restrict y1, int from_zero,
+                                  real_t *const *rows, const real_t *coef0, const real_t *coef1,
+                                  int stride, int count, int n) {
+    if (w2v_rows_pass2(vw, y0, y1, from_zero, rows, coef0, coef1, stride, count, n))
+        return;
+    w2v_combine_rows(vw, y0, from_zero, rows, coef0, stride, count, n);
+    w2v_combine_rows(vw, y1, from_zero, rows, coef1, stride, count, n);
 }
 
 /* w2v_rows_pass scattering: rows[c][k] += x[k] for every c < count. */
