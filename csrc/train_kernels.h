@@ -347,7 +347,10 @@ W2V_INLINE int train_batch_sg(const w2v_model *m, w2v_worker *w, int n_in, index
     for (int k = 0; k < count; k++)
         out[1 + k] = noise[k];
 
-    for (int o = 0; o < n_out; o++)
+    int o = 0;      /* two outputs at a time share the inputs' loads (16-float vectors) */
+    for (; o + 2 <= n_out; o += 2)
+        w2v_dot_rows2(W2V_VW, out[o], out[o + 1], in, n_in, d, g + o * n_in, g + (o + 1) * n_in);
+    if (o < n_out)
         w2v_dot_rows(W2V_VW, out[o], in, n_in, d, g + o * n_in);
     const int n_g = n_out * n_in;
     if (!all_finite(g, n_g))
@@ -367,7 +370,7 @@ W2V_INLINE int train_batch_sg(const w2v_model *m, w2v_worker *w, int n_in, index
         w2v_combine_rows(W2V_VW, grad + b * s, 1, out, g + b, n_in, n_out, d);
     /* the outputs two at a time too, but a noise word drawn twice is one row
      * that takes its two updates in turn */
-    for (int o = 0; o < n_out;) {
+    for (o = 0; o < n_out;) {
         if (o + 1 < n_out && out[o] != out[o + 1]) {
             w2v_combine_rows2(W2V_VW, out[o], out[o + 1], 0, in, g + o * n_in,
                               g + (o + 1) * n_in, 1, n_in, d);

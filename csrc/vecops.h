@@ -205,6 +205,59 @@ W2V_INLINE w2v_v8 w2v_widen4(w2v_v4 v) {
 #endif
 }
 
+/* A 16-lane partial sum folded to 8 lanes: lanes l + 8 added into lanes l. */
+W2V_INLINE w2v_v8 w2v_fold16(w2v_v16 v) {
+    w2v_v8 lo, hi;
+    __builtin_memcpy(&lo, &v, sizeof(lo));
+    __builtin_memcpy(&hi, (char *)&v + sizeof(lo), sizeof(hi));
+    return lo + hi;
+}
+
+/* w2v_dot_block with 8-float vectors from column i on, R (1..8) partial sums
+ * acc[r] already holding columns [0, i): the whole groups of 8, the leftover
+ * group of 4, the last n % 4 products, then the folds into out[r]. */
+W2V_INLINE void w2v_dot_finish8(const real_t *restrict x, real_t *const *rows, int R, int n,
+                                int i, w2v_v8 *acc, real_t *restrict out) {
+    real_t tail[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    for (; i + 8 <= n; i += 8) {
+        const w2v_v8 xv = w2v_load8(x + i);
+        for (int r = 0; r < R; r++)
+            acc[r] += xv * w2v_load8(rows[r] + i);
+    }
+    if (i + 4 <= n) {       /* the leftover group of 4 goes to accumulator 0: lanes 0-3 */
+        const w2v_v8 xv = w2v_widen4(w2v_load4(x + i));
+        for (int r = 0; r < R; r++)
+            acc[r] += xv * w2v_widen4(w2v_load4(rows[r] + i));
+        i += 4;
+    }
+    /* The last n % 4 products of each row, summed in order (a vector of
+     * zeros when there are none: no store and reload on the common path) */
+    w2v_v8 tailv = {0};
+    if (i < n) {
+        for (; i < n; i++)
+            for (int r = 0; r < R; r++)
+                tail[r] += x[i] * rows[r][i];
+        tailv = w2v_load8(tail);
+    }
+    for (int r = R; r < 8; r++)
+        acc[r] = (w2v_v8){0};
+    /* The folds of 8 dots at once, w2v_dot's order: half of vector t[q] is
+     * row q's (low) or row q + 4's (high) accumulator 0 + accumulator 1,
+     * then each half as the 4-float fold below. */
+    w2v_v8 t[4];
+    for (int q = 0; q < 4; q++)
+        t[q] = W2V_SHUFFLE8(acc[q], acc[q + 4], 0, 1, 2, 3, 8, 9, 10, 11) +
+               W2V_SHUFFLE8(acc[q], acc[q + 4], 4, 5, 6, 7, 12, 13, 14, 15);
+    const w2v_v8 a = W2V_SHUFFLE8(t[0], t[1], 0, 8, 1, 9, 4, 12, 5, 13) +
+                     W2V_SHUFFLE8(t[0], t[1], 2, 10, 3, 11, 6, 14, 7, 15);
+    const w2v_v8 b = W2V_SHUFFLE8(t[2], t[3], 0, 8, 1, 9, 4, 12, 5, 13) +
+                     W2V_SHUFFLE8(t[2], t[3], 2, 10, 3, 11, 6, 14, 7, 15);
+    const w2v_v8 res = (W2V_SHUFFLE8(a, b, 0, 1, 8, 9, 4, 5, 12, 13) +
+                        W2V_SHUFFLE8(a, b, 2, 3, 10, 11, 6, 7, 14, 15)) + tailv;
+    for (int r = 0; r < R; r++)
+        out[r] = res[r];
+}
+
 /* Dots of one row x against R rows at once, R a compile-time constant after
  * inlining (1..8): x is loaded once for all R products and the R accumulation
  * chains overlap instead of each waiting on its own adder latency.  With
@@ -224,10 +277,10 @@ W2V_INLINE void w2v_dot_block(int vw, const real_t *restrict x, real_t *const *r
         w2v_v8 acc[8];
         for (int r = 0; r < 8; r++)
             acc[r] = (w2v_v8){0};
-        if (vw == 16 && n >= 16) {
-            /* AVX-512: whole groups of 16 into 16-lane accumulators, their halves
-             * then added into acc (lanes 8-15 are a second pair of accumulators:
-             * not w2v_dot's order, a rounding apart) */
+        if (vw >= 16 && n >= 16) {
+            /* AVX-512: whole groups of 16 into 16-lane accumulators, folded into
+             * acc (lanes 8-15 are a second pair of accumulators: not w2v_dot's
+             * order, a rounding apart) */
             w2v_v16 acc16[8];
             for (int r = 0; r < 8; r++)
                 acc16[r] = (w2v_v16){0};
@@ -236,48 +289,10 @@ W2V_INLINE void w2v_dot_block(int vw, const real_t *restrict x, real_t *const *r
                 for (int r = 0; r < R; r++)
                     acc16[r] += xv * w2v_load16(rows[r] + i);
             }
-            for (int r = 0; r < R; r++) {
-                w2v_v8 lo, hi;
-                __builtin_memcpy(&lo, &acc16[r], sizeof(lo));
-                __builtin_memcpy(&hi, (char *)&acc16[r] + sizeof(lo), sizeof(hi));
-                acc[r] = lo + hi;
-            }
-        }
-        for (; i + 8 <= n; i += 8) {
-            const w2v_v8 xv = w2v_load8(x + i);
             for (int r = 0; r < R; r++)
-                acc[r] += xv * w2v_load8(rows[r] + i);
+                acc[r] = w2v_fold16(acc16[r]);
         }
-        if (i + 4 <= n) {       /* the leftover group of 4 goes to accumulator 0: lanes 0-3 */
-            const w2v_v8 xv = w2v_widen4(w2v_load4(x + i));
-            for (int r = 0; r < R; r++)
-                acc[r] += xv * w2v_widen4(w2v_load4(rows[r] + i));
-            i += 4;
-        }
-        /* The last n % 4 products of each row, summed in order (a vector of
-         * zeros when there are none: no store and reload on the common path) */
-        w2v_v8 tailv = {0};
-        if (i < n) {
-            for (; i < n; i++)
-                for (int r = 0; r < R; r++)
-                    tail[r] += x[i] * rows[r][i];
-            tailv = w2v_load8(tail);
-        }
-        /* The folds of 8 dots at once, w2v_dot's order: half of vector t[q] is
-         * row q's (low) or row q + 4's (high) accumulator 0 + accumulator 1,
-         * then each half as the 4-float fold below. */
-        w2v_v8 t[4];
-        for (int q = 0; q < 4; q++)
-            t[q] = W2V_SHUFFLE8(acc[q], acc[q + 4], 0, 1, 2, 3, 8, 9, 10, 11) +
-                   W2V_SHUFFLE8(acc[q], acc[q + 4], 4, 5, 6, 7, 12, 13, 14, 15);
-        const w2v_v8 a = W2V_SHUFFLE8(t[0], t[1], 0, 8, 1, 9, 4, 12, 5, 13) +
-                         W2V_SHUFFLE8(t[0], t[1], 2, 10, 3, 11, 6, 14, 7, 15);
-        const w2v_v8 b = W2V_SHUFFLE8(t[2], t[3], 0, 8, 1, 9, 4, 12, 5, 13) +
-                         W2V_SHUFFLE8(t[2], t[3], 2, 10, 3, 11, 6, 14, 7, 15);
-        const w2v_v8 res = (W2V_SHUFFLE8(a, b, 0, 1, 8, 9, 4, 5, 12, 13) +
-                            W2V_SHUFFLE8(a, b, 2, 3, 10, 11, 6, 7, 14, 15)) + tailv;
-        for (int r = 0; r < R; r++)
-            out[r] = res[r];
+        w2v_dot_finish8(x, rows, R, n, i, acc, out);
         return;
     }
     if (W2V_LANES != 8) {           /* other lane counts: one w2v_dot at a time */
@@ -345,6 +360,61 @@ W2V_INLINE void w2v_dot_rows(int vw, const real_t *restrict x, real_t *const *ro
         }
     }
 #undef W2V_DOT_CASE
+}
+
+/* Dots of two rows x0, x1 against the same R rows (1..8), 16-float vectors:
+ * each of the R rows loaded once for both (2 R + 3 of the 32 registers); each
+ * out is bit for bit w2v_dot_block's. */
+W2V_INLINE void w2v_dot_block2(const real_t *restrict x0, const real_t *restrict x1,
+                               real_t *const *rows, int R, int n, real_t *restrict out0,
+                               real_t *restrict out1) {
+    w2v_v16 a16[8], b16[8];
+    for (int r = 0; r < 8; r++)
+        a16[r] = b16[r] = (w2v_v16){0};
+    int i = 0;
+    if (n >= 16) {
+        for (; i + 16 <= n; i += 16) {
+            const w2v_v16 xa = w2v_load16(x0 + i), xb = w2v_load16(x1 + i);
+            for (int r = 0; r < R; r++) {
+                const w2v_v16 v = w2v_load16(rows[r] + i);
+                a16[r] += xa * v;
+                b16[r] += xb * v;
+            }
+        }
+    }
+    w2v_v8 a[8], b[8];
+    for (int r = 0; r < 8; r++)
+        a[r] = b[r] = (w2v_v8){0};
+    if (i)
+        for (int r = 0; r < R; r++) {
+            a[r] = w2v_fold16(a16[r]);
+            b[r] = w2v_fold16(b16[r]);
+        }
+    w2v_dot_finish8(x0, rows, R, n, i, a, out0);
+    w2v_dot_finish8(x1, rows, R, n, i, b, out1);
+}
+
+/* w2v_dot_rows for x0 and x1 (into out0, out1), the rows loaded once for both
+ * with 16-float vectors; two w2v_dot_rows otherwise. */
+W2V_INLINE void w2v_dot_rows2(int vw, const real_t *restrict x0, const real_t *restrict x1,
+                              real_t *const *rows, int count, int n, real_t *restrict out0,
+                              real_t *restrict out1) {
+    if (vw < 16 || W2V_LANES != 8) {
+        w2v_dot_rows(vw, x0, rows, count, n, out0);
+        w2v_dot_rows(vw, x1, rows, count, n, out1);
+        return;
+    }
+    int r = 0;
+#define W2V_DOT2_CASE(R) \
+    case R: w2v_dot_block2(x0, x1, rows + r, R, n, out0 + r, out1 + r); break;
+    for (; r + 8 <= count; r += 8)
+        w2v_dot_block2(x0, x1, rows + r, 8, n, out0 + r, out1 + r);
+    switch (count - r) {
+    W2V_DOT2_CASE(7) W2V_DOT2_CASE(6) W2V_DOT2_CASE(5) W2V_DOT2_CASE(4)
+    W2V_DOT2_CASE(3) W2V_DOT2_CASE(2) W2V_DOT2_CASE(1)
+    default: break;
+    }
+#undef W2V_DOT2_CASE
 }
 
 /* One block of w2v_rows_pass over columns [k, k + 16*U16 + 8*U8 + 4*U4): U16
@@ -639,6 +709,13 @@ W2V_INLINE void w2v_dot_rows(int vw, const real_t *restrict x, real_t *const *ro
     (void)vw;
     for (int r = 0; r < count; r++)
         out[r] = w2v_dot(x, rows[r], n);
+}
+
+W2V_INLINE void w2v_dot_rows2(int vw, const real_t *restrict x0, const real_t *restrict x1,
+                              real_t *const *rows, int count, int n, real_t *restrict out0,
+                              real_t *restrict out1) {
+    w2v_dot_rows(vw, x0, rows, count, n, out0);
+    w2v_dot_rows(vw, x1, rows, count, n, out1);
 }
 
 W2V_INLINE void w2v_step_rows(int vw, const real_t *restrict h, real_t *const *rows,
