@@ -611,54 +611,38 @@ W2V_INLINE int w2v_rows_pass2(int vw, real_t *restrict y0, real_t *restrict y1, 
     return 1;
 }
 
-/* Columns [k, k + vw U) of w2v_step_rows (U vectors of vw = 16, 8 or 4 floats)
- * for R rows, vw, R and U compile-time constants after inlining: U independent
- * accumulation chains per row. */
+/* w2v_step_chunk's body for one vector type V of W floats (load L, store S). */
+#define W2V_STEP_CHUNK_BODY(V, W, L, S)                                                   \
+    V hv[4], acc[4];                                                                      \
+    for (int u = 0; u < U; u++) {                                                         \
+        hv[u] = L(h + k + (W) * u);                                                       \
+        acc[u] = L(grad + k + (W) * u);                                                   \
+    }                                                                                     \
+    for (int r = 0; r < R; r++) {                                                         \
+        real_t *row = rows[r] + k;                                                        \
+        for (int u = 0; u < U; u++) {                                                     \
+            const V o = L(row + (W) * u);                                                 \
+            acc[u] += g[r] * o;                                                           \
+            S(row + (W) * u, o + g[r] * hv[u]);                                           \
+        }                                                                                 \
+    }                                                                                     \
+    for (int u = 0; u < U; u++)                                                           \
+        S(grad + k + (W) * u, acc[u]);
+
+/* Columns [k, k + vw U) of w2v_step_rows (U <= 4 vectors of vw = 16, 8 or 4
+ * floats) for R rows, vw, R and U compile-time constants after inlining: U
+ * independent accumulation chains per row. */
 W2V_INLINE void w2v_step_chunk(int vw, const real_t *restrict h, real_t *const *rows,
                                const real_t *g, int R, real_t *restrict grad, int k, int U) {
     if (vw == 16) {
-        w2v_v16 hv[4], acc[4];
-        for (int u = 0; u < U; u++) {
-            hv[u] = w2v_load16(h + k + 16 * u);
-            acc[u] = w2v_load16(grad + k + 16 * u);
-        }
-        for (int r = 0; r < R; r++) {
-            real_t *row = rows[r] + k;
-            for (int u = 0; u < U; u++) {
-                const w2v_v16 o = w2v_load16(row + 16 * u);
-                acc[u] += g[r] * o;
-                w2v_store16(row + 16 * u, o + g[r] * hv[u]);
-            }
-        }
-        for (int u = 0; u < U; u++)
-            w2v_store16(grad + k + 16 * u, acc[u]);
+        W2V_STEP_CHUNK_BODY(w2v_v16, 16, w2v_load16, w2v_store16)
     } else if (vw == 8) {
-        w2v_v8 hv[4], acc[4];
-        for (int u = 0; u < U; u++) {
-            hv[u] = w2v_load8(h + k + 8 * u);
-            acc[u] = w2v_load8(grad + k + 8 * u);
-        }
-        for (int r = 0; r < R; r++) {
-            real_t *row = rows[r] + k;
-            for (int u = 0; u < U; u++) {
-                const w2v_v8 o = w2v_load8(row + 8 * u);
-                acc[u] += g[r] * o;
-                w2v_store8(row + 8 * u, o + g[r] * hv[u]);
-            }
-        }
-        for (int u = 0; u < U; u++)
-            w2v_store8(grad + k + 8 * u, acc[u]);
+        W2V_STEP_CHUNK_BODY(w2v_v8, 8, w2v_load8, w2v_store8)
     } else {
-        const w2v_v4 hv = w2v_load4(h + k);
-        w2v_v4 acc = w2v_load4(grad + k);
-        for (int r = 0; r < R; r++) {
-            const w2v_v4 o = w2v_load4(rows[r] + k);
-            acc += g[r] * o;
-            w2v_store4(rows[r] + k, o + g[r] * hv);
-        }
-        w2v_store4(grad + k, acc);
+        W2V_STEP_CHUNK_BODY(w2v_v4, 4, w2v_load4, w2v_store4)
     }
 }
+#undef W2V_STEP_CHUNK_BODY
 
 W2V_INLINE void w2v_step_block(int vw, const real_t *restrict h, real_t *const *rows,
                                const real_t *g, int R, real_t *restrict grad, int n) {
