@@ -156,9 +156,9 @@ W2V_INLINE void w2v_store4(real_t *p, w2v_v4 v) {
     __builtin_memcpy(p, &v, sizeof(v));
 }
 
-/* 16 floats: one AVX-512 register, used by the x86-64-v4 copy only (vw == 16)
- * in the helpers whose arithmetic is column by column, so that it is the same
- * as with 8 or 4 floats at a time. */
+/* 16 floats: one AVX-512 register, used by the x86-64-v4 copy only (vw == 16):
+ * in the helpers whose arithmetic is column by column (the same as with 8 or 4
+ * floats at a time), and for the dots' 16-lane partial sums (w2v_dot_block). */
 typedef real_t w2v_v16 __attribute__((vector_size(16 * sizeof(real_t))));
 
 W2V_INLINE w2v_v16 w2v_load16(const real_t *p) {
