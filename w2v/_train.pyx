@@ -118,7 +118,7 @@ def weight_matrix(n, d, like=None):
     """A float32 [n, d] weight matrix laid out for the kernels: zeros (or `like`'s
     values), each row padded to a multiple of ROW_ALIGN_FLOATS floats and starting
     on a 64-byte boundary.  A view `buffer[:, :d]` of an aligned [n, stride] buffer;
-    the padding floats stay zero and are never read by the kernels."""
+    the padding floats stay zero: the kernels never use nor write them."""
     stride = -(-int(d) // ROW_ALIGN_FLOATS) * ROW_ALIGN_FLOATS
     buffer = np.zeros(int(n) * stride + ROW_ALIGN_FLOATS, dtype=np.float32)
     start = (-buffer.ctypes.data % 64) // 4

@@ -903,10 +903,16 @@ class Word2Vec:
         """Weights loaded with mmap='r' are read-only: train on an in-memory copy."""
         if not self.wv.vectors.flags.writeable:
             logger.info("copying memory-mapped read-only vectors into memory for training")
+        self._lay_out_weights(lambda a: not a.flags.writeable)
+
+    def _lay_out_weights(self, picks=lambda a: True):
+        """Copy the weight matrices that ``picks`` selects into the kernels' row layout
+        (:func:`w2v._train.weight_matrix`)."""
+        if picks(self.wv.vectors):
             self.wv.vectors = weight_matrix(*self.wv.vectors.shape, like=self.wv.vectors)
         for name in ("syn1neg", "syn1"):
             array = getattr(self, name)
-            if array is not None and not array.flags.writeable:
+            if array is not None and picks(array):
                 setattr(self, name, weight_matrix(*array.shape, like=array))
 
     def _uniform_rows(self):
@@ -916,14 +922,9 @@ class Word2Vec:
         arrays = {"vectors": self.wv.vectors, "syn1neg": self.syn1neg, "syn1": self.syn1}
         strides = {a.strides for a in arrays.values()
                    if isinstance(a, np.ndarray) and a.ndim == 2 and len(a) > 1}
-        if len(strides) <= 1:
-            return
-        logger.info("copying the weights into one row layout for training")
-        self.wv.vectors = weight_matrix(*self.wv.vectors.shape, like=self.wv.vectors)
-        for name in ("syn1neg", "syn1"):
-            array = getattr(self, name)
-            if array is not None:
-                setattr(self, name, weight_matrix(*array.shape, like=array))
+        if len(strides) > 1:
+            logger.info("copying the weights into one row layout for training")
+            self._lay_out_weights()
 
     # ------------------------------------------------------------ persistence
     def save(self, path, separately=None, sep_limit=None, ignore=frozenset(), pickle_protocol=None):
@@ -1036,11 +1037,7 @@ class Word2Vec:
                                      f"expected float32 {wv.vectors.shape}")
                 setattr(model, name, array)
         if mmap is None:      # in memory anyway: in the kernels' row layout
-            wv.vectors = weight_matrix(*wv.vectors.shape, like=wv.vectors)
-            for name in ("syn1neg", "syn1"):
-                if getattr(model, name) is not None:
-                    setattr(model, name, weight_matrix(*getattr(model, name).shape,
-                                                       like=getattr(model, name)))
+            model._lay_out_weights()
         for name in ("corpus_count", "corpus_total_words", "train_count", "words_done"):
             setattr(model, name, _nonneg_int(name, state[name]))
         model.running_training_loss = float(state["running_training_loss"])
