@@ -320,6 +320,18 @@ def test_similar(trained):
         assert [float(r[2]) for r in rows] == pytest.approx([s for _, s in expected], abs=1e-4)
 
 
+def test_similar_reads_vectors_from_a_url(trained):
+    # file:// goes through fsspec like s3:// or gs:// (the loaders once took local paths only)
+    pytest.importorskip("fsspec")
+    url = (trained / "vec.bin").resolve().as_uri()
+    res = w2v("similar", url, "sister", "--topn", "3", cwd=trained)
+    assert res.rc == 0, res
+    local = w2v("similar", "vec.bin", "sister", "--topn", "3", cwd=trained)
+    assert res.out == local.out
+    res = w2v("similar", url + ".missing", "sister", cwd=trained)
+    assert "vec.bin.missing" in one_line_error(res)
+
+
 def test_similar_unknown_word(trained):
     res = w2v("similar", "vec.bin", "Sister", "zzzz", cwd=trained)
     line = one_line_error(res)

@@ -457,6 +457,26 @@ def test_detector_cannot_tell(tmp_path):
     assert detect_format(tmp_path / "empty.txt") == "text"
 
 
+@pytest.mark.parametrize("binary", [True, False])
+def test_format_detected_and_loaded_from_a_url(tmp_path, binary):
+    fsspec = pytest.importorskip("fsspec")
+    from w2v.formats import detect_format, load_vectors
+    kv = make_kv(["alpha", "beta", "gamma"], dim=5)
+    kv.save_word2vec_format(tmp_path / "v", binary=binary)
+    url = f"memory://w2v-test/{tmp_path.name}/v.gz"         # named neither .bin nor .txt
+    with fsspec.open(url, "wb") as f:
+        f.write(gzip.compress((tmp_path / "v").read_bytes()))
+    try:
+        assert detect_format(url) == ("bin" if binary else "text")
+        back = load_vectors(url)
+    finally:
+        fsspec.filesystem("memory").rm(url)
+    assert back.index_to_key == kv.index_to_key
+    np.testing.assert_array_equal(back.vectors, kv.vectors)
+    with pytest.raises(FileNotFoundError, match="memory://w2v-test/nothing-here"):
+        detect_format("memory://w2v-test/nothing-here")
+
+
 @pytest.mark.parametrize("binary", [False, True])
 @pytest.mark.parametrize("compress", [False, True])
 def test_vectors_read_from_a_url(tmp_path, binary, compress):

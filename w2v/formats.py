@@ -22,6 +22,7 @@ import warnings
 import numpy as np
 
 from w2v._io import atomic_directory, atomic_write
+from w2v.remote import is_url
 from w2v.compression import (open_append, open_binary, open_write, plain_size,
                              strip_compression_suffix)
 
@@ -87,21 +88,27 @@ def is_binary_word2vec(path):
 def detect_format(path):
     """'native-model' (a folder saved by ``Word2Vec.save``), 'native-kv' (a folder saved by
     ``KeyedVectors.save``), 'gensim' (a file gensim saved: a pickle), 'bin' or 'text'
-    (word2vec C formats: by content, else by the extension, compression suffix aside)."""
+    (word2vec C formats: by content, else by the extension, compression suffix aside).
+    A URL (``s3://...``, read through fsspec) names a word2vec file: saved folders and
+    gensim's pickles are read from local paths only."""
     path = os.fspath(path)
-    if os.path.isdir(path):
-        if os.path.isfile(os.path.join(path, "model.json")):
-            return "native-model"
-        if os.path.isfile(os.path.join(path, "keyedvectors.json")):
-            return "native-kv"
-        raise ValueError(f"{path}: a folder, but not one saved by w2v "
-                         f"(no model.json or keyedvectors.json)")
-    if not os.path.exists(path):
-        raise FileNotFoundError(errno.ENOENT, "no such file or folder", path)
-    from w2v import gensim_compat
-    if gensim_compat.is_pickle(path, old_protocols=False):
-        return "gensim"
-    binary = is_binary_word2vec(path)
+    if not is_url(path):
+        if os.path.isdir(path):
+            if os.path.isfile(os.path.join(path, "model.json")):
+                return "native-model"
+            if os.path.isfile(os.path.join(path, "keyedvectors.json")):
+                return "native-kv"
+            raise ValueError(f"{path}: a folder, but not one saved by w2v "
+                             f"(no model.json or keyedvectors.json)")
+        if not os.path.exists(path):
+            raise FileNotFoundError(errno.ENOENT, "no such file or folder", path)
+        from w2v import gensim_compat
+        if gensim_compat.is_pickle(path, old_protocols=False):
+            return "gensim"
+    try:
+        binary = is_binary_word2vec(path)
+    except FileNotFoundError as exc:           # a URL's file missing: name the URL
+        raise FileNotFoundError(errno.ENOENT, "no such file", path) from exc
     if binary is None:
         binary = strip_compression_suffix(os.path.basename(path)).lower().endswith(".bin")
     return "bin" if binary else "text"
