@@ -214,8 +214,8 @@ W2V_INLINE w2v_v8 w2v_fold16(w2v_v16 v) {
 }
 
 /* w2v_dot_block with 8-float vectors from column i on, R (1..8) partial sums
- * acc[r] already holding columns [0, i): the whole groups of 8, the leftover
- * group of 4, the last n % 4 products, then the folds into out[r]. */
+ * acc[r] already holding columns [0, i) (acc[R..8) zero): the whole groups of
+ * 8, the leftover group of 4, the last n % 4 products, then the folds into out[r]. */
 W2V_INLINE void w2v_dot_finish8(const real_t *restrict x, real_t *const *rows, int R, int n,
                                 int i, w2v_v8 *acc, real_t *restrict out) {
     real_t tail[8] = {0, 0, 0, 0, 0, 0, 0, 0};
@@ -239,8 +239,6 @@ W2V_INLINE void w2v_dot_finish8(const real_t *restrict x, real_t *const *rows, i
                 tail[r] += x[i] * rows[r][i];
         tailv = w2v_load8(tail);
     }
-    for (int r = R; r < 8; r++)
-        acc[r] = (w2v_v8){0};
     /* The folds of 8 dots at once, w2v_dot's order: half of vector t[q] is
      * row q's (low) or row q + 4's (high) accumulator 0 + accumulator 1,
      * then each half as the 4-float fold below. */
@@ -277,10 +275,10 @@ W2V_INLINE void w2v_dot_block(int vw, const real_t *restrict x, real_t *const *r
         w2v_v8 acc[8];
         for (int r = 0; r < 8; r++)
             acc[r] = (w2v_v8){0};
-        if (vw >= 16 && n >= 16) {
+        if (vw >= 16) {
             /* AVX-512: whole groups of 16 into 16-lane accumulators, folded into
              * acc (lanes 8-15 are a second pair of accumulators: not w2v_dot's
-             * order, a rounding apart) */
+             * order, a rounding apart; zeros when n < 16) */
             w2v_v16 acc16[8];
             for (int r = 0; r < 8; r++)
                 acc16[r] = (w2v_v16){0};
@@ -372,24 +370,19 @@ W2V_INLINE void w2v_dot_block2(const real_t *restrict x0, const real_t *restrict
     for (int r = 0; r < 8; r++)
         a16[r] = b16[r] = (w2v_v16){0};
     int i = 0;
-    if (n >= 16) {
-        for (; i + 16 <= n; i += 16) {
-            const w2v_v16 xa = w2v_load16(x0 + i), xb = w2v_load16(x1 + i);
-            for (int r = 0; r < R; r++) {
-                const w2v_v16 v = w2v_load16(rows[r] + i);
-                a16[r] += xa * v;
-                b16[r] += xb * v;
-            }
+    for (; i + 16 <= n; i += 16) {
+        const w2v_v16 xa = w2v_load16(x0 + i), xb = w2v_load16(x1 + i);
+        for (int r = 0; r < R; r++) {
+            const w2v_v16 v = w2v_load16(rows[r] + i);
+            a16[r] += xa * v;
+            b16[r] += xb * v;
         }
     }
     w2v_v8 a[8], b[8];
-    for (int r = 0; r < 8; r++)
-        a[r] = b[r] = (w2v_v8){0};
-    if (i)
-        for (int r = 0; r < R; r++) {
-            a[r] = w2v_fold16(a16[r]);
-            b[r] = w2v_fold16(b16[r]);
-        }
+    for (int r = 0; r < 8; r++) {
+        a[r] = w2v_fold16(a16[r]);
+        b[r] = w2v_fold16(b16[r]);
+    }
     w2v_dot_finish8(x0, rows, R, n, i, a, out0);
     w2v_dot_finish8(x1, rows, R, n, i, b, out1);
 }
