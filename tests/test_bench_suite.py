@@ -134,7 +134,8 @@ def _fake_run(tool, config, threads, rep, wall, train, analogy=0.5, status="ok")
 
 def _fake_data(runs):
     return {"suite": {"mode": "quick", "command": "w2v bench --quick", "started": "s", "finished": "f",
-                      "wall_s": 75.0, "uptime_start": "load average: 0.1", "uptime_end": "load average: 2.0"},
+                      "wall_s": 75.0, "uptime_start": "load average: 0.1", "uptime_end": "load average: 2.0",
+                      "bytecode": "w2v's Python modules byte-compiled before the runs (/x)"},
             "corpus": {"name": "10M", "path": "/x", "words": 1_000_000, "lines": 10, "fallback": False,
                        "note": ""},
             "params": {"window": 5, "vector_size": 100, "sample": 1e-3, "min_count": 5, "epochs": 1,
@@ -177,7 +178,23 @@ def test_table_medians_ratios_and_scaling():
     assert "Failed: gensim-iter t1 rep 3: `exit 1: boom`" in md
     assert "fasttext skipped for sg-ns: not found" in md
     assert "w2v bench --quick" in md and "load average: 2.0" in md
+    assert "byte-compiled before the runs (/x)." in md
     assert rows[("**w2v**", "1")][-1] == "–"                       # others' CPUs unknown here
+
+
+def test_compile_bytecode_writes_what_child_pythons_load():
+    # The children import w2v from this package's folder; with its bytecode written
+    # there, none of them compiles w2v's sources (as after pip install).
+    import importlib.util
+    from pathlib import Path
+    root = Path(peers.__file__).resolve().parents[1]
+    note = peers.compile_bytecode()
+    if not os.access(root, os.W_OK):
+        assert "not writable" in note
+        return
+    assert "byte-compiled" in note
+    for module in ("word2vec.py", "corpus.py", "bench/run_w2v.py"):
+        assert os.path.exists(importlib.util.cache_from_source(str(root / module)))
 
 
 def test_update_results_replaces_only_its_section(tmp_path):

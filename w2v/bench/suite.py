@@ -278,6 +278,8 @@ def run_suite(args: argparse.Namespace, plan: Dict[str, object], command: str) -
          f"{measure.format_machine(info)}")
     _log(f"start: {uptime_start}")
 
+    bytecode = peers.compile_bytecode()
+    _log(bytecode)
     workdir = args.workdir or tempfile.mkdtemp(prefix="w2v-bench-")
     os.makedirs(workdir, exist_ok=True)
     runs: List[Dict[str, object]] = []
@@ -319,7 +321,7 @@ def run_suite(args: argparse.Namespace, plan: Dict[str, object], command: str) -
         "suite": {"mode": plan["mode"], "command": command, "started": started,
                   "finished": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
                   "wall_s": time.perf_counter() - t_suite, "uptime_start": uptime_start,
-                  "planned_runs": len(todo), "interrupted": interrupted,
+                  "planned_runs": len(todo), "interrupted": interrupted, "bytecode": bytecode,
                   "uptime_end": _uptime(), "load_start": load_start, "load_end": measure.load_average()},
         "corpus": {"name": bc.name, "path": str(bc.path), "words": words, "lines": lines,
                    "fallback": bc.fallback, "note": bc.note},
@@ -495,6 +497,9 @@ def render_markdown(data: Dict[str, object], section: str, title: Optional[str] 
                    f"/proc/stat minus the tool's own, over its wall time): median "
                    f"{statistics.median(others):.2f}, max {max(others):.2f}; "
                    f"{sum(o > SHARED_CPUS for o in others)} of {len(others)} runs above {SHARED_CPUS}.")
+    if suite.get("bytecode"):
+        out[-1] += "  "
+        out.append(suite["bytecode"] + ".")
     out += ["", "Tools:"] + [f"* {t}: {v}" for t, v in data["versions"].items()]
     for s in data["skipped"]:
         out.append(f"* {s['tool']} skipped for {s['config']}: {s['reason']}")
