@@ -154,6 +154,17 @@ def test_from_counts_invalid(words, counts, kwargs, match):
         Vocab.from_counts(words, np.array(counts), **kwargs)
 
 
+def test_distinct_skips_only_the_scan_wide_check():
+    # distinct=True (a counting table's words) trusts the caller about the words it
+    # drops; a duplicate among the kept words is still refused
+    v = Vocab.from_counts(["a", "b", "b"], [5, 1, 1], min_count=2, distinct=True)
+    assert v.index_to_key == ["a"]
+    with pytest.raises(ValueError, match="duplicate"):
+        Vocab.from_counts(["a", "b", "b"], [5, 1, 1], min_count=2)
+    with pytest.raises(ValueError, match="duplicate"):
+        Vocab.from_counts(["a", "a"], [5, 5], min_count=2, distinct=True)
+
+
 def test_large_vocabulary_against_sorted():
     rng = np.random.default_rng(5)
     V = 50_000

@@ -284,7 +284,7 @@ def vocab_from_corpus(client, corpus, *, max_vocab_size=None, **rules):
     try:
         return Vocab.from_counts(counts.words, counts.counts, total_words=counts.total_words,
                                  n_sentences=counts.n_sentences, pruned_words=counts.pruned_words,
-                                 pruned_count=counts.pruned_count, **rules)
+                                 pruned_count=counts.pruned_count, distinct=True, **rules)
     except ValueError as exc:
         raise ValueError(f"{corpus_name(corpus)}: {exc}") from None
 

@@ -87,7 +87,7 @@ class Vocab:
     @classmethod
     def from_counts(cls, words, counts, *, total_words=None, n_sentences=0, pruned_words=0,
                     pruned_count=0, min_count=5, max_final_vocab=None, trim_rule=None,
-                    sorted_vocab=True, ties="first"):
+                    sorted_vocab=True, ties="first", distinct=False):
         """Apply min_count / max_final_vocab / trim_rule to a scan result and order the words.
 
         ``words``/``counts`` are in first-occurrence order.  ``total_words`` (all tokens seen)
@@ -96,6 +96,9 @@ class Vocab:
         sort, so re-sorting a sorted vocabulary changes nothing) or reverse it
         (``ties="gensim"``: gensim 4.4's ``sort_by_descending_frequency`` puts the word seen
         last first).  Without ``sorted_vocab`` the first-occurrence order is kept.
+        ``distinct=True`` skips checking that the words are distinct, for callers whose
+        words come from a counting table (duplicates among the kept words are still
+        refused).
         """
         words = words if isinstance(words, list) else list(words)
         counts = np.asarray(counts)
@@ -109,7 +112,7 @@ class Vocab:
         if counts.size and counts.min() < 0:
             raise ValueError(f"counts must be >= 0 (word {words[int(np.argmin(counts))]!r} has "
                              f"{counts.min()})")
-        if len(set(words)) != len(words):
+        if not distinct and len(set(words)) != len(words):
             raise ValueError(f"duplicate words: {_first_duplicate(words)!r}")
         min_count = _check_nonneg_int("min_count", min_count)
         max_final_vocab = _check_nonneg_int("max_final_vocab", max_final_vocab, allow_none=True)
@@ -163,7 +166,7 @@ class Vocab:
             return cls.from_counts(counts.words, counts.counts, total_words=counts.total_words,
                                    n_sentences=counts.n_sentences,
                                    pruned_words=counts.pruned_words,
-                                   pruned_count=counts.pruned_count, **rules)
+                                   pruned_count=counts.pruned_count, distinct=True, **rules)
         except ValueError as exc:
             raise ValueError(f"{corpus_name(corpus)}: {exc}") from None
 
