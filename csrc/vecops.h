@@ -420,41 +420,45 @@ W2V_INLINE void w2v_rows_block(int scatter, real_t *restrict y, int from_zero,
     w2v_v16 a16[8];
     w2v_v8 a8[13];
     w2v_v4 a4[8];
-    const int k8 = k + 16 * U16, k4 = k8 + 8 * U8;   /* where the narrower vectors start */
+    /* offsets from column k, compile-time constants: each row's address is taken
+     * once (rows[c] + k) and every load is at a constant displacement from it
+     * (offsets from k would each hold a register, or a stack slot) */
+    const int o8 = 16 * U16, o4 = o8 + 8 * U8;
+    y += k;
     for (int u = 0; u < U16; u++)
-        a16[u] = from_zero ? (w2v_v16){0} : w2v_load16(y + k + 16 * u);
+        a16[u] = from_zero ? (w2v_v16){0} : w2v_load16(y + 16 * u);
     for (int u = 0; u < U8; u++)
-        a8[u] = from_zero ? (w2v_v8){0} : w2v_load8(y + k8 + 8 * u);
+        a8[u] = from_zero ? (w2v_v8){0} : w2v_load8(y + o8 + 8 * u);
     for (int u = 0; u < U4; u++)
-        a4[u] = from_zero ? (w2v_v4){0} : w2v_load4(y + k4 + 4 * u);
+        a4[u] = from_zero ? (w2v_v4){0} : w2v_load4(y + o4 + 4 * u);
     if (scatter) {
         for (int c = 0; c < count; c++) {
-            real_t *restrict row = rows[c];
+            real_t *restrict row = rows[c] + k;
             for (int u = 0; u < U16; u++)
-                w2v_store16(row + k + 16 * u, w2v_load16(row + k + 16 * u) + a16[u]);
+                w2v_store16(row + 16 * u, w2v_load16(row + 16 * u) + a16[u]);
             for (int u = 0; u < U8; u++)
-                w2v_store8(row + k8 + 8 * u, w2v_load8(row + k8 + 8 * u) + a8[u]);
+                w2v_store8(row + o8 + 8 * u, w2v_load8(row + o8 + 8 * u) + a8[u]);
             for (int u = 0; u < U4; u++)
-                w2v_store4(row + k4 + 4 * u, w2v_load4(row + k4 + 4 * u) + a4[u]);
+                w2v_store4(row + o4 + 4 * u, w2v_load4(row + o4 + 4 * u) + a4[u]);
         }
         return;
     }
     for (int c = 0; c < count; c++) {
         const real_t g = coef[c * stride];
-        const real_t *restrict row = rows[c];
+        const real_t *restrict row = rows[c] + k;
         for (int u = 0; u < U16; u++)
-            a16[u] += g * w2v_load16(row + k + 16 * u);
+            a16[u] += g * w2v_load16(row + 16 * u);
         for (int u = 0; u < U8; u++)
-            a8[u] += g * w2v_load8(row + k8 + 8 * u);
+            a8[u] += g * w2v_load8(row + o8 + 8 * u);
         for (int u = 0; u < U4; u++)
-            a4[u] += g * w2v_load4(row + k4 + 4 * u);
+            a4[u] += g * w2v_load4(row + o4 + 4 * u);
     }
     for (int u = 0; u < U16; u++)
-        w2v_store16(y + k + 16 * u, a16[u]);
+        w2v_store16(y + 16 * u, a16[u]);
     for (int u = 0; u < U8; u++)
-        w2v_store8(y + k8 + 8 * u, a8[u]);
+        w2v_store8(y + o8 + 8 * u, a8[u]);
     for (int u = 0; u < U4; u++)
-        w2v_store4(y + k4 + 4 * u, a4[u]);
+        w2v_store4(y + o4 + 4 * u, a4[u]);
 }
 
 /* One pass over the columns of y and of count rows, in column blocks held in
