@@ -414,6 +414,14 @@ W2V_INLINE void w2v_dot_rows2(int vw, const real_t *restrict x0, const real_t *r
  * 16-float, U8 8-float and U4 4-float vectors of y (compile-time constants after
  * inlining) stay in registers while every row streams past: one load per
  * multiply-add into them (combining), or each row's load, add and store (scatter). */
+/* p, kept by the compiler in one register as it is: loads at constant
+ * displacements from it stay so, instead of being rewritten as p's base plus a
+ * per-load index register (held on the stack where registers run short). */
+W2V_INLINE real_t *w2v_pinned(real_t *p) {
+    __asm__("" : "+r"(p));
+    return p;
+}
+
 W2V_INLINE void w2v_rows_block(int scatter, real_t *restrict y, int from_zero,
                                real_t *const *rows, const real_t *coef, int stride, int count,
                                int k, int U16, int U8, int U4) {
@@ -421,8 +429,8 @@ W2V_INLINE void w2v_rows_block(int scatter, real_t *restrict y, int from_zero,
     w2v_v8 a8[13];
     w2v_v4 a4[8];
     /* offsets from column k, compile-time constants: each row's address is taken
-     * once (rows[c] + k) and every load is at a constant displacement from it
-     * (offsets from k would each hold a register, or a stack slot) */
+     * once (rows[c] + k, pinned) and every load is at a constant displacement from
+     * it (offsets from column 0 would each hold a register, or a stack slot) */
     const int o8 = 16 * U16, o4 = o8 + 8 * U8;
     y += k;
     for (int u = 0; u < U16; u++)
@@ -433,7 +441,7 @@ W2V_INLINE void w2v_rows_block(int scatter, real_t *restrict y, int from_zero,
         a4[u] = from_zero ? (w2v_v4){0} : w2v_load4(y + o4 + 4 * u);
     if (scatter) {
         for (int c = 0; c < count; c++) {
-            real_t *restrict row = rows[c] + k;
+            real_t *restrict row = w2v_pinned(rows[c] + k);
             for (int u = 0; u < U16; u++)
                 w2v_store16(row + 16 * u, w2v_load16(row + 16 * u) + a16[u]);
             for (int u = 0; u < U8; u++)
@@ -445,7 +453,7 @@ W2V_INLINE void w2v_rows_block(int scatter, real_t *restrict y, int from_zero,
     }
     for (int c = 0; c < count; c++) {
         const real_t g = coef[c * stride];
-        const real_t *restrict row = rows[c] + k;
+        const real_t *restrict row = w2v_pinned(rows[c] + k);
         for (int u = 0; u < U16; u++)
             a16[u] += g * w2v_load16(row + 16 * u);
         for (int u = 0; u < U8; u++)
