@@ -410,10 +410,6 @@ W2V_INLINE void w2v_dot_rows2(int vw, const real_t *restrict x0, const real_t *r
 #undef W2V_DOT2_CASE
 }
 
-/* One block of w2v_rows_pass over columns [k, k + 16*U16 + 8*U8 + 4*U4): U16
- * 16-float, U8 8-float and U4 4-float vectors of y (compile-time constants after
- * inlining) stay in registers while every row streams past: one load per
- * multiply-add into them (combining), or each row's load, add and store (scatter). */
 /* p, kept by the compiler in one register as it is: loads at constant
  * displacements from it stay so, instead of being rewritten as p's base plus a
  * per-load index register (held on the stack where registers run short). */
@@ -422,6 +418,10 @@ W2V_INLINE real_t *w2v_pinned(real_t *p) {
     return p;
 }
 
+/* One block of w2v_rows_pass over columns [k, k + 16*U16 + 8*U8 + 4*U4): U16
+ * 16-float, U8 8-float and U4 4-float vectors of y (compile-time constants after
+ * inlining) stay in registers while every row streams past: one load per
+ * multiply-add into them (combining), or each row's load, add and store (scatter). */
 W2V_INLINE void w2v_rows_block(int scatter, real_t *restrict y, int from_zero,
                                real_t *const *rows, const real_t *coef, int stride, int count,
                                int k, int U16, int U8, int U4) {
